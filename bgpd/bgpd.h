@@ -1,0 +1,112 @@
+/* The daemon context and the peer (one BGP neighbour and its session).
+ * Everything lives in struct bgpd; there are no process-wide globals, so a
+ * module can be tested with a context of its own. */
+#ifndef CLOS_BGPD_H
+#define CLOS_BGPD_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bgpd/config.h"
+#include "bgpd/fsm.h"
+#include "bgpd/wire.h"
+#include "rib/rib.h"
+
+struct ctl_server;
+
+/* Output queue chunk; the queue is bounded by PEER_OUTQ_HIWAT bytes. */
+struct outbuf {
+	struct outbuf *next;
+	size_t len, off;
+	uint8_t data[];
+};
+#define PEER_OUTQ_HIWAT (4u << 20)
+
+/* One TCP connection while it is being set up or running. */
+struct conn {
+	int fd;
+	bool outbound;		/* we initiated it */
+	bool connecting;	/* non-blocking connect() in progress */
+	ev_io rio, wio;
+	uint8_t in[BGP_MAX_MSG * 4];
+	size_t inlen;
+	struct outbuf *outq, *outq_tail;
+	size_t outq_bytes;
+	struct peer *peer;
+};
+
+struct peer_stats {
+	uint64_t msgs_in[6], msgs_out[6]; /* indexed by message type, 0 = other */
+	uint64_t updates_in, updates_out;
+	uint32_t prefixes_out;		  /* prefixes advertised, currently */
+	uint32_t established_count;	  /* times the session came up */
+	uint32_t treat_as_withdraw, attr_discard;
+};
+
+struct peer_error {
+	bool valid;
+	bool sent;		/* we sent it (else received) */
+	uint8_t code, subcode;
+	time_t when;
+	char text[160];		/* human reason */
+};
+
+struct peer {
+	struct peer *next;
+	struct bgpd *d;
+	struct cfg_peer cfg;
+	enum fsm_state state;
+	struct conn *conn;	 /* the session's connection */
+	struct conn *collide;	 /* second (inbound) connection during 6.8 collision */
+	ev_timer connect_retry, hold, keepalive;
+	uint32_t connect_retry_cnt; /* backoff exponent */
+
+	/* negotiated after OPEN */
+	struct bgp_open remote_open;
+	uint32_t remote_id;
+	uint16_t hold_time, keepalive_time; /* negotiated seconds */
+	struct bgp_codec_ctx codec;
+	bool ebgp, confed_member;
+
+	time_t state_since;	 /* wall clock of the last state change */
+	ev_tstamp up_since;	 /* monotonic when Established */
+	bool eor_received_v4, eor_received_v6;
+	struct peer_stats stats;
+	struct peer_error last_error;
+	struct rib_adj *adj_in;	 /* what this peer sent us (post RFC 7606) */
+	struct rib_adj *adj_out; /* what we sent it */
+	bool deleted;		 /* removed by reconfiguration; freed when idle */
+};
+
+struct bgpd {
+	struct ev_loop *loop;
+	struct bgp_config *cfg;
+	const char *cfg_path;
+	struct peer *peers;
+	struct rib_attr_cache *attr_cache;
+	struct arena scratch;	/* per-UPDATE decode arena */
+	void *scratch_block;
+	struct ctl_server *ctl;
+	int *listen_fds;
+	ev_io *listen_io;
+	size_t nlisten;
+	ev_signal sig_hup, sig_term, sig_int;
+	time_t started;
+	bool no_fib;		/* -n: never touch the kernel FIB */
+	bool stopping;
+};
+
+/* peer.c */
+struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg);
+void peer_free(struct peer *p);
+void peer_start(struct peer *p);
+void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why);
+void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from); /* new inbound TCP */
+struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
+const char *peer_name(const struct peer *p);
+/* Number of prefixes received (Adj-RIB-In size). */
+size_t peer_prefixes_in(const struct peer *p);
+
+#endif

@@ -1,0 +1,82 @@
+/* Device configuration: RFC 7951 JSON validated by libyang against the
+ * closbgp-device YANG module, turned into plain structs the daemon uses.
+ * Peer-group settings are already folded into each peer. */
+#ifndef CLOS_CONFIG_H
+#define CLOS_CONFIG_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bgpd/wire.h"
+
+#define CFG_DEFAULT_HOLD 30
+#define CFG_DEFAULT_KEEPALIVE 10
+#define CFG_DEFAULT_CONNECT_RETRY 5
+
+struct cfg_timers {
+	uint16_t hold_time;	/* 0 or 3..65535 */
+	uint16_t keepalive;	/* 1.. ; <= hold/3 is advised, not enforced */
+	uint16_t connect_retry; /* initial connect-retry, backs off to 8x */
+};
+
+struct cfg_peer {
+	char name[64];		/* the address as configured (list key) */
+	struct sockaddr_storage addr; /* with port (default 179) */
+	uint32_t remote_as;
+	char description[128];
+	char group[64];		/* peer group name or "" */
+	char interface[16];	/* required for IPv6 link-local peers, else "" */
+	struct sockaddr_storage local_addr; /* ss_family == 0 when unset */
+	bool passive;		/* never connect, only accept */
+	bool ttl_security;	/* GTSM, RFC 5082 (default on) */
+	bool ipv4_unicast, ipv6_unicast; /* address families to negotiate */
+	bool shutdown;		/* administratively down */
+	struct cfg_timers timers;
+};
+
+struct cfg_network {
+	struct bgp_prefix prefix;
+	uint32_t *communities; /* RFC 1997 values (asn << 16 | value) */
+	size_t ncommunities;
+	struct bgp_large_community *large;
+	size_t nlarge;
+};
+
+struct cfg_listen {
+	struct sockaddr_storage addr; /* with port */
+};
+
+struct bgp_config {
+	char *source;	    /* file name, for messages */
+	struct in_addr router_id;
+	uint32_t local_as;  /* our AS; a confederation member AS when confed_id set */
+	uint32_t confed_id; /* 0 when not in a confederation */
+	uint32_t *confed_members; /* other member ASes of our confederation */
+	size_t nconfed_members;
+	struct cfg_listen *listen;
+	size_t nlisten;
+	struct cfg_peer *peers;
+	size_t npeers;
+	struct cfg_network *networks;
+	size_t nnetworks;
+	char ctl_socket[108]; /* "" = command-line / default */
+};
+
+/* Load and validate. On failure returns NULL and writes one or more lines
+ * "FILE: PATH: REASON" to err (NUL-terminated, truncated to errlen). */
+struct bgp_config *config_load(const char *path, char *err, size_t errlen);
+/* Same, from a JSON string (tests); name is used in messages. */
+struct bgp_config *config_parse(const char *json, const char *name, char *err, size_t errlen);
+void config_free(struct bgp_config *c);
+
+/* True if asn is one of our confederation's member ASes (ours included). */
+bool config_is_confed_member(const struct bgp_config *c, uint32_t asn);
+/* Find a peer by address (and, for link-local, interface index ignored). */
+const struct cfg_peer *config_find_peer(const struct bgp_config *c, const struct sockaddr *sa);
+/* True if two peer configs differ in anything that needs a session reset. */
+bool config_peer_needs_reset(const struct cfg_peer *a, const struct cfg_peer *b);
+
+#endif
