@@ -7,6 +7,7 @@
 #include <ev.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "bgpd/config.h"
@@ -70,6 +71,10 @@ struct peer {
 	struct bgp_codec_ctx codec;
 	bool ebgp, confed_member;
 
+	struct sockaddr_storage local_addr; /* our end of the session */
+	ev_timer idle_hold;	 /* automatic restart after an error (backoff) */
+	ev_timer conn_fail;	 /* deferred TcpConnectionFails after a failed connect() */
+	bool eor_sent;
 	time_t state_since;	 /* wall clock of the last state change */
 	ev_tstamp up_since;	 /* monotonic when Established */
 	bool eor_received_v4, eor_received_v6;
@@ -104,6 +109,7 @@ void peer_free(struct peer *p);
 void peer_start(struct peer *p);
 void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why);
 void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from); /* new inbound TCP */
+void peer_classify(struct peer *p);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
 /* Number of prefixes received (Adj-RIB-In size). */

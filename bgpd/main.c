@@ -1,1 +1,218 @@
-int main(void) { return 0; }
+/* closbgpd: the closbgp BGP daemon. One libev loop runs sessions, timers
+ * and the control socket. SIGHUP re-reads the configuration, SIGTERM and
+ * SIGINT send Cease to every peer and exit. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bgpd/control.h"
+#include "bgpd/log.h"
+#include "bgpd/session.h"
+
+#define DEFAULT_CTL_SOCKET "/run/closbgp/closbgpd.sock"
+
+struct options {
+	const char *config;
+	const char *socket;
+	int log_level;
+	bool use_syslog;
+	bool no_fib;
+	bool check_only;
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s -c FILE [-s SOCKET] [-n] [-t] [--log-level LEVEL] [--syslog]\n"
+		"\n"
+		"  -c, --config FILE      device configuration (RFC 7951 JSON, YANG module\n"
+		"                         closbgp-device)\n"
+		"  -s, --socket PATH      control socket (default: the configuration's\n"
+		"                         control/socket, else " DEFAULT_CTL_SOCKET ")\n"
+		"  -n, --no-fib           never change the kernel routing table\n"
+		"  -t, --check            validate the configuration and exit\n"
+		"  -l, --log-level LEVEL  debug, info, notice, warning or error (default info)\n"
+		"      --syslog           log to syslog instead of stderr\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the version\n",
+		prog);
+}
+
+/* Returns 0 to run, 1 to exit 0 (help/version), -1 on usage error. */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-fib", no_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->log_level = LOG_INFO;
+	while ((c = getopt_long(argc, argv, "c:s:ntl:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 'n': o->no_fib = true; break;
+		case 't': o->check_only = true; break;
+		case 'S': o->use_syslog = true; break;
+		case 'l':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], optarg);
+				return -1;
+			}
+			break;
+		case 'h': usage(stdout, argv[0]); return 1;
+		case 'V': printf("closbgpd %s\n", PACKAGE_VERSION); return 1;
+		default: return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return -1;
+	}
+	if (!o->config) {
+		fprintf(stderr, "%s: -c FILE is required\n", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static void sighup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct bgpd *d = w->data;
+
+	log_notice("main", "SIGHUP: reloading %s", d->cfg_path);
+	bgpd_reload(d);
+}
+
+static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct bgpd *d = w->data;
+
+	log_notice("main", "signal %d: shutting down", w->signum);
+	d->stopping = true;
+	for (struct peer *p = d->peers; p; p = p->next)
+		peer_stop(p, BGP_CEASE_ADMIN_SHUTDOWN, "daemon shutting down");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void signals_start(struct bgpd *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal_init(&d->sig_hup, sighup_cb, SIGHUP);
+	ev_signal_init(&d->sig_term, sigterm_cb, SIGTERM);
+	ev_signal_init(&d->sig_int, sigterm_cb, SIGINT);
+	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	ev_signal_start(d->loop, &d->sig_hup);
+	ev_signal_start(d->loop, &d->sig_term);
+	ev_signal_start(d->loop, &d->sig_int);
+}
+
+static int peers_create(struct bgpd *d)
+{
+	struct peer **tail = &d->peers;
+
+	for (size_t i = 0; i < d->cfg->npeers; i++) {
+		struct peer *p = peer_new(d, &d->cfg->peers[i]);
+		if (!p)
+			return -1;
+		*tail = p;
+		tail = &p->next;
+	}
+	return 0;
+}
+
+static void bgpd_free(struct bgpd *d)
+{
+	while (d->peers) {
+		struct peer *p = d->peers;
+		d->peers = p->next;
+		peer_free(p);
+	}
+	ctl_server_free(d->ctl);
+	listen_close(d);
+	if (d->attr_cache)
+		rib_attr_cache_free(d->attr_cache);
+	free(d->scratch_block);
+	config_free(d->cfg);
+}
+
+static int bgpd_setup(struct bgpd *d, const struct options *o)
+{
+	char err[4096];
+	const char *sock = o->socket;
+
+	d->loop = EV_DEFAULT;
+	d->started = time(NULL);
+	d->no_fib = o->no_fib;
+	d->scratch_block = malloc(ARENA_UPDATE_SIZE);
+	d->attr_cache = rib_attr_cache_new();
+	if (!d->scratch_block || !d->attr_cache)
+		return -1;
+	arena_init(&d->scratch, d->scratch_block, ARENA_UPDATE_SIZE);
+	if (!sock)
+		sock = d->cfg->ctl_socket[0] ? d->cfg->ctl_socket : DEFAULT_CTL_SOCKET;
+	if (listen_open(d, err, sizeof(err)) < 0) {
+		log_err("main", "%s", err);
+		return -1;
+	}
+	d->ctl = ctl_server_new(d, sock, err, sizeof(err));
+	if (!d->ctl) {
+		log_err("main", "control socket %s: %s", sock, err);
+		return -1;
+	}
+	signals_start(d);
+	return peers_create(d);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct bgpd d = { 0 };
+	char err[4096];
+	int rc;
+
+	rc = parse_options(argc, argv, &o);
+	if (rc != 0) {
+		if (rc < 0)
+			usage(stderr, argv[0]);
+		return rc < 0 ? 2 : 0;
+	}
+	log_init(o.log_level, o.use_syslog, "closbgpd");
+	d.cfg_path = o.config;
+	d.cfg = config_load(o.config, err, sizeof(err));
+	if (!d.cfg) {
+		fprintf(stderr, "closbgpd: invalid configuration:\n%s\n", err);
+		return 1;
+	}
+	if (o.check_only) {
+		printf("%s: configuration valid (%zu peers, %zu networks)\n", o.config,
+		       d.cfg->npeers, d.cfg->nnetworks);
+		config_free(d.cfg);
+		return 0;
+	}
+	if (bgpd_setup(&d, &o) < 0) {
+		bgpd_free(&d);
+		return 1;
+	}
+	log_notice("main", "closbgpd %s started: router-id %s, AS %u, %zu peers", PACKAGE_VERSION,
+		   inet_ntoa(d.cfg->router_id), d.cfg->local_as, d.cfg->npeers);
+	for (struct peer *p = d.peers; p; p = p->next)
+		peer_start(p);
+	ev_run(d.loop, 0);
+	bgpd_free(&d);
+	log_notice("main", "stopped");
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SIGHUP: re-read the configuration. Validate first; a bad file is
+ * rejected and the running configuration stays. A good one is applied as
+ * per-peer events: removed peers get Cease/Peer De-configured, changed ones
+ * Cease/Other Configuration Change and restart, new ones start, and every
+ * established session gets the difference in what we originate. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd/log.h"
+#include "bgpd/session.h"
+
+static bool reload_global_changed(const struct bgp_config *a, const struct bgp_config *b)
+{
+	return a->router_id.s_addr != b->router_id.s_addr || a->local_as != b->local_as ||
+	       a->confed_id != b->confed_id || a->nconfed_members != b->nconfed_members ||
+	       (a->nconfed_members &&
+		memcmp(a->confed_members, b->confed_members,
+		       a->nconfed_members * sizeof(*a->confed_members)) != 0);
+}
+
+static bool reload_listen_changed(const struct bgp_config *a, const struct bgp_config *b)
+{
+	if (a->nlisten != b->nlisten)
+		return true;
+	for (size_t i = 0; i < a->nlisten; i++)
+		if (memcmp(&a->listen[i].addr, &b->listen[i].addr, sizeof(a->listen[i].addr)) != 0)
+			return true;
+	return false;
+}
+
+static const struct cfg_peer *reload_find(const struct bgp_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->npeers; i++)
+		if (strcmp(c->peers[i].name, name) == 0)
+			return &c->peers[i];
+	return NULL;
+}
+
+/* Apply the new peer list; returns the new linked list. */
+static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool global_change)
+{
+	struct peer **pp = &d->peers;
+
+	while (*pp) {
+		struct peer *p = *pp;
+		const struct cfg_peer *cp = reload_find(nc, p->cfg.name);
+		if (!cp) {
+			log_notice("config", "%s: removed", peer_name(p));
+			p->deleted = true;
+			peer_stop(p, BGP_CEASE_PEER_UNCONFIG, "peer removed from the configuration");
+			*pp = p->next;
+			peer_free(p);
+			continue;
+		}
+		bool reset = global_change || config_peer_needs_reset(&p->cfg, cp);
+		if (reset) {
+			log_notice("config", "%s: configuration changed, resetting", peer_name(p));
+			peer_stop(p, BGP_CEASE_CONFIG_CHANGE, "configuration changed");
+		}
+		p->cfg = *cp;
+		peer_classify(p);
+		if (reset || p->state == FSM_IDLE)
+			peer_start(p);
+		pp = &p->next;
+	}
+	for (size_t i = 0; i < nc->npeers; i++) {
+		const struct cfg_peer *cp = &nc->peers[i];
+		bool known = false;
+		for (struct peer *p = d->peers; p; p = p->next)
+			known |= strcmp(p->cfg.name, cp->name) == 0;
+		if (known)
+			continue;
+		struct peer *p = peer_new(d, cp);
+		if (!p) {
+			log_err("config", "%s: out of memory", cp->name);
+			continue;
+		}
+		*pp = p;
+		pp = &p->next;
+		log_notice("config", "%s: added", peer_name(p));
+		peer_start(p);
+	}
+}
+
+int bgpd_reload(struct bgpd *d)
+{
+	char err[4096];
+	struct bgp_config *nc = config_load(d->cfg_path, err, sizeof(err));
+	struct bgp_config *old = d->cfg;
+
+	if (!nc) {
+		log_err("config", "reload rejected, keeping the running configuration: %s", err);
+		return -1;
+	}
+	bool global_change = reload_global_changed(old, nc);
+	bool listen_change = reload_listen_changed(old, nc);
+	d->cfg = nc;
+	reload_peers(d, nc, global_change);
+	if (listen_change) {
+		listen_close(d);
+		if (listen_open(d, err, sizeof(err)) < 0)
+			log_err("config", "%s", err);
+	}
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->state == FSM_ESTABLISHED)
+			announce_sync(p);
+	config_free(old);
+	log_notice("config", "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,
+		   nc->nnetworks);
+	return 0;
+}

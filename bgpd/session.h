@@ -1,0 +1,42 @@
+/* Internal interfaces between the daemon's session pieces: connections
+ * (conn.c), the peer FSM driver (peer.c), route announcement (announce.c)
+ * and listeners (listen.c). Not used outside bgpd/. */
+#ifndef CLOS_SESSION_H
+#define CLOS_SESSION_H
+
+#include "bgpd/bgpd.h"
+
+/* conn.c */
+struct conn *conn_new(struct peer *p, int fd, bool outbound, bool connecting);
+void conn_free(struct conn *c);
+/* Queue a whole message; false if the queue is over its high-water mark or
+ * the socket failed (the caller then resets the session). */
+bool conn_send(struct conn *c, const uint8_t *msg, size_t len);
+/* Try hard (briefly) to push out what is queued; used before close. */
+void conn_flush(struct conn *c);
+/* Open a non-blocking outbound connection for p; NULL with errno on error. */
+struct conn *conn_connect(struct peer *p);
+/* Socket options for a BGP session socket: GTSM (RFC 5082), no delay. */
+int conn_setsockopts(int fd, int family, const struct cfg_peer *cfg);
+bool conn_writable_room(const struct conn *c);
+
+/* peer.c: callbacks from conn.c. A handler returns false when the
+ * connection has been freed and must not be touched again. */
+bool peer_conn_connected(struct peer *p, struct conn *c, int err);
+bool peer_conn_message(struct peer *p, struct conn *c, uint8_t type, struct rbuf *body);
+bool peer_conn_header_error(struct peer *p, struct conn *c, const struct bgp_error *err);
+bool peer_conn_closed(struct peer *p, struct conn *c, int err);
+void peer_output_drained(struct peer *p); /* the queue fell below the mark */
+
+/* announce.c: bring the peer's Adj-RIB-Out in line with what we originate;
+ * sends only differences (duplicate suppression), End-of-RIB once. */
+void announce_sync(struct peer *p);
+
+/* listen.c */
+int listen_open(struct bgpd *d, char *err, size_t errlen);
+void listen_close(struct bgpd *d);
+
+/* reload.c */
+int bgpd_reload(struct bgpd *d);
+
+#endif
