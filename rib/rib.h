@@ -22,6 +22,10 @@ struct rib_attr_stats {
 	size_t aspaths, aspath_bytes;
 	size_t commlists, commlist_bytes;
 	size_t refs;		     /* sum of reference counts */
+	/* additive (rib): large-community lists are counted in commlists;
+	 * unknown-attribute blobs and the hash tables' bucket arrays here. */
+	size_t unknowns, unknown_bytes;
+	size_t table_bytes;
 };
 
 struct rib_attr_cache *rib_attr_cache_new(void);
@@ -49,6 +53,7 @@ void *rib_table_remove(struct rib_table *t, const struct bgp_prefix *p);     /* 
 /* Longest match of an address (full-length prefix) or of a prefix. */
 void *rib_table_lookup(const struct rib_table *t, const struct bgp_prefix *p, struct bgp_prefix *matched);
 size_t rib_table_count(const struct rib_table *t);
+size_t rib_table_bytes(const struct rib_table *t); /* all memory held by the table */
 /* In-order walk (by address, shorter prefix first); stop when cb returns
  * non-zero, which is then returned. cb must not modify the table. */
 int rib_table_walk(const struct rib_table *t,
@@ -65,6 +70,7 @@ bool rib_adj_update(struct rib_adj *adj, const struct bgp_prefix *p, const struc
 bool rib_adj_withdraw(struct rib_adj *adj, const struct bgp_prefix *p); /* true if it was there */
 void rib_adj_clear(struct rib_adj *adj);
 size_t rib_adj_count(const struct rib_adj *adj, uint8_t family); /* 0 = all families */
+size_t rib_adj_bytes(const struct rib_adj *adj); /* its tables; attribute sets are in the cache */
 const struct rib_attrs *rib_adj_get(const struct rib_adj *adj, const struct bgp_prefix *p);
 int rib_adj_walk(const struct rib_adj *adj, uint8_t family,
 		 int (*cb)(const struct bgp_prefix *p, const struct rib_attrs *ra, void *arg), void *arg);

@@ -1,0 +1,985 @@
+/* The control socket server: accepts closctl connections on a Unix socket,
+ * answers bgpd/control.proto requests from struct bgpd, and streams list
+ * replies page by page without ever blocking the daemon's event loop. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bgpd/bgpd.h"
+#include "bgpd/control.h"
+#include "bgpd/control.pb-c.h"
+#include "bgpd/log.h"
+
+#define CTL_PAGE_BYTES (768u << 10) /* keep a page well under CTL_MAX_MSG */
+#define CTL_READ_CHUNK 4096
+
+enum ctl_stream_kind { ST_NONE = 0, ST_PEERS, ST_ROUTES };
+
+/* A list reply in progress and where it resumes. */
+struct ctl_stream {
+	enum ctl_stream_kind kind;
+	size_t peer_idx;	   /* ST_PEERS: peers sent so far */
+	char filter_peer[INET6_ADDRSTRLEN];
+	bool filter_prefix;
+	struct bgp_prefix prefix;
+	char cur_peer[sizeof(((struct cfg_peer *)0)->name)]; /* "" = start */
+	uint8_t family;		   /* AF_INET, then AF_INET6 */
+	bool have_cursor;	   /* cursor = last prefix sent for (peer, family) */
+	struct bgp_prefix cursor;
+};
+
+struct ctl_client {
+	struct ctl_client *next;
+	struct ctl_server *srv;
+	int fd;
+	ev_io rio, wio;
+	uint8_t *in;
+	size_t inlen, incap;
+	uint8_t *out;
+	size_t outlen, outoff, outcap;
+	struct ctl_stream st;
+	bool closing; /* flush what is queued, then close */
+};
+
+struct ctl_server {
+	struct bgpd *d;
+	int fd;
+	ev_io lio;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	struct ctl_client *clients;
+	size_t nclients;
+};
+
+/* ---- per-reply memory: freed after the reply is packed ---------------- */
+struct ctl_pool {
+	struct ctl_pool *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static void *pool_alloc(struct ctl_pool **pp, size_t n)
+{
+	struct ctl_pool *b = *pp;
+	size_t cap = 64u << 10;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!b || b->cap - b->used < n) {
+		if (n > cap)
+			cap = n;
+		b = calloc(1, sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+		b->next = *pp;
+		*pp = b;
+	}
+	b->used += n;
+	return (uint8_t *)b->data + b->used - n;
+}
+
+static char *pool_strdup(struct ctl_pool **pp, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *r = pool_alloc(pp, n);
+
+	if (r)
+		memcpy(r, s, n);
+	return r;
+}
+
+static void pool_free(struct ctl_pool *b)
+{
+	while (b) {
+		struct ctl_pool *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* ---- output ------------------------------------------------------------ */
+static size_t client_pending(const struct ctl_client *c)
+{
+	return c->outlen - c->outoff;
+}
+
+static int client_queue(struct ctl_client *c, const Closbgp__Ctl__Response *r)
+{
+	size_t len;
+	uint8_t *frame = ctl_frame_pack(&r->base, &len);
+
+	if (!frame)
+		return -1;
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, client_pending(c));
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	if (c->outcap - c->outlen < len) {
+		size_t cap = c->outlen + len;
+		uint8_t *n = realloc(c->out, cap);
+		if (!n) {
+			free(frame);
+			return -1;
+		}
+		c->out = n;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, frame, len);
+	c->outlen += len;
+	free(frame);
+	return 0;
+}
+
+static void client_error(struct ctl_client *c, const char *msg, bool close_after)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+
+	r.error = (char *)msg;
+	if (client_queue(c, &r) < 0)
+		close_after = true;
+	c->st.kind = ST_NONE;
+	if (close_after)
+		c->closing = true;
+}
+
+/* Write what the socket takes. -1 on a fatal error. */
+static int client_flush(struct ctl_client *c)
+{
+	while (client_pending(c) > 0) {
+		ssize_t n = send(c->fd, c->out + c->outoff, client_pending(c), MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	c->outoff = c->outlen = 0;
+	return 0;
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+/* Canonical text of an address so "2001:DB8::1" matches "2001:db8::1". */
+static void addr_norm(const char *in, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, in, &a4) == 1 && inet_ntop(AF_INET, &a4, out, outlen))
+		return;
+	if (inet_pton(AF_INET6, in, &a6) == 1 && inet_ntop(AF_INET6, &a6, out, outlen))
+		return;
+	snprintf(out, outlen, "%s", in);
+}
+
+static bool peer_matches(const struct peer *p, const char *filter)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!filter[0])
+		return true;
+	addr_norm(p->cfg.name, a, sizeof(a));
+	return strcmp(a, filter) == 0;
+}
+
+static bool peer_any_matches(const struct bgpd *d, const char *filter)
+{
+	for (const struct peer *p = d->peers; p; p = p->next)
+		if (!p->deleted && peer_matches(p, filter))
+			return true;
+	return false;
+}
+
+static uint64_t peer_uptime(const struct peer *p)
+{
+	if (p->state != FSM_ESTABLISHED || p->up_since <= 0)
+		return 0;
+	ev_tstamp t = ev_now(p->d->loop) - p->up_since;
+	return t > 0 ? (uint64_t)t : 0;
+}
+
+static uint64_t age_since(time_t when)
+{
+	time_t now = time(NULL);
+
+	return when > 0 && now > when ? (uint64_t)(now - when) : 0;
+}
+
+static size_t peer_prefixes(const struct peer *p)
+{
+	return p->adj_in ? rib_adj_count(p->adj_in, 0) : 0;
+}
+
+static uint64_t msgs_total(const uint64_t m[6])
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < 6; i++)
+		t += m[i];
+	return t;
+}
+
+/* The AS we present to the peer: the confederation identifier outside the
+ * confederation (RFC 5065 4), our member AS inside it. */
+static uint32_t peer_local_as(const struct bgpd *d, const struct peer *p)
+{
+	const struct bgp_config *cfg = d->cfg;
+
+	if (!cfg->confed_id || p->cfg.remote_as == cfg->local_as)
+		return cfg->local_as;
+	for (size_t i = 0; i < cfg->nconfed_members; i++)
+		if (cfg->confed_members[i] == p->cfg.remote_as)
+			return cfg->local_as;
+	return cfg->confed_id;
+}
+
+/* ---- show summary ------------------------------------------------------- */
+static int fill_peer_summary(struct ctl_pool **pool, const struct peer *p,
+			     Closbgp__Ctl__PeerSummary *ps)
+{
+	closbgp__ctl__peer_summary__init(ps);
+	ps->address = pool_strdup(pool, p->cfg.name);
+	if (!ps->address)
+		return -1;
+	ps->remote_as = p->cfg.remote_as;
+	ps->state = (char *)fsm_state_str(p->state);
+	ps->uptime = peer_uptime(p);
+	ps->state_age = age_since(p->state_since);
+	ps->prefixes_received = peer_prefixes(p);
+	ps->prefixes_sent = p->stats.prefixes_out;
+	ps->messages_received = msgs_total(p->stats.msgs_in);
+	ps->messages_sent = msgs_total(p->stats.msgs_out);
+	return 0;
+}
+
+static int summary_peers(struct bgpd *d, struct ctl_pool **pool, Closbgp__Ctl__Summary *s)
+{
+	size_t n = 0;
+
+	for (struct peer *p = d->peers; p; p = p->next)
+		n += !p->deleted;
+	s->peers = pool_alloc(pool, (n ? n : 1) * sizeof(*s->peers));
+	if (!s->peers)
+		return -1;
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (p->deleted)
+			continue;
+		Closbgp__Ctl__PeerSummary *ps = pool_alloc(pool, sizeof(*ps));
+		if (!ps || fill_peer_summary(pool, p, ps) < 0)
+			return -1;
+		s->peers[s->n_peers++] = ps;
+		s->peers_configured++;
+		s->peers_established += p->state == FSM_ESTABLISHED;
+		s->prefixes_received += ps->prefixes_received;
+	}
+	return 0;
+}
+
+static void do_summary(struct ctl_client *c)
+{
+	struct bgpd *d = c->srv->d;
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__Summary s = CLOSBGP__CTL__SUMMARY__INIT;
+	struct ctl_pool *pool = NULL;
+	char rid[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &d->cfg->router_id, rid, sizeof(rid));
+	s.router_id = rid;
+	s.local_as = d->cfg->local_as;
+	s.confed_id = d->cfg->confed_id;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_SUMMARY;
+	r.summary = &s;
+	if (summary_peers(d, &pool, &s) < 0 || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	pool_free(pool);
+}
+
+/* ---- show peers ----------------------------------------------------------- */
+static void fill_counters(Closbgp__Ctl__MessageCounters *m, const uint64_t v[6])
+{
+	closbgp__ctl__message_counters__init(m);
+	m->open = v[BGP_OPEN];
+	m->update = v[BGP_UPDATE];
+	m->notification = v[BGP_NOTIFICATION];
+	m->keepalive = v[BGP_KEEPALIVE];
+	m->route_refresh = v[BGP_ROUTE_REFRESH];
+}
+
+/* Capabilities in effect: only meaningful once both OPENs were exchanged. */
+static void fill_caps(Closbgp__Ctl__Capabilities *cp, const struct peer *p)
+{
+	closbgp__ctl__capabilities__init(cp);
+	if (p->state != FSM_OPENCONFIRM && p->state != FSM_ESTABLISHED)
+		return;
+	cp->ipv4_unicast = p->codec.ipv4;
+	cp->ipv6_unicast = p->codec.ipv6;
+	cp->as4 = p->codec.as4;
+	cp->route_refresh = p->remote_open.caps.route_refresh;
+	cp->graceful_restart = p->remote_open.caps.gr;
+}
+
+static Closbgp__Ctl__PeerError *make_peer_error(struct ctl_pool **pool, const struct peer_error *e)
+{
+	Closbgp__Ctl__PeerError *pe;
+
+	if (!e->valid)
+		return NULL;
+	pe = pool_alloc(pool, sizeof(*pe));
+	if (!pe)
+		return NULL;
+	closbgp__ctl__peer_error__init(pe);
+	pe->sent = e->sent;
+	pe->code = e->code;
+	pe->subcode = e->subcode;
+	pe->name = (char *)bgp_err_str(e->code, e->subcode);
+	pe->text = pool_strdup(pool, e->text);
+	pe->age = age_since(e->when);
+	return pe->text ? pe : NULL;
+}
+
+/* Everything but the strings and sub-messages of one Peer. */
+static void fill_peer_scalars(struct bgpd *d, const struct peer *p, Closbgp__Ctl__Peer *m)
+{
+	m->remote_as = p->cfg.remote_as;
+	m->local_as = peer_local_as(d, p);
+	m->state = (char *)fsm_state_str(p->state);
+	m->uptime = peer_uptime(p);
+	m->state_age = age_since(p->state_since);
+	m->hold_time = p->hold_time;
+	m->keepalive = p->keepalive_time;
+	m->prefixes_received = peer_prefixes(p);
+	m->prefixes_sent = p->stats.prefixes_out;
+	m->established_count = p->stats.established_count;
+}
+
+static int fill_peer(struct bgpd *d, struct ctl_pool **pool, const struct peer *p,
+		     Closbgp__Ctl__Peer *m)
+{
+	struct in_addr rid = { htonl(p->remote_id) };
+	char *ridbuf = pool_alloc(pool, INET_ADDRSTRLEN);
+	Closbgp__Ctl__MessageCounters *mc = pool_alloc(pool, 2 * sizeof(*mc));
+	Closbgp__Ctl__Capabilities *cp = pool_alloc(pool, sizeof(*cp));
+
+	closbgp__ctl__peer__init(m);
+	if (!ridbuf || !mc || !cp)
+		return -1;
+	fill_peer_scalars(d, p, m);
+	m->address = pool_strdup(pool, p->cfg.name);
+	m->description = pool_strdup(pool, p->cfg.description);
+	m->group = pool_strdup(pool, p->cfg.group);
+	m->remote_id = (char *)inet_ntop(AF_INET, &rid, ridbuf, INET_ADDRSTRLEN);
+	fill_counters(&mc[0], p->stats.msgs_in);
+	fill_counters(&mc[1], p->stats.msgs_out);
+	m->messages_received = &mc[0];
+	m->messages_sent = &mc[1];
+	fill_caps(cp, p);
+	m->capabilities = cp;
+	m->last_error = make_peer_error(pool, &p->last_error);
+	if (p->last_error.valid && !m->last_error)
+		return -1;
+	return m->address && m->description && m->group ? 0 : -1;
+}
+
+/* One PeerList page: up to CTL_PAGE_PEERS peers after st->peer_idx. */
+static void produce_peers(struct ctl_client *c)
+{
+	struct bgpd *d = c->srv->d;
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__PeerList pl = CLOSBGP__CTL__PEER_LIST__INIT;
+	Closbgp__Ctl__Peer *ptrs[CTL_PAGE_PEERS];
+	struct ctl_pool *pool = NULL;
+	size_t idx = 0;
+	int rc = 0;
+
+	pl.peers = ptrs;
+	pl.last = true;
+	for (struct peer *p = d->peers; p && rc == 0; p = p->next) {
+		if (p->deleted || !peer_matches(p, c->st.filter_peer) || idx++ < c->st.peer_idx)
+			continue;
+		if (pl.n_peers == CTL_PAGE_PEERS) {
+			pl.last = false;
+			break;
+		}
+		ptrs[pl.n_peers] = pool_alloc(&pool, sizeof(Closbgp__Ctl__Peer));
+		rc = ptrs[pl.n_peers] ? fill_peer(d, &pool, p, ptrs[pl.n_peers]) : -1;
+		pl.n_peers++;
+	}
+	c->st.peer_idx += pl.n_peers;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_PEERS;
+	r.peers = &pl;
+	if (rc < 0 || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	else if (pl.last)
+		c->st.kind = ST_NONE;
+	pool_free(pool);
+}
+
+/* ---- show routes ------------------------------------------------------------ */
+struct route_page {
+	Closbgp__Ctl__RouteList *rl;
+	struct ctl_pool **pool;
+	const struct peer *peer;
+	struct ctl_stream *st;
+	size_t bytes;
+	bool full, oom;
+};
+
+/* The order rib_adj_walk visits prefixes: by address, shorter first. */
+static int route_order_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	int r = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	if (r)
+		return r;
+	return (int)a->len - (int)b->len;
+}
+
+static char *fmt_addr(struct ctl_pool **pool, int af, const void *a)
+{
+	char *s = pool_alloc(pool, INET6_ADDRSTRLEN);
+
+	return s ? (char *)inet_ntop(af, a, s, INET6_ADDRSTRLEN) : NULL;
+}
+
+static Closbgp__Ctl__Uint32Value *make_u32(struct ctl_pool **pool, bool present, uint32_t v)
+{
+	Closbgp__Ctl__Uint32Value *u;
+
+	if (!present || !(u = pool_alloc(pool, sizeof(*u))))
+		return NULL;
+	closbgp__ctl__uint32_value__init(u);
+	u->value = v;
+	return u;
+}
+
+static int fill_large(struct ctl_pool **pool, const struct bgp_attrs *a, Closbgp__Ctl__Route *m)
+{
+	Closbgp__Ctl__LargeCommunity *lc;
+
+	if (!a->nlarge)
+		return 0;
+	lc = pool_alloc(pool, a->nlarge * sizeof(*lc));
+	m->large_communities = pool_alloc(pool, a->nlarge * sizeof(*m->large_communities));
+	if (!lc || !m->large_communities)
+		return -1;
+	for (size_t i = 0; i < a->nlarge; i++) {
+		closbgp__ctl__large_community__init(&lc[i]);
+		lc[i].global = a->large[i].global;
+		lc[i].local1 = a->large[i].local1;
+		lc[i].local2 = a->large[i].local2;
+		m->large_communities[i] = &lc[i];
+	}
+	m->n_large_communities = a->nlarge;
+	return 0;
+}
+
+static int fill_nexthop(struct ctl_pool **pool, const struct bgp_prefix *pfx,
+			const struct bgp_attrs *a, Closbgp__Ctl__Route *m)
+{
+	if (pfx->family == AF_INET) {
+		m->next_hop = fmt_addr(pool, AF_INET, &a->nexthop);
+		return m->next_hop ? 0 : -1;
+	}
+	m->next_hop = fmt_addr(pool, AF_INET6, &a->nh6);
+	if (a->nh6_has_ll)
+		m->next_hop_link_local = fmt_addr(pool, AF_INET6, &a->nh6_ll);
+	return m->next_hop && m->next_hop_link_local ? 0 : -1;
+}
+
+static int fill_route(struct route_page *pg, const struct bgp_prefix *pfx,
+		      const struct bgp_attrs *a, Closbgp__Ctl__Route *m)
+{
+	struct ctl_pool **pool = pg->pool;
+	size_t aplen = (size_t)a->aspath_len * 3 + 16; /* "4294967295 " per 4 octets */
+
+	closbgp__ctl__route__init(m);
+	m->prefix = pool_alloc(pool, INET6_ADDRSTRLEN + 4);
+	m->as_path = pool_alloc(pool, aplen);
+	if (!m->prefix || !m->as_path || fill_nexthop(pool, pfx, a, m) < 0 || fill_large(pool, a, m) < 0)
+		return -1;
+	bgp_prefix_str(pfx, m->prefix, INET6_ADDRSTRLEN + 4);
+	aspath_str(a->aspath, a->aspath_len, m->as_path, aplen);
+	m->peer = (char *)pg->peer->cfg.name;
+	m->origin = a->origin <= BGP_ORIGIN_INCOMPLETE ? (Closbgp__Ctl__Origin)a->origin
+						       : CLOSBGP__CTL__ORIGIN__INCOMPLETE;
+	m->med = make_u32(pool, a->seen & BGP_ATTR_BIT(BGP_ATTR_MED), a->med);
+	m->local_pref = make_u32(pool, a->seen & BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF), a->local_pref);
+	m->communities = (uint32_t *)a->communities; /* packed before the loop runs again */
+	m->n_communities = a->ncommunities;
+	m->atomic_aggregate = (a->seen & BGP_ATTR_BIT(BGP_ATTR_ATOMIC_AGGREGATE)) != 0;
+	return 0;
+}
+
+/* Append one route to the page; marks it full at the route or byte limit. */
+static int page_add(struct route_page *pg, const struct bgp_prefix *pfx, const struct rib_attrs *ra)
+{
+	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
+
+	if (!m || fill_route(pg, pfx, rib_attrs_get(ra), m) < 0) {
+		pg->oom = true;
+		return 1;
+	}
+	pg->rl->routes[pg->rl->n_routes++] = m;
+	pg->bytes += protobuf_c_message_get_packed_size(&m->base) + 8;
+	pg->st->have_cursor = true;
+	pg->st->cursor = *pfx;
+	pg->full = pg->rl->n_routes == CTL_PAGE_ROUTES || pg->bytes >= CTL_PAGE_BYTES;
+	return pg->full;
+}
+
+static int page_walk_cb(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+{
+	struct route_page *pg = arg;
+
+	if (pg->st->have_cursor && route_order_cmp(pfx, &pg->st->cursor) <= 0)
+		return 0; /* sent on an earlier page */
+	return page_add(pg, pfx, ra);
+}
+
+/* Fill the page from one (peer, family) of the cursor. */
+static void page_fill_family(struct route_page *pg)
+{
+	struct ctl_stream *st = pg->st;
+	const struct rib_adj *adj = pg->peer->adj_in;
+	const struct rib_attrs *ra;
+
+	if (!adj)
+		return;
+	if (!st->filter_prefix) {
+		rib_adj_walk(adj, st->family, page_walk_cb, pg);
+		return;
+	}
+	if (st->prefix.family == st->family && !st->have_cursor && (ra = rib_adj_get(adj, &st->prefix)))
+		page_add(pg, &st->prefix, ra);
+}
+
+/* The peer the stream is at: the first matching one, or the one of the last
+ * page (NULL if it was removed since: the stream then ends). */
+static struct peer *stream_peer(struct bgpd *d, const struct ctl_stream *st)
+{
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (p->deleted)
+			continue;
+		if (st->cur_peer[0] ? strcmp(p->cfg.name, st->cur_peer) == 0
+				    : peer_matches(p, st->filter_peer))
+			return p;
+	}
+	return NULL;
+}
+
+/* Advance the cursor to the next (peer, family) that passes the filter. */
+static struct peer *stream_next(struct ctl_stream *st, struct peer *p)
+{
+	st->have_cursor = false;
+	if (st->family == AF_INET) {
+		st->family = AF_INET6;
+		return p;
+	}
+	st->family = AF_INET;
+	for (p = p->next; p && (p->deleted || !peer_matches(p, st->filter_peer)); p = p->next)
+		;
+	return p;
+}
+
+static void produce_routes(struct ctl_client *c)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__RouteList rl = CLOSBGP__CTL__ROUTE_LIST__INIT;
+	Closbgp__Ctl__Route *ptrs[CTL_PAGE_ROUTES];
+	struct ctl_pool *pool = NULL;
+	struct route_page pg = { .rl = &rl, .pool = &pool, .st = &c->st };
+	struct peer *p = stream_peer(c->srv->d, &c->st);
+
+	rl.routes = ptrs;
+	while (p && !pg.full && !pg.oom) {
+		pg.peer = p;
+		page_fill_family(&pg);
+		snprintf(c->st.cur_peer, sizeof(c->st.cur_peer), "%s", p->cfg.name);
+		if (!pg.full)
+			p = stream_next(&c->st, p);
+	}
+	rl.last = !p;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES;
+	r.routes = &rl;
+	if (pg.oom || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	else if (rl.last)
+		c->st.kind = ST_NONE;
+	pool_free(pool);
+}
+
+/* ---- requests ----------------------------------------------------------------- */
+static void start_peers(struct ctl_client *c, const Closbgp__Ctl__ShowPeersRequest *q)
+{
+	memset(&c->st, 0, sizeof(c->st));
+	addr_norm(q->address ? q->address : "", c->st.filter_peer, sizeof(c->st.filter_peer));
+	if (!peer_any_matches(c->srv->d, c->st.filter_peer)) {
+		client_error(c, "no such peer", false);
+		return;
+	}
+	c->st.kind = ST_PEERS;
+}
+
+static void start_routes(struct ctl_client *c, const Closbgp__Ctl__ShowRoutesRequest *q)
+{
+	struct ctl_stream *st = &c->st;
+
+	memset(st, 0, sizeof(*st));
+	st->family = AF_INET;
+	addr_norm(q->peer ? q->peer : "", st->filter_peer, sizeof(st->filter_peer));
+	if (q->prefix && q->prefix[0]) {
+		if (bgp_prefix_parse(q->prefix, &st->prefix) < 0) {
+			client_error(c, "invalid prefix", false);
+			return;
+		}
+		st->filter_prefix = true;
+	}
+	if (st->filter_peer[0] && !peer_any_matches(c->srv->d, st->filter_peer)) {
+		client_error(c, "no such peer", false);
+		return;
+	}
+	st->kind = ST_ROUTES;
+}
+
+static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
+{
+	switch (q->req_case) {
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY:
+		do_summary(c);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_PEERS:
+		start_peers(c, q->show_peers);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES:
+		start_routes(c, q->show_routes);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
+	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:
+	case CLOSBGP__CTL__REQUEST__REQ_UNDRAIN:
+	case CLOSBGP__CTL__REQUEST__REQ_SET_STATE:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE:
+		client_error(c, CTL_ERR_UNSUPPORTED, false);
+		break;
+	default: /* a newer client: answer, keep the connection */
+		client_error(c, "unknown request", false);
+		break;
+	}
+}
+
+/* Handle one buffered request if there is a whole one. 1 if handled. */
+static int client_parse_one(struct ctl_client *c)
+{
+	size_t blen;
+	int r = ctl_frame_check(c->in, c->inlen, &blen);
+	Closbgp__Ctl__Request *q;
+
+	if (r == 0)
+		return 0;
+	if (r < 0) {
+		client_error(c, "request too large", true);
+		return 1;
+	}
+	q = closbgp__ctl__request__unpack(NULL, blen, c->in + 4);
+	memmove(c->in, c->in + 4 + blen, c->inlen - 4 - blen);
+	c->inlen -= 4 + blen;
+	if (!q) {
+		log_info("ctl", "malformed request, closing the client");
+		client_error(c, "malformed request", true);
+		return 1;
+	}
+	client_handle(c, q);
+	closbgp__ctl__request__free_unpacked(q, NULL);
+	return 1;
+}
+
+/* ---- client lifecycle ----------------------------------------------------------- */
+static void client_close(struct ctl_client *c)
+{
+	struct ctl_server *s = c->srv;
+
+	for (struct ctl_client **pp = &s->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	s->nclients--;
+	ev_io_stop(s->d->loop, &c->rio);
+	ev_io_stop(s->d->loop, &c->wio);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static bool client_can_read(const struct ctl_client *c)
+{
+	return !c->closing && c->st.kind == ST_NONE && client_pending(c) < CTL_OUT_HIWAT;
+}
+
+/* Run requests and produce pages while the output is under the high-water
+ * mark, write, and set the watchers. May free c. */
+static void client_kick(struct ctl_client *c)
+{
+	struct ev_loop *loop = c->srv->d->loop;
+
+	for (;;) {
+		if (c->st.kind == ST_PEERS)
+			produce_peers(c);
+		else if (c->st.kind == ST_ROUTES)
+			produce_routes(c);
+		else if (!client_can_read(c) || !client_parse_one(c))
+			break;
+		if (client_pending(c) >= CTL_OUT_HIWAT)
+			break;
+	}
+	if (client_flush(c) < 0 || (c->closing && client_pending(c) == 0)) {
+		client_close(c);
+		return;
+	}
+	if (client_pending(c) > 0)
+		ev_io_start(loop, &c->wio);
+	else
+		ev_io_stop(loop, &c->wio);
+	if (client_can_read(c))
+		ev_io_start(loop, &c->rio);
+	else
+		ev_io_stop(loop, &c->rio);
+}
+
+static int client_read(struct ctl_client *c)
+{
+	ssize_t n;
+
+	if (c->incap - c->inlen < CTL_READ_CHUNK) {
+		size_t cap = c->incap ? c->incap * 2 : 2 * CTL_READ_CHUNK;
+		uint8_t *b;
+		if (cap > 4 + CTL_MAX_MSG + CTL_READ_CHUNK)
+			cap = 4 + CTL_MAX_MSG + CTL_READ_CHUNK;
+		if (cap <= c->incap || !(b = realloc(c->in, cap)))
+			return -1;
+		c->in = b;
+		c->incap = cap;
+	}
+	n = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1; /* the client is gone */
+	c->inlen += (size_t)n;
+	return 0;
+}
+
+static void client_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_client *c = w->data;
+
+	if (client_read(c) < 0) {
+		client_close(c);
+		return;
+	}
+	client_kick(c);
+}
+
+static void client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	client_kick(w->data);
+}
+
+/* Over the limit: tell the client why, without waiting for it. */
+static void reject_client(int fd)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	size_t len;
+	uint8_t *frame;
+
+	r.error = "too many clients";
+	frame = ctl_frame_pack(&r.base, &len);
+	if (frame && send(fd, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("ctl", "reject: %s", strerror(errno));
+	free(frame);
+	close(fd);
+}
+
+static void client_new(struct ctl_server *s, int fd)
+{
+	struct ctl_client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->srv = s;
+	c->fd = fd;
+	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	c->next = s->clients;
+	s->clients = c;
+	s->nclients++;
+	ev_io_start(s->d->loop, &c->rio);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_server *s = w->data;
+	int fd;
+
+	while ((fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		if (s->nclients >= CTL_MAX_CLIENTS) {
+			log_info("ctl", "client refused: %d clients already", CTL_MAX_CLIENTS);
+			reject_client(fd);
+			continue;
+		}
+		client_new(s, fd);
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		log_warn("ctl", "accept on %s: %s", s->path, strerror(errno));
+}
+
+/* ---- the listening socket ------------------------------------------------------ */
+/* mkdir -p of the socket's directory. */
+static int make_parent_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+	return -1;
+}
+
+/* A socket file left behind is removed, unless a daemon still answers. */
+static int remove_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "exists and is not a socket");
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "another closbgpd is listening on it");
+		return -1;
+	}
+	if (unlink(sun->sun_path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove stale socket: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_socket(struct ctl_server *s, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int rc;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", s->path);
+	if (make_parent_dir(s->path, err, errlen) < 0 || remove_stale(&sun, err, errlen) < 0)
+		return -1;
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177); /* the socket is created 0600: only root may drain */
+	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc < 0 || chmod(s->path, 0600) < 0 || listen(s->fd, CTL_MAX_CLIENTS) < 0 ||
+	    stat(s->path, &st) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
+}
+
+struct ctl_server *ctl_server_new(struct bgpd *d, const char *path, char *err, size_t errlen)
+{
+	struct ctl_server *s;
+
+	if (strlen(path) >= sizeof(s->path) || !path[0]) {
+		snprintf(err, errlen, "socket path empty or too long");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->d = d;
+	s->fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (listen_socket(s, err, errlen) < 0) {
+		if (s->fd >= 0)
+			close(s->fd);
+		free(s);
+		return NULL;
+	}
+	ev_io_init(&s->lio, accept_cb, s->fd, EV_READ);
+	s->lio.data = s;
+	ev_io_start(d->loop, &s->lio);
+	log_info("ctl", "control socket %s", s->path);
+	return s;
+}
+
+void ctl_server_free(struct ctl_server *s)
+{
+	struct stat st;
+
+	if (!s)
+		return;
+	while (s->clients)
+		client_close(s->clients);
+	ev_io_stop(s->d->loop, &s->lio);
+	close(s->fd);
+	/* Only our own socket: a newer daemon may have replaced it. */
+	if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
+		unlink(s->path);
+	free(s);
+}
+
+size_t ctl_server_nclients(const struct ctl_server *s)
+{
+	return s ? s->nclients : 0;
+}

@@ -1,0 +1,731 @@
+/* Routes in the kernel: desired state per prefix, batched rtnetlink
+ * programming with one ack per message, retries, restart reconciliation
+ * (adopt our protocol's routes as stale, sweep what nobody re-set). */
+#include <errno.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd/log.h"
+#include "fib/fib_int.h"
+
+#define FIB_BATCH_LIMIT (48 * 1024) /* bytes of requests per sendmsg */
+#define FIB_MAX_RETRIES 5
+
+enum item_kind { IT_OBJ_ADD, IT_OBJ_DEL, IT_ROUTE };
+
+struct item {
+	enum item_kind kind;
+	void *ptr;
+	int err;
+	bool acked;
+};
+
+struct batch {
+	struct mnl_nlmsg_batch *b;
+	struct item *items;
+	size_t n, cap;
+	uint32_t first_seq;
+};
+
+static size_t route_key(const struct bgp_prefix *p, uint8_t *key)
+{
+	key[0] = p->family;
+	key[1] = p->len;
+	memcpy(key + 2, p->addr, 16);
+	return 18;
+}
+
+/* ---- synchronous requests (dumps) ------------------------------------- */
+
+int fib_request_dump(struct fib *f, uint16_t type, uint8_t family,
+		     int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	uint32_t seq = ++f->seq;
+	ssize_t n;
+	int rc = 0;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	if (type == RTM_GETLINK) {
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = family;
+	} else if (type == RTM_GETADDR) {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+		ifa->ifa_family = family;
+	} else if (type == RTM_GETNEXTHOP) {
+		struct nhmsg *nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
+		nhm->nh_family = family;
+	} else {
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+		rtm->rtm_family = family;
+	}
+	if (mnl_socket_sendto(f->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	while ((n = mnl_socket_recvfrom(f->nl, buf, sizeof(buf))) > 0) {
+		rc = mnl_cb_run(buf, (size_t)n, seq, f->portid, cb, arg);
+		if (rc <= MNL_CB_STOP)
+			break;
+	}
+	return rc < 0 ? -errno : 0;
+}
+
+/* ---- adoption of what a previous run left in the kernel -------------- */
+
+static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct fib *f = arg;
+	const struct nhmsg *nhm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *attr;
+	struct fib_nh nh = { .family = nhm->nh_family };
+	uint32_t id = 0, mem[FIB_MAX_ECMP];
+	size_t nmem = 0;
+	bool group = false;
+
+	if (nhm->nh_protocol != FIB_RTPROT)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*nhm)) {
+		switch (mnl_attr_get_type(attr)) {
+		case NHA_ID: id = mnl_attr_get_u32(attr); break;
+		case NHA_OIF: nh.ifindex = mnl_attr_get_u32(attr); break;
+		case NHA_GATEWAY:
+			if (mnl_attr_get_payload_len(attr) <= 16)
+				memcpy(nh.addr, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+			break;
+		case NHA_GROUP: {
+			const struct nexthop_grp *g = mnl_attr_get_payload(attr);
+			size_t cnt = mnl_attr_get_payload_len(attr) / sizeof(*g);
+			group = true;
+			for (size_t i = 0; i < cnt && nmem < FIB_MAX_ECMP; i++)
+				mem[nmem++] = g[i].id;
+			break;
+		}
+		}
+	}
+	if (id)
+		fib_obj_adopt(f, id, group ? NULL : &nh, mem, nmem);
+	return MNL_CB_OK;
+}
+
+static int adopt_route_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct fib *f = arg;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *attr;
+	struct fib_route *r;
+	uint8_t key[18];
+	uint32_t table = rtm->rtm_table, nh_id = 0;
+
+	if (rtm->rtm_protocol != FIB_RTPROT)
+		return MNL_CB_OK;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return MNL_CB_OK;
+	r->prefix.family = rtm->rtm_family;
+	r->prefix.len = rtm->rtm_dst_len;
+	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(attr)) {
+		case RTA_TABLE: table = mnl_attr_get_u32(attr); break;
+		case RTA_NH_ID: nh_id = mnl_attr_get_u32(attr); break;
+		case RTA_DST:
+			if (mnl_attr_get_payload_len(attr) <= 16)
+				memcpy(r->prefix.addr, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+			break;
+		}
+	}
+	if (table != RT_TABLE_MAIN || fib_map_get(&f->routes, key, route_key(&r->prefix, key))) {
+		free(r);
+		return MNL_CB_OK;
+	}
+	r->state = FR_STALE;
+	r->kernel_id = nh_id;
+	r->want = nh_id ? fib_obj_by_id(f, nh_id) : NULL;
+	fib_obj_ref(r->want);
+	fib_map_put(&f->routes, key, route_key(&r->prefix, key), r);
+	f->st.routes++;
+	return MNL_CB_OK;
+}
+
+static void adopt_group_refs(void *value, void *arg)
+{
+	struct fib_obj *o = value;
+	struct fib *f = arg;
+
+	for (size_t i = 0; o->group && i < o->nmem; i++)
+		fib_obj_ref(fib_obj_by_id(f, o->mem[i]));
+}
+
+static void fib_adopt(struct fib *f)
+{
+	if (f->nhobj) {
+		fib_request_dump(f, RTM_GETNEXTHOP, AF_UNSPEC, adopt_nexthop_cb, f);
+		fib_map_each(&f->objs_by_id, adopt_group_refs, f);
+	}
+	fib_request_dump(f, RTM_GETROUTE, AF_INET, adopt_route_cb, f);
+	fib_request_dump(f, RTM_GETROUTE, AF_INET6, adopt_route_cb, f);
+	if (f->st.routes)
+		log_notice("fib", "found %zu routes and %zu nexthop objects from a previous run; "
+			   "keeping them until re-learned", f->st.routes, f->st.nexthops + f->st.groups);
+}
+
+static int probe_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return MNL_CB_OK;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+static struct item *batch_item(struct batch *bt, enum item_kind kind, void *ptr)
+{
+	if (bt->n == bt->cap) {
+		size_t cap = bt->cap ? bt->cap * 2 : 256;
+		struct item *v = realloc(bt->items, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		bt->items = v;
+		bt->cap = cap;
+	}
+	struct item *it = &bt->items[bt->n++];
+	*it = (struct item){ .kind = kind, .ptr = ptr };
+	return it;
+}
+
+static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_route *r)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+	struct rtmsg *rtm;
+	bool del = r->want == NULL;
+
+	nlh->nlmsg_type = del ? RTM_DELROUTE : RTM_NEWROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
+	nlh->nlmsg_seq = ++f->seq;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->prefix.family;
+	rtm->rtm_dst_len = r->prefix.len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = FIB_RTPROT;
+	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put(nlh, RTA_DST, r->prefix.family == AF_INET ? 4 : 16, r->prefix.addr);
+	if (!del && f->nhobj) {
+		mnl_attr_put_u32(nlh, RTA_NH_ID, r->want->id);
+	} else if (!del) {
+		/* Fallback without nexthop objects: gateways inline. */
+		const struct fib_obj *o = r->want;
+		size_t alen = r->prefix.family == AF_INET ? 4 : 16;
+		if (!o->group) {
+			mnl_attr_put(nlh, RTA_GATEWAY, alen, o->nh.addr);
+			mnl_attr_put_u32(nlh, RTA_OIF, o->nh.ifindex);
+		} else {
+			struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+			for (size_t i = 0; i < o->nmem; i++) {
+				const struct fib_obj *m = fib_obj_by_id(f, o->mem[i]);
+				struct rtnexthop *rtnh = (struct rtnexthop *)mnl_nlmsg_get_payload_tail(nlh);
+				if (!m)
+					continue;
+				nlh->nlmsg_len += MNL_ALIGN(sizeof(*rtnh));
+				memset(rtnh, 0, sizeof(*rtnh));
+				rtnh->rtnh_ifindex = (int)m->nh.ifindex;
+				mnl_attr_put(nlh, RTA_GATEWAY, alen, m->nh.addr);
+				rtnh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(nlh) - (char *)rtnh);
+			}
+			mnl_attr_nest_end(nlh, mp);
+		}
+	}
+	mnl_nlmsg_batch_next(b);
+}
+
+static int ack_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	return MNL_CB_OK;
+}
+
+static int err_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct batch *bt = arg;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t idx = nlh->nlmsg_seq - bt->first_seq;
+
+	if (idx < bt->n) {
+		bt->items[idx].acked = true;
+		bt->items[idx].err = e->error;
+	}
+	return MNL_CB_OK;
+}
+
+static void item_done(struct fib *f, struct item *it);
+
+/* Send what the batch holds, collect one ack per message, apply results. */
+static void batch_send(struct fib *f, struct batch *bt)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = err_cb };
+	size_t pending = bt->n;
+
+	if (bt->n == 0)
+		return;
+	f->st.batches++;
+	f->st.msgs_sent += bt->n;
+	if (mnl_socket_sendto(f->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b)) < 0) {
+		log_err("fib", "netlink send: %s", strerror(errno));
+		for (size_t i = 0; i < bt->n; i++)
+			bt->items[i].err = -errno;
+		pending = 0;
+	}
+	/* rtnetlink handles a batch synchronously: acks are queued already.
+	 * Bounded by the number of messages sent. */
+	for (size_t tries = 0; pending && tries < bt->n + 8; tries++) {
+		struct pollfd pfd = { .fd = mnl_socket_get_fd(f->nl), .events = POLLIN };
+		if (poll(&pfd, 1, 2000) <= 0) {
+			log_err("fib", "netlink: %zu acks missing", pending);
+			break;
+		}
+		ssize_t n = mnl_socket_recvfrom(f->nl, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		mnl_cb_run2(buf, (size_t)n, 0, f->portid, ack_cb, bt, ctl, NLMSG_MIN_TYPE);
+		pending = 0;
+		for (size_t i = 0; i < bt->n; i++)
+			pending += !bt->items[i].acked;
+	}
+	for (size_t i = 0; i < bt->n; i++) {
+		if (!bt->items[i].acked && !bt->items[i].err)
+			bt->items[i].err = -ETIMEDOUT;
+		item_done(f, &bt->items[i]);
+	}
+	bt->n = 0;
+	mnl_nlmsg_batch_reset(bt->b);
+	bt->first_seq = f->seq + 1;
+}
+
+static void batch_room(struct fib *f, struct batch *bt)
+{
+	if (mnl_nlmsg_batch_size(bt->b) >= FIB_BATCH_LIMIT)
+		batch_send(f, bt);
+}
+
+static void route_free(struct fib *f, struct fib_route *r)
+{
+	uint8_t key[18];
+
+	fib_map_del(&f->routes, key, route_key(&r->prefix, key));
+	f->st.routes--;
+	free(r);
+}
+
+static void item_done(struct fib *f, struct item *it)
+{
+	char pfx[64];
+
+	if (it->kind == IT_OBJ_ADD) {
+		struct fib_obj *o = it->ptr;
+		o->installed = it->err == 0;
+		if (it->err) {
+			f->st.errors++;
+			log_err("fib", "nexthop %u: %s", o->id, strerror(-it->err));
+		}
+		return;
+	}
+	if (it->kind == IT_OBJ_DEL) {
+		if (it->err && it->err != -ENOENT) {
+			f->st.errors++;
+			log_err("fib", "delete nexthop %u: %s", ((struct fib_obj *)it->ptr)->id,
+				strerror(-it->err));
+		}
+		fib_obj_destroy(f, it->ptr);
+		return;
+	}
+	struct fib_route *r = it->ptr;
+	if (!r->want) {
+		/* Deleted (or already gone). */
+		if (it->err && it->err != -ESRCH && it->err != -ENOENT)
+			log_warn("fib", "delete %s: %s", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
+				 strerror(-it->err));
+		route_free(f, r);
+		return;
+	}
+	if (it->err == 0) {
+		r->state = FR_INSTALLED;
+		r->kernel_id = r->want->id;
+		r->retries = 0;
+	} else {
+		f->st.errors++;
+		r->state = FR_FAILED;
+		log_err("fib", "install %s: %s%s", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
+			strerror(-it->err), r->retries < FIB_MAX_RETRIES ? " (will retry)" : "");
+		if (r->retries < FIB_MAX_RETRIES && !ev_is_active(&f->retry)) {
+			ev_timer_set(&f->retry, 1.0, 0.);
+			ev_timer_start(f->loop, &f->retry);
+		}
+	}
+	if (f->ops.route_done)
+		f->ops.route_done(f->ops.arg, &r->prefix, it->err);
+}
+
+/* ---- flush ------------------------------------------------------------ */
+
+static void flush_objects(struct fib *f, struct batch *bt, bool groups, bool del)
+{
+	struct fib_obj **pp = &f->objq;
+
+	while (*pp) {
+		struct fib_obj *o = *pp;
+		bool drop = o->refs == 0 && !o->stale;
+		if (o->group != groups || drop != del) {
+			pp = &o->qnext;
+			continue;
+		}
+		*pp = o->qnext;
+		o->queued = false;
+		if (del && (!o->installed || !f->nhobj)) {
+			fib_obj_destroy(f, o);
+			continue;
+		}
+		if (!del && (o->installed || o->dead || !f->nhobj))
+			continue;
+		fib_obj_msg(f, bt->b, o, del);
+		batch_item(bt, del ? IT_OBJ_DEL : IT_OBJ_ADD, o);
+		batch_room(f, bt);
+	}
+}
+
+static void flush_routes(struct fib *f, struct batch *bt)
+{
+	while (f->dirty) {
+		struct fib_route *r = f->dirty;
+		f->dirty = r->dnext;
+		r->dirty = false;
+		if (r->want && r->want->group && r->want->nmem == 0)
+			continue;
+		route_msg(f, bt->b, r);
+		batch_item(bt, IT_ROUTE, r);
+		batch_room(f, bt);
+	}
+	f->dirty_tail = &f->dirty;
+}
+
+void fib_flush(struct fib *f)
+{
+	struct batch bt = { .first_seq = f->seq + 1 };
+
+	if (!f->objq && !f->dirty)
+		return;
+	bt.b = mnl_nlmsg_batch_start(f->buf, FIB_BATCH_LIMIT + MNL_SOCKET_BUFFER_SIZE);
+	if (!bt.b)
+		return;
+	/* Bounded: deleting a group can release its members once more. */
+	for (int pass = 0; pass < 3 && (f->objq || f->dirty); pass++) {
+		flush_objects(f, &bt, false, false);
+		flush_objects(f, &bt, true, false);
+		batch_send(f, &bt); /* objects must exist before routes use them */
+		flush_routes(f, &bt);
+		batch_send(f, &bt);
+		flush_objects(f, &bt, true, true);
+		batch_send(f, &bt);
+		flush_objects(f, &bt, false, true);
+		batch_send(f, &bt);
+	}
+	mnl_nlmsg_batch_stop(bt.b);
+	free(bt.items);
+}
+
+static void fib_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	fib_flush(w->data);
+}
+
+static void mark_dirty(struct fib *f, struct fib_route *r)
+{
+	if (r->dirty)
+		return;
+	r->dirty = true;
+	r->dnext = NULL;
+	*f->dirty_tail = r;
+	f->dirty_tail = &r->dnext;
+}
+
+static void retry_one(void *value, void *arg)
+{
+	struct fib_route *r = value;
+
+	if (r->state == FR_FAILED && r->want && r->retries < FIB_MAX_RETRIES) {
+		r->retries++;
+		((struct fib *)arg)->st.retries++;
+		mark_dirty(arg, r);
+	}
+}
+
+static void fib_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fib *f = w->data;
+
+	fib_map_each(&f->routes, retry_one, f);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+static void clear_stale_claim(struct fib *f, struct fib_obj *o)
+{
+	if (!o || !o->stale)
+		return;
+	o->stale = false;
+	for (size_t i = 0; o->group && i < o->nmem; i++)
+		clear_stale_claim(f, fib_obj_by_id(f, o->mem[i]));
+}
+
+int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n)
+{
+	struct fib_obj *mem[FIB_MAX_ECMP], *target = NULL;
+	size_t k = 0;
+	uint8_t key[18];
+	struct fib_route *r = fib_map_get(&f->routes, key, route_key(p, key));
+
+	for (size_t i = 0; i < n && k < FIB_MAX_ECMP; i++) {
+		struct fib_obj *o = fib_obj_single(f, &nh[i]);
+		if (o && !o->dead)
+			mem[k++] = o;
+	}
+	if (k)
+		target = fib_obj_for_set(f, mem, k);
+	if (!target) {
+		if (r && r->want) {
+			fib_obj_unref(f, r->want);
+			r->want = NULL;
+			mark_dirty(f, r);
+		}
+		return n && !k ? -1 : 0;
+	}
+	clear_stale_claim(f, target);
+	if (!r) {
+		r = calloc(1, sizeof(*r));
+		if (!r || fib_map_put(&f->routes, key, route_key(p, key), r) < 0) {
+			free(r);
+			return -1;
+		}
+		r->prefix = *p;
+		r->state = FR_PENDING;
+		f->st.routes++;
+	}
+	if (r->want == target) {
+		if (r->state == FR_STALE && r->kernel_id == target->id) {
+			r->state = FR_INSTALLED; /* already right in the kernel */
+			if (f->ops.route_done)
+				f->ops.route_done(f->ops.arg, p, 0);
+		}
+		return 0;
+	}
+	fib_obj_ref(target);
+	fib_obj_unref(f, r->want);
+	r->want = target;
+	if (r->state != FR_FAILED)
+		r->state = FR_PENDING;
+	r->retries = 0;
+	mark_dirty(f, r);
+	return 0;
+}
+
+static void sweep_route(void *value, void *arg)
+{
+	struct fib_route *r = value;
+	struct fib *f = arg;
+
+	if (r->state == FR_STALE) {
+		fib_obj_unref(f, r->want);
+		r->want = NULL;
+		r->state = FR_DELETING;
+		mark_dirty(f, r);
+	}
+}
+
+static void sweep_obj(void *value, void *arg)
+{
+	struct fib_obj *o = value;
+
+	if (o->stale) {
+		o->stale = false;
+		if (o->refs == 0)
+			fib_obj_queue(arg, o);
+	}
+}
+
+void fib_sweep_stale(struct fib *f)
+{
+	size_t before = f->st.routes;
+
+	fib_map_each(&f->routes, sweep_route, f);
+	fib_map_each(&f->objs_by_id, sweep_obj, f);
+	fib_flush(f);
+	if (before != f->st.routes)
+		log_notice("fib", "removed %zu stale routes", before - f->st.routes);
+}
+
+static void count_route(void *value, void *arg)
+{
+	const struct fib_route *r = value;
+	struct fib_stats *st = arg;
+
+	st->routes_installed += r->state == FR_INSTALLED;
+	st->routes_failed += r->state == FR_FAILED;
+	st->routes_stale += r->state == FR_STALE;
+}
+
+void fib_get_stats(const struct fib *f, struct fib_stats *st)
+{
+	*st = f->st;
+	st->routes_installed = st->routes_failed = st->routes_stale = 0;
+	st->nexthop_objects = f->nhobj;
+	fib_map_each(&f->routes, count_route, st);
+}
+
+struct walk_ctx {
+	const struct fib *f;
+	int (*cb)(const struct fib_route_info *ri, void *arg);
+	void *arg;
+	int rc;
+};
+
+static void walk_one(void *value, void *arg)
+{
+	static const char *const names[] = { "pending", "installed", "stale", "failed", "deleting" };
+	const struct fib_route *r = value;
+	struct walk_ctx *w = arg;
+	struct fib_nh nhs[FIB_MAX_ECMP];
+	uint32_t ids[FIB_MAX_ECMP];
+	struct fib_route_info ri = { .prefix = r->prefix, .state = names[r->state],
+				     .members = nhs, .member_ids = ids };
+	const struct fib_obj *o = r->want;
+
+	if (w->rc || !o)
+		return;
+	ri.nh_id = o->id;
+	ri.group = o->group;
+	if (!o->group) {
+		nhs[0] = o->nh;
+		ids[0] = o->id;
+		ri.nmembers = 1;
+	}
+	for (size_t i = 0; o->group && i < o->nmem; i++) {
+		const struct fib_obj *m = fib_obj_by_id(w->f, o->mem[i]);
+		if (m) {
+			nhs[ri.nmembers] = m->nh;
+			ids[ri.nmembers++] = m->id;
+		}
+	}
+	w->rc = w->cb(&ri, w->arg);
+}
+
+int fib_walk(const struct fib *f, int (*cb)(const struct fib_route_info *ri, void *arg), void *arg)
+{
+	struct walk_ctx w = { f, cb, arg, 0 };
+
+	fib_map_each(&f->routes, walk_one, &w);
+	return w.rc;
+}
+
+static int fib_open_socket(struct fib *f, char *err, size_t errlen)
+{
+	int one = 1, rcvbuf = 4 << 20;
+
+	f->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!f->nl || mnl_socket_bind(f->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "netlink socket: %s", strerror(errno));
+		return -1;
+	}
+	f->portid = mnl_socket_get_portid(f->nl);
+	mnl_socket_setsockopt(f->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(f->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (setsockopt(mnl_socket_get_fd(f->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(f->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	return 0;
+}
+
+struct fib *fib_new(struct ev_loop *loop, const struct fib_ops *ops, char *err, size_t errlen)
+{
+	struct fib *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->loop = loop;
+	if (ops)
+		f->ops = *ops;
+	f->next_id = 1000;
+	f->dirty_tail = &f->dirty;
+	f->bufsize = FIB_BATCH_LIMIT + 2 * MNL_SOCKET_BUFFER_SIZE;
+	f->buf = malloc(f->bufsize);
+	if (!f->buf || fib_map_init(&f->objs_by_key) < 0 || fib_map_init(&f->objs_by_id) < 0 ||
+	    fib_map_init(&f->routes) < 0 || fib_open_socket(f, err, errlen) < 0)
+		goto fail;
+	/* Nexthop objects need Linux 5.3; without them, inline gateways. */
+	f->nhobj = fib_request_dump(f, RTM_GETNEXTHOP, AF_UNSPEC, probe_cb, f) == 0;
+	if (!f->nhobj)
+		log_notice("fib", "kernel without nexthop objects: using RTA_MULTIPATH");
+	if (fib_link_init(f, err, errlen) < 0)
+		goto fail;
+	fib_adopt(f);
+	ev_prepare_init(&f->prepare, fib_prepare_cb);
+	f->prepare.data = f;
+	ev_prepare_start(loop, &f->prepare);
+	ev_init(&f->retry, fib_retry_cb);
+	f->retry.data = f;
+	return f;
+fail:
+	fib_free(f, false);
+	return NULL;
+}
+
+static void free_route_cb(void *value, void *arg)
+{
+	free(value);
+}
+
+static void free_obj_cb(void *value, void *arg)
+{
+	free(value);
+}
+
+static void delete_route_cb(void *value, void *arg)
+{
+	struct fib_route *r = value;
+	struct fib *f = arg;
+
+	if (r->want) {
+		fib_obj_unref(f, r->want);
+		r->want = NULL;
+	}
+	r->state = FR_DELETING;
+	mark_dirty(f, r);
+}
+
+void fib_free(struct fib *f, bool remove_routes)
+{
+	if (!f)
+		return;
+	if (remove_routes && f->nl) {
+		fib_map_each(&f->routes, delete_route_cb, f);
+		fib_map_each(&f->objs_by_id, sweep_obj, f);
+		fib_flush(f);
+	}
+	if (f->loop) {
+		ev_prepare_stop(f->loop, &f->prepare);
+		ev_timer_stop(f->loop, &f->retry);
+	}
+	fib_link_free(f);
+	if (f->nl)
+		mnl_socket_close(f->nl);
+	if (f->routes.b)
+		fib_map_each(&f->routes, free_route_cb, NULL);
+	if (f->objs_by_id.b)
+		fib_map_each(&f->objs_by_id, free_obj_cb, NULL);
+	fib_map_free(&f->routes);
+	fib_map_free(&f->objs_by_id);
+	fib_map_free(&f->objs_by_key);
+	free(f->buf);
+	free(f);
+}

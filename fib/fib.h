@@ -1,0 +1,80 @@
+/* Kernel FIB through rtnetlink (libmnl): nexthop objects per gateway,
+ * nexthop groups per ECMP set shared by every route with that set, routes
+ * pointing at a group id; batched programming with per-message errors,
+ * restart reconciliation by protocol number, and link/address monitoring.
+ * The FIB never calls into sessions or the RIB except through fib_ops. */
+#ifndef CLOS_FIB_H
+#define CLOS_FIB_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bgpd/wire.h"
+
+/* Our routing protocol number (iproute2 name "closbgp", see
+ * tools/rt_protos.d/closbgp.conf); a restarted daemon finds its routes by it. */
+#define FIB_RTPROT 210
+
+struct fib_nh {
+	uint8_t family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* gateway */
+	uint32_t ifindex; /* 0: the interface whose connected subnet holds addr */
+};
+
+struct fib_ops {
+	/* A link lost carrier/went down or came back (RTM_NEWLINK/DELLINK). */
+	void (*link_change)(void *arg, uint32_t ifindex, bool up);
+	/* An address was removed from an interface. */
+	void (*addr_del)(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr);
+	/* A route reached the kernel (err 0) or failed (-errno) — the FIB
+	 * acknowledgement that advertisement can wait for. */
+	void (*route_done)(void *arg, const struct bgp_prefix *p, int err);
+	void *arg;
+};
+
+struct fib_stats {
+	size_t routes, routes_installed, routes_failed, routes_stale;
+	size_t nexthops, groups;
+	uint64_t msgs_sent, batches, errors, retries;
+	bool nexthop_objects; /* false: RTA_MULTIPATH fallback */
+};
+
+struct fib;
+
+/* Opens the netlink sockets, learns links/addresses, and adopts routes and
+ * nexthops of protocol FIB_RTPROT already in the kernel as stale. */
+struct fib *fib_new(struct ev_loop *loop, const struct fib_ops *ops, char *err, size_t errlen);
+/* remove_routes: also delete every route and nexthop we installed. */
+void fib_free(struct fib *f, bool remove_routes);
+
+/* Desired state for a prefix: n next hops (ECMP), n == 0 deletes. Changes
+ * are batched and sent when the event loop is about to block. */
+int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n);
+/* Send everything pending now (also called from the loop's prepare hook). */
+void fib_flush(struct fib *f);
+/* After convergence: delete adopted routes and nexthops nobody re-set. */
+void fib_sweep_stale(struct fib *f);
+void fib_get_stats(const struct fib *f, struct fib_stats *st);
+
+/* Interface whose connected subnet contains addr (0 if none). */
+uint32_t fib_addr_ifindex(const struct fib *f, uint8_t family, const uint8_t *addr);
+/* Interface that holds local address addr (0 if none). */
+uint32_t fib_local_ifindex(const struct fib *f, uint8_t family, const uint8_t *addr);
+const char *fib_ifname(const struct fib *f, uint32_t ifindex);
+
+/* Walk programmed routes (for closctl show fib). nh_id is the kernel
+ * nexthop or group id; members lists the gateways. */
+struct fib_route_info {
+	struct bgp_prefix prefix;
+	uint32_t nh_id;
+	bool group;
+	const char *state; /* "installed", "pending", "stale", "failed" */
+	size_t nmembers;
+	const struct fib_nh *members;
+	const uint32_t *member_ids;
+};
+int fib_walk(const struct fib *f, int (*cb)(const struct fib_route_info *ri, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,103 @@
+/* FIB internals shared by fib.c (routes, batches), nhtab.c (nexthop
+ * objects and groups) and link.c (links and addresses). */
+#ifndef CLOS_FIB_INT_H
+#define CLOS_FIB_INT_H
+
+#include <libmnl/libmnl.h>
+
+#include "fib/fib.h"
+#include "fib/map.h"
+
+#define FIB_MAX_ECMP 64
+
+/* A kernel nexthop object (one gateway on one interface) or a group. */
+struct fib_obj {
+	uint32_t id;
+	bool group;
+	bool installed;	  /* the kernel has it as we want it */
+	bool stale;	  /* adopted at start-up, not yet claimed */
+	bool dead;	  /* its interface went down */
+	bool queued;	  /* on the install queue */
+	uint32_t refs;	  /* routes (and groups, for singles) pointing at it */
+	struct fib_nh nh; /* single: gateway and interface */
+	uint32_t nmem;	  /* group: member object ids, sorted */
+	uint32_t mem[FIB_MAX_ECMP];
+	struct fib_obj *qnext;
+};
+
+enum fib_route_state { FR_PENDING, FR_INSTALLED, FR_STALE, FR_FAILED, FR_DELETING };
+
+struct fib_route {
+	struct bgp_prefix prefix;
+	struct fib_obj *want;	/* NULL: delete */
+	uint32_t kernel_id;	/* what the kernel route points at (0 unknown) */
+	enum fib_route_state state;
+	bool dirty;
+	uint8_t retries;
+	struct fib_route *dnext; /* dirty list */
+};
+
+struct fib_link {
+	uint32_t ifindex;
+	char name[16];
+	bool up;
+};
+
+struct fib_addr {
+	uint32_t ifindex;
+	uint8_t family, plen;
+	uint8_t addr[16];
+};
+
+struct fib {
+	struct ev_loop *loop;
+	struct fib_ops ops;
+	struct mnl_socket *nl;	  /* requests */
+	struct mnl_socket *mon;	  /* link/address notifications */
+	uint32_t portid, seq;
+	ev_io mon_io;
+	ev_prepare prepare;
+	ev_timer retry;
+	bool nhobj;		  /* kernel has nexthop objects */
+	uint32_t next_id;
+	struct fib_map objs_by_key; /* nh key or member list -> obj */
+	struct fib_map objs_by_id;  /* id -> obj */
+	struct fib_map routes;	    /* prefix -> route */
+	struct fib_obj *objq;	    /* objects to (re)install */
+	struct fib_route *dirty, **dirty_tail;
+	struct fib_link *links;
+	size_t nlinks;
+	struct fib_addr *addrs;
+	size_t naddrs, caddrs;
+	struct fib_stats st;
+	char *buf;		  /* batch buffer */
+	size_t bufsize;
+};
+
+/* nhtab.c */
+struct fib_obj *fib_obj_single(struct fib *f, const struct fib_nh *nh);
+struct fib_obj *fib_obj_for_set(struct fib *f, struct fib_obj **mem, size_t n);
+struct fib_obj *fib_obj_by_id(const struct fib *f, uint32_t id);
+struct fib_obj *fib_obj_adopt(struct fib *f, uint32_t id, const struct fib_nh *nh,
+			      const uint32_t *mem, size_t nmem);
+void fib_obj_ref(struct fib_obj *o);
+void fib_obj_unref(struct fib *f, struct fib_obj *o);
+void fib_obj_queue(struct fib *f, struct fib_obj *o);
+/* Remove dead members from every group (link down): one replace per group. */
+void fib_obj_link_down(struct fib *f, uint32_t ifindex);
+void fib_obj_rekey(struct fib *f, struct fib_obj *o, const uint32_t *mem, size_t n);
+/* Put an object's NEWNEXTHOP/DELNEXTHOP into the batch. */
+void fib_obj_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_obj *o, bool del);
+void fib_obj_destroy(struct fib *f, struct fib_obj *o);
+size_t fib_obj_key(const struct fib_obj *o, uint8_t *key);
+
+/* link.c */
+int fib_link_init(struct fib *f, char *err, size_t errlen);
+void fib_link_free(struct fib *f);
+void fib_link_dump(struct fib *f);
+
+/* fib.c */
+int fib_request_dump(struct fib *f, uint16_t type, uint8_t family,
+		     int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg);
+
+#endif

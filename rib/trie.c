@@ -1,0 +1,479 @@
+/* Prefix table: a path-compressed binary trie (PATRICIA) per address family.
+ * Nodes live in chunked slabs and link by 32-bit indices to stay small. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rib/rib_int.h"
+
+/* Every node stores its own prefix (addr masked to len). Children have a
+ * strictly longer prefix that extends the parent's; child[b] continues with
+ * bit b at position len. "Route" nodes carry a value; "glue" nodes exist only
+ * where two branches split and always have two children. The two kinds come
+ * from separate pools so that glue nodes do not pay for a value pointer:
+ * IPv4 route 24 bytes, glue 16; IPv6 route 40, glue 28. */
+struct rt_node {
+	uint32_t child[2];
+	uint8_t len;
+	uint8_t flags;
+	uint8_t addr[]; /* 4 or 16 bytes; route nodes add a value pointer after */
+};
+
+#define RT_F_VALUE 0x01		/* node holds a route */
+#define RT_NIL 0u
+#define RT_ROUTE 0x80000000u	/* index tag: node is in the route pool */
+#define RT_CHUNK_SHIFT 8	/* 256 nodes per slab chunk */
+#define RT_CHUNK (1u << RT_CHUNK_SHIFT)
+#define RT_MAX_DEPTH 130	/* a path grows by >= 1 bit per node */
+
+struct rt_pool {
+	uint8_t **chunks;
+	uint32_t nchunks, chunks_cap;
+	uint32_t used;	    /* slots ever handed out */
+	uint32_t free_head; /* free list through child[0], 1-based, 0 = empty */
+	uint32_t live;
+	uint32_t nodesize;
+};
+
+struct rib_table {
+	uint8_t family;
+	uint8_t alen, maxlen;
+	uint32_t voff; /* offset of the value pointer in a route node */
+	uint32_t root;
+	size_t count;
+	struct rt_pool route, glue;
+};
+
+/* ---- slab pools ------------------------------------------------------- */
+
+static void pool_init(struct rt_pool *p, uint32_t nodesize)
+{
+	memset(p, 0, sizeof(*p));
+	p->nodesize = nodesize;
+}
+
+static void pool_release(struct rt_pool *p)
+{
+	for (uint32_t i = 0; i < p->nchunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	pool_init(p, p->nodesize);
+}
+
+static uint8_t *pool_slot(const struct rt_pool *p, uint32_t slot)
+{
+	return p->chunks[slot >> RT_CHUNK_SHIFT] + (size_t)(slot & (RT_CHUNK - 1)) * p->nodesize;
+}
+
+static int pool_grow(struct rt_pool *p)
+{
+	if (p->nchunks == p->chunks_cap) {
+		uint32_t ncap = p->chunks_cap ? p->chunks_cap * 2 : 4;
+		uint8_t **nc = realloc(p->chunks, ncap * sizeof(*nc));
+		if (!nc)
+			return -1;
+		p->chunks = nc;
+		p->chunks_cap = ncap;
+	}
+	uint8_t *c = malloc((size_t)RT_CHUNK * p->nodesize);
+	if (!c)
+		return -1;
+	p->chunks[p->nchunks++] = c;
+	return 0;
+}
+
+/* Returns a zeroed node's 1-based slot number, 0 when out of memory. */
+static uint32_t pool_alloc(struct rt_pool *p)
+{
+	uint32_t slot;
+	if (p->free_head) {
+		slot = p->free_head - 1;
+		memcpy(&p->free_head, pool_slot(p, slot), sizeof(uint32_t));
+	} else {
+		if (p->used >= RT_ROUTE - 1) /* indices must stay below the tag bit */
+			return 0;
+		if (p->used == p->nchunks * RT_CHUNK && pool_grow(p) < 0)
+			return 0;
+		slot = p->used++;
+	}
+	memset(pool_slot(p, slot), 0, p->nodesize);
+	p->live++;
+	return slot + 1;
+}
+
+static void pool_free(struct rt_pool *p, uint32_t slot1)
+{
+	memcpy(pool_slot(p, slot1 - 1), &p->free_head, sizeof(uint32_t));
+	p->free_head = slot1;
+	p->live--;
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+static struct rt_node *node(const struct rib_table *t, uint32_t idx)
+{
+	if (idx & RT_ROUTE)
+		return (struct rt_node *)pool_slot(&t->route, (idx & ~RT_ROUTE) - 1);
+	return (struct rt_node *)pool_slot(&t->glue, idx - 1);
+}
+
+static void *node_value(const struct rib_table *t, const struct rt_node *n)
+{
+	void *v;
+	memcpy(&v, (const uint8_t *)n + t->voff, sizeof(v));
+	return v;
+}
+
+static void node_set_value(const struct rib_table *t, struct rt_node *n, void *v)
+{
+	memcpy((uint8_t *)n + t->voff, &v, sizeof(v));
+}
+
+static void node_free(struct rib_table *t, uint32_t idx)
+{
+	if (idx & RT_ROUTE)
+		pool_free(&t->route, idx & ~RT_ROUTE);
+	else
+		pool_free(&t->glue, idx);
+}
+
+/* New node of the given kind holding the first len bits of addr. */
+static uint32_t node_new(struct rib_table *t, bool route, const uint8_t *addr, uint8_t len)
+{
+	uint32_t s = pool_alloc(route ? &t->route : &t->glue);
+	if (!s)
+		return RT_NIL;
+	uint32_t idx = route ? (s | RT_ROUTE) : s;
+	struct rt_node *n = node(t, idx);
+	n->len = len;
+	memcpy(n->addr, addr, (len + 7) / 8);
+	if (len % 8)
+		n->addr[len / 8] &= (uint8_t)(0xff00 >> (len % 8));
+	return idx;
+}
+
+/* Copy a node into the other pool (glue <-> route); 0 when out of memory. */
+static uint32_t node_convert(struct rib_table *t, uint32_t idx)
+{
+	struct rt_node *o = node(t, idx);
+	uint32_t nidx = node_new(t, !(idx & RT_ROUTE), o->addr, o->len);
+	if (nidx == RT_NIL)
+		return RT_NIL;
+	struct rt_node *n = node(t, nidx);
+	n->child[0] = o->child[0];
+	n->child[1] = o->child[1];
+	node_free(t, idx);
+	return nidx;
+}
+
+/* ---- bit helpers ------------------------------------------------------ */
+
+static unsigned bit_at(const uint8_t *a, unsigned i)
+{
+	return (a[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* First bit index < max where a and b differ, or max. */
+static unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned max)
+{
+	unsigned i = 0;
+	while (i + 8 <= max && a[i >> 3] == b[i >> 3])
+		i += 8;
+	while (i < max && bit_at(a, i) == bit_at(b, i))
+		i++;
+	return i;
+}
+
+static bool prefix_covers(const struct rt_node *n, const struct bgp_prefix *p)
+{
+	return n->len <= p->len && first_diff(n->addr, p->addr, n->len) == n->len;
+}
+
+static bool prefix_ok(const struct rib_table *t, const struct bgp_prefix *p)
+{
+	return p && p->family == t->family && p->len <= t->maxlen;
+}
+
+static void node_prefix(const struct rib_table *t, const struct rt_node *n, struct bgp_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = t->family;
+	p->len = n->len;
+	memcpy(p->addr, n->addr, t->alen);
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+struct rib_table *rib_table_new(uint8_t family)
+{
+	if (family != AF_INET && family != AF_INET6)
+		return NULL;
+	struct rib_table *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->family = family;
+	t->alen = family == AF_INET ? 4 : 16;
+	t->maxlen = (uint8_t)(t->alen * 8);
+	uint32_t hdr = (uint32_t)offsetof(struct rt_node, addr) + t->alen;
+	t->voff = (hdr + 7) & ~7u;
+	pool_init(&t->route, t->voff + (uint32_t)sizeof(void *));
+	pool_init(&t->glue, (hdr + 3) & ~3u);
+	return t;
+}
+
+void rib_table_clear(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
+{
+	if (free_value && t->root != RT_NIL) {
+		uint32_t stack[2 * RT_MAX_DEPTH];
+		size_t sp = 0;
+		stack[sp++] = t->root;
+		while (sp) {
+			struct rt_node *n = node(t, stack[--sp]);
+			for (int i = 1; i >= 0; i--)
+				if (n->child[i] != RT_NIL)
+					stack[sp++] = n->child[i];
+			if (n->flags & RT_F_VALUE)
+				free_value(node_value(t, n), arg);
+		}
+	}
+	pool_release(&t->route);
+	pool_release(&t->glue);
+	t->root = RT_NIL;
+	t->count = 0;
+}
+
+void rib_table_free(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
+{
+	if (!t)
+		return;
+	rib_table_clear(t, free_value, arg);
+	free(t);
+}
+
+/* Make the node at *link (exact prefix p) hold value. */
+static int set_route(struct rib_table *t, uint32_t *link, void *value, void **prev)
+{
+	if (!(*link & RT_ROUTE)) {
+		uint32_t n = node_convert(t, *link);
+		if (n == RT_NIL)
+			return -1;
+		*link = n;
+	}
+	struct rt_node *n = node(t, *link);
+	if (n->flags & RT_F_VALUE) {
+		*prev = node_value(t, n);
+	} else {
+		n->flags |= RT_F_VALUE;
+		t->count++;
+	}
+	node_set_value(t, n, value);
+	return 0;
+}
+
+/* Put a new route node for p at *link, in front of the subtree there,
+ * which starts with a node of prefix length nlen that diverges from p at
+ * bit d (d == p->len: p covers it). Adds a glue node when they branch. */
+static int splice_route(struct rib_table *t, uint32_t *link, const struct bgp_prefix *p,
+			void *value, unsigned d)
+{
+	uint32_t old = *link;
+	uint32_t r = node_new(t, true, p->addr, p->len);
+	if (r == RT_NIL)
+		return -1;
+	node(t, r)->flags = RT_F_VALUE;
+	node_set_value(t, node(t, r), value);
+	if (old == RT_NIL) {
+		*link = r;
+	} else if (d == p->len) {
+		struct rt_node *o = node(t, old);
+		node(t, r)->child[bit_at(o->addr, d)] = old;
+		*link = r;
+	} else {
+		uint32_t g = node_new(t, false, p->addr, (uint8_t)d);
+		if (g == RT_NIL) {
+			node_free(t, r);
+			return -1;
+		}
+		unsigned b = bit_at(p->addr, d);
+		node(t, g)->child[b] = r;
+		node(t, g)->child[!b] = old;
+		*link = g;
+	}
+	t->count++;
+	return 0;
+}
+
+int rib_table_insert_ex(struct rib_table *t, const struct bgp_prefix *p, void *value, void **prev)
+{
+	*prev = NULL;
+	if (!prefix_ok(t, p))
+		return -1;
+	/* link points into a parent node: safe across allocations, which may
+	 * move a pool's chunk table but never a chunk. */
+	uint32_t *link = &t->root;
+	for (;;) {
+		if (*link == RT_NIL)
+			return splice_route(t, link, p, value, p->len);
+		struct rt_node *n = node(t, *link);
+		unsigned min = n->len < p->len ? n->len : p->len;
+		unsigned d = first_diff(n->addr, p->addr, min);
+		if (d == n->len && n->len == p->len)
+			return set_route(t, link, value, prev);
+		if (d < n->len)
+			return splice_route(t, link, p, value, d);
+		link = &n->child[bit_at(p->addr, n->len)];
+	}
+}
+
+void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value)
+{
+	void *prev;
+	if (rib_table_insert_ex(t, p, value, &prev) < 0)
+		return NULL;
+	return prev;
+}
+
+static const struct rt_node *find_exact(const struct rib_table *t, const struct bgp_prefix *p)
+{
+	if (!prefix_ok(t, p))
+		return NULL;
+	uint32_t idx = t->root;
+	while (idx != RT_NIL) {
+		const struct rt_node *n = node(t, idx);
+		if (!prefix_covers(n, p))
+			return NULL;
+		if (n->len == p->len)
+			return (n->flags & RT_F_VALUE) ? n : NULL;
+		idx = n->child[bit_at(p->addr, n->len)];
+	}
+	return NULL;
+}
+
+void *rib_table_get(const struct rib_table *t, const struct bgp_prefix *p)
+{
+	const struct rt_node *n = find_exact(t, p);
+	return n ? node_value(t, n) : NULL;
+}
+
+void *rib_table_lookup(const struct rib_table *t, const struct bgp_prefix *p, struct bgp_prefix *matched)
+{
+	if (!prefix_ok(t, p))
+		return NULL;
+	const struct rt_node *best = NULL;
+	uint32_t idx = t->root;
+	while (idx != RT_NIL) {
+		const struct rt_node *n = node(t, idx);
+		if (!prefix_covers(n, p))
+			break;
+		if (n->flags & RT_F_VALUE)
+			best = n;
+		if (n->len == p->len)
+			break;
+		idx = n->child[bit_at(p->addr, n->len)];
+	}
+	if (!best)
+		return NULL;
+	if (matched)
+		node_prefix(t, best, matched);
+	return node_value(t, best);
+}
+
+/* Remove the route node at *link; plink is its parent's link (or NULL).
+ * A value-less node must keep two children, so it is spliced out or, with
+ * two children, turned into a glue node. */
+static void unlink_route(struct rib_table *t, uint32_t *plink, uint32_t *link)
+{
+	uint32_t idx = *link;
+	struct rt_node *n = node(t, idx);
+	n->flags &= (uint8_t)~RT_F_VALUE;
+	t->count--;
+	if (n->child[0] != RT_NIL && n->child[1] != RT_NIL) {
+		uint32_t g = node_convert(t, idx);
+		if (g != RT_NIL)
+			*link = g; /* out of memory: keep it as an empty route node */
+		return;
+	}
+	*link = n->child[0] != RT_NIL ? n->child[0] : n->child[1];
+	node_free(t, idx);
+	if (*link != RT_NIL || !plink)
+		return;
+	struct rt_node *pn = node(t, *plink);
+	if (pn->flags & RT_F_VALUE)
+		return;
+	uint32_t pidx = *plink;
+	*plink = pn->child[0] != RT_NIL ? pn->child[0] : pn->child[1];
+	node_free(t, pidx);
+}
+
+void *rib_table_remove(struct rib_table *t, const struct bgp_prefix *p)
+{
+	if (!prefix_ok(t, p))
+		return NULL;
+	uint32_t *plink = NULL, *link = &t->root;
+	while (*link != RT_NIL) {
+		struct rt_node *n = node(t, *link);
+		if (!prefix_covers(n, p))
+			return NULL;
+		if (n->len == p->len) {
+			if (!(n->flags & RT_F_VALUE))
+				return NULL;
+			void *v = node_value(t, n);
+			unlink_route(t, plink, link);
+			return v;
+		}
+		plink = link;
+		link = &n->child[bit_at(p->addr, n->len)];
+	}
+	return NULL;
+}
+
+size_t rib_table_count(const struct rib_table *t)
+{
+	return t->count;
+}
+
+static size_t pool_bytes(const struct rt_pool *p)
+{
+	return (size_t)p->nchunks * RT_CHUNK * p->nodesize + p->chunks_cap * sizeof(uint8_t *);
+}
+
+size_t rib_table_bytes(const struct rib_table *t)
+{
+	return sizeof(*t) + pool_bytes(&t->route) + pool_bytes(&t->glue);
+}
+
+void rib_table_nodes(const struct rib_table *t, struct rib_table_nodes *n)
+{
+	n->route_nodes = t->route.live;
+	n->glue_nodes = t->glue.live;
+	n->route_node_size = t->route.nodesize;
+	n->glue_node_size = t->glue.nodesize;
+	n->bytes = rib_table_bytes(t);
+}
+
+/* Pre-order: a node's (masked) address is <= everything below it and its
+ * prefix is shorter, and child[0]'s subtree sorts before child[1]'s. */
+int rib_table_walk(const struct rib_table *t,
+		   int (*cb)(const struct bgp_prefix *p, void *value, void *arg), void *arg)
+{
+	if (t->root == RT_NIL)
+		return 0;
+	uint32_t stack[2 * RT_MAX_DEPTH];
+	size_t sp = 0;
+	stack[sp++] = t->root;
+	while (sp) {
+		const struct rt_node *n = node(t, stack[--sp]);
+		if (n->child[1] != RT_NIL)
+			stack[sp++] = n->child[1];
+		if (n->child[0] != RT_NIL)
+			stack[sp++] = n->child[0];
+		if (!(n->flags & RT_F_VALUE))
+			continue;
+		struct bgp_prefix p;
+		node_prefix(t, n, &p);
+		int rc = cb(&p, node_value(t, n), arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,2 @@
+"""closbgp integration-test harness: network namespaces, real BGP daemons
+(FRR, BIRD, GoBGP) and closbgpd, polled through their JSON state."""

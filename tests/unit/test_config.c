@@ -1,0 +1,374 @@
+/* Configuration loader: every tests/config/good file loads with the
+ * expected values, every tests/config/bad file is refused with its .err. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd/config.h"
+
+#ifndef CONFIG_TEST_DIR
+#define CONFIG_TEST_DIR "tests/config"
+#endif
+
+static struct bgp_config *load(const char *name)
+{
+	char path[512], err[2048];
+	snprintf(path, sizeof(path), "%s/good/%s", CONFIG_TEST_DIR, name);
+	struct bgp_config *c = config_load(path, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	return c;
+}
+
+static const struct cfg_peer *peer(const struct bgp_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->npeers; i++)
+		if (strcmp(c->peers[i].name, name) == 0)
+			return &c->peers[i];
+	fail_msg("no peer %s", name);
+	return NULL;
+}
+
+static void assert_v4(const struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+	char buf[INET_ADDRSTRLEN];
+	assert_int_equal(ss->ss_family, AF_INET);
+	assert_non_null(inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof(buf)));
+	assert_string_equal(buf, addr);
+	assert_int_equal(ntohs(s4->sin_port), port);
+}
+
+static void assert_v6(const struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+	char buf[INET6_ADDRSTRLEN];
+	assert_int_equal(ss->ss_family, AF_INET6);
+	assert_non_null(inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof(buf)));
+	assert_string_equal(buf, addr);
+	assert_int_equal(ntohs(s6->sin6_port), port);
+}
+
+static void assert_timers(const struct cfg_peer *p, unsigned hold, unsigned ka, unsigned retry)
+{
+	assert_int_equal(p->timers.hold_time, hold);
+	assert_int_equal(p->timers.keepalive, ka);
+	assert_int_equal(p->timers.connect_retry, retry);
+}
+
+static void test_minimal(void **state)
+{
+	struct bgp_config *c = load("minimal.json");
+	assert_int_equal(ntohl(c->router_id.s_addr), 0x0a000001);
+	assert_int_equal(c->local_as, 65001);
+	assert_int_equal(c->confed_id, 0);
+	assert_int_equal(c->nlisten, 0);
+	assert_int_equal(c->nnetworks, 0);
+	assert_string_equal(c->ctl_socket, "");
+	assert_int_equal(c->npeers, 1);
+	const struct cfg_peer *p = &c->peers[0];
+	assert_v4(&p->addr, "10.0.0.2", 179);
+	assert_int_equal(p->remote_as, 65002);
+	/* Defaults: family of the address, active, GTSM on, global timers. */
+	assert_true(p->ipv4_unicast);
+	assert_false(p->ipv6_unicast);
+	assert_false(p->passive);
+	assert_true(p->ttl_security);
+	assert_false(p->shutdown);
+	assert_int_equal(p->local_addr.ss_family, 0);
+	assert_timers(p, CFG_DEFAULT_HOLD, CFG_DEFAULT_KEEPALIVE, CFG_DEFAULT_CONNECT_RETRY);
+	assert_false(config_is_confed_member(c, 65001));
+	config_free(c);
+}
+
+static void test_pod_confed_globals(void **state)
+{
+	struct bgp_config *c = load("pod-confed.json");
+	assert_int_equal(ntohl(c->router_id.s_addr), 0x0aff000b);
+	assert_int_equal(c->local_as, 65301);
+	assert_int_equal(c->confed_id, 65101);
+	assert_int_equal(c->nconfed_members, 3);
+	assert_int_equal(c->confed_members[0], 65302);
+	assert_int_equal(c->confed_members[2], 65402);
+	assert_true(config_is_confed_member(c, 65301));
+	assert_true(config_is_confed_member(c, 65401));
+	assert_false(config_is_confed_member(c, 65101));
+	assert_false(config_is_confed_member(c, 65001));
+	assert_string_equal(c->ctl_socket, "/run/closbgp/fsw1.sock");
+	assert_int_equal(c->nlisten, 2);
+	assert_v4(&c->listen[0].addr, "0.0.0.0", 179);
+	assert_v6(&c->listen[1].addr, "::", 1179);
+	assert_string_equal(c->source, CONFIG_TEST_DIR "/good/pod-confed.json");
+	config_free(c);
+}
+
+static void test_pod_confed_peers(void **state)
+{
+	struct bgp_config *c = load("pod-confed.json");
+	assert_int_equal(c->npeers, 5);
+
+	/* Group ssw: remote-as, both families, timers 15/5; retry global 2. */
+	const struct cfg_peer *p = peer(c, "10.1.0.1");
+	assert_int_equal(p->remote_as, 65001);
+	assert_string_equal(p->group, "ssw");
+	assert_string_equal(p->description, "spine plane 1");
+	assert_true(p->ipv4_unicast && p->ipv6_unicast);
+	assert_timers(p, 15, 5, 2);
+	assert_true(p->ttl_security);
+
+	/* Link-local through lo: scope resolved; neighbor keepalive wins. */
+	p = peer(c, "fe80::1");
+	assert_v6(&p->addr, "fe80::1", 179);
+	assert_string_equal(p->interface, "lo");
+	assert_int_equal(((const struct sockaddr_in6 *)&p->addr)->sin6_scope_id,
+			 if_nametoindex("lo"));
+	assert_string_equal(p->description, "ssw2 over link-local");
+	assert_timers(p, 15, 4, 2);
+
+	/* Group rsw: passive/no GTSM, but the neighbor turns passive off. */
+	p = peer(c, "10.2.0.1");
+	assert_int_equal(p->remote_as, 65401);
+	assert_false(p->passive);
+	assert_false(p->ttl_security);
+	assert_true(p->ipv4_unicast);
+	assert_false(p->ipv6_unicast);
+	assert_timers(p, 9, 3, 2);
+
+	p = peer(c, "2001:db8::2");
+	assert_v6(&p->addr, "2001:db8::2", 1179);
+	assert_v6(&p->local_addr, "2001:db8::1", 0);
+	assert_true(p->shutdown);
+	assert_false(p->ipv4_unicast);
+	assert_true(p->ipv6_unicast);
+	assert_string_equal(p->group, "");
+
+	/* Zone in the address gives the interface; unknown one: scope 0. */
+	p = peer(c, "fe80::2%eth7");
+	assert_string_equal(p->interface, "eth7");
+	assert_true(p->passive);
+	assert_int_equal(((const struct sockaddr_in6 *)&p->addr)->sin6_scope_id,
+			 if_nametoindex("eth7"));
+	config_free(c);
+}
+
+static void test_pod_confed_networks(void **state)
+{
+	struct bgp_config *c = load("pod-confed.json");
+	assert_int_equal(c->nnetworks, 3);
+	const struct cfg_network *n = &c->networks[0];
+	assert_int_equal(n->prefix.family, AF_INET);
+	assert_int_equal(n->prefix.len, 16);
+	assert_memory_equal(n->prefix.addr, "\x0a\x01\x00\x00", 4);
+	assert_int_equal(n->ncommunities, 2);
+	assert_int_equal(n->communities[0], (65101u << 16) | 100);
+	assert_int_equal(n->communities[1], 0xFFFFFF01u);
+	assert_int_equal(n->nlarge, 2);
+	assert_int_equal(n->large[0].global, 65101);
+	assert_int_equal(n->large[0].local1, 1);
+	assert_int_equal(n->large[0].local2, 2);
+	assert_int_equal(n->large[1].global, 4294967295u);
+	assert_int_equal(n->large[1].local2, 7);
+
+	n = &c->networks[1];
+	assert_int_equal(n->prefix.family, AF_INET6);
+	assert_int_equal(n->prefix.len, 48);
+	assert_memory_equal(n->prefix.addr, "\x20\x01\x0d\xb8\x01\x00\x00\x00", 8);
+	assert_int_equal(n->ncommunities, 4);
+	assert_int_equal(n->communities[0], 0xFFFFFF02u);
+	assert_int_equal(n->communities[1], 0xFFFFFF03u);
+	assert_int_equal(n->communities[2], 65535);
+	assert_int_equal(n->communities[3], 0xFFFFFF04u);
+	assert_int_equal(n->nlarge, 0);
+	assert_int_equal(c->networks[2].ncommunities, 0);
+	config_free(c);
+}
+
+static void test_fsw(void **state)
+{
+	struct bgp_config *c = load("fsw.json");
+	assert_int_equal(c->npeers, 4);
+	assert_int_equal(c->local_as, 65301);
+	assert_int_equal(c->confed_id, 65101);
+	const struct cfg_peer *p = peer(c, "10.0.1.2");
+	assert_int_equal(p->remote_as, 65001);
+	assert_timers(p, 30, 10, 5);
+	p = peer(c, "10.1.1.3");
+	assert_int_equal(p->remote_as, 65402);
+	assert_true(p->ipv4_unicast && p->ipv6_unicast);
+	assert_true(config_is_confed_member(c, p->remote_as));
+	assert_int_equal(c->networks[0].communities[0], (65101u << 16) | 2);
+	config_free(c);
+}
+
+/* Calls fn(dir, file name) for every *.json in CONFIG_TEST_DIR/sub. */
+static int each_json(const char *sub, void (*fn)(const char *, const char *))
+{
+	char dir[512];
+	int n = 0;
+	snprintf(dir, sizeof(dir), "%s/%s", CONFIG_TEST_DIR, sub);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		size_t len = strlen(e->d_name);
+		if (len > 5 && strcmp(e->d_name + len - 5, ".json") == 0) {
+			fn(dir, e->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static void check_good(const char *dir, const char *name)
+{
+	char path[1024], err[2048];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	struct bgp_config *c = config_load(path, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_true(c->npeers > 0);
+	config_free(c);
+}
+
+static void check_bad(const char *dir, const char *name)
+{
+	char path[1024], errpath[1024], want[1024], err[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(errpath, sizeof(errpath), "%.*s.err", (int)(strlen(path) - 5), path);
+	FILE *f = fopen(errpath, "r");
+	if (!f)
+		fail_msg("%s has no .err sibling", path);
+	if (!fgets(want, sizeof(want), f))
+		want[0] = '\0';
+	fclose(f);
+	want[strcspn(want, "\n")] = '\0';
+	assert_true(want[0] != '\0');
+
+	struct bgp_config *c = config_load(path, err, sizeof(err));
+	if (c)
+		fail_msg("%s: accepted", path);
+	if (strncmp(err, path, strlen(path)) != 0 || strncmp(err + strlen(path), ": /", 3) != 0)
+		fail_msg("%s: message does not start with 'FILE: /': %s", path, err);
+	if (!strstr(err, want))
+		fail_msg("%s:\n  got:  %s\n  want: %s", path, err, want);
+}
+
+static void test_all_good(void **state)
+{
+	assert_true(each_json("good", check_good) >= 3);
+}
+
+static void test_all_bad(void **state)
+{
+	assert_true(each_json("bad", check_bad) >= 10);
+}
+
+static const char *const small =
+	"{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\",\"local-as\":65001,"
+	"\"neighbor\":[{\"address\":\"192.0.2.2\",\"remote-as\":65002},"
+	"{\"address\":\"fe80::9\",\"interface\":\"lo\",\"remote-as\":65003},"
+	"{\"address\":\"fe80::9%nosuch0\",\"remote-as\":65004}]}}";
+
+static void test_find_peer(void **state)
+{
+	char err[512];
+	struct bgp_config *c = config_parse(small, "mem", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(40000) };
+	inet_pton(AF_INET, "192.0.2.2", &s4.sin_addr);
+	const struct cfg_peer *p = config_find_peer(c, (struct sockaddr *)&s4);
+	assert_non_null(p);
+	assert_int_equal(p->remote_as, 65002); /* port ignored */
+	inet_pton(AF_INET, "192.0.2.3", &s4.sin_addr);
+	assert_null(config_find_peer(c, (struct sockaddr *)&s4));
+
+	/* Link-local: the scope picks the peer; scope 0 on one side matches. */
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET6, "fe80::9", &s6.sin6_addr);
+	s6.sin6_scope_id = if_nametoindex("lo");
+	p = config_find_peer(c, (struct sockaddr *)&s6);
+	assert_non_null(p);
+	assert_int_equal(p->remote_as, 65003);
+	s6.sin6_scope_id = 9999; /* no exact match: the unresolved one */
+	p = config_find_peer(c, (struct sockaddr *)&s6);
+	assert_non_null(p);
+	assert_int_equal(p->remote_as, 65004);
+	inet_pton(AF_INET6, "fe80::8", &s6.sin6_addr);
+	assert_null(config_find_peer(c, (struct sockaddr *)&s6));
+	config_free(c);
+}
+
+static void test_needs_reset(void **state)
+{
+	char err[512];
+	struct bgp_config *c = config_parse(small, "mem", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	struct cfg_peer a = c->peers[0], b = a;
+	assert_false(config_peer_needs_reset(&a, &b));
+	snprintf(b.description, sizeof(b.description), "new text");
+	b.timers.connect_retry = 60;
+	assert_false(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.remote_as++;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.timers.hold_time = 90;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.shutdown = true;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.ipv6_unicast = true;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	((struct sockaddr_in *)&b.addr)->sin_port = htons(1179);
+	assert_true(config_peer_needs_reset(&a, &b));
+	assert_true(config_peer_needs_reset(&c->peers[1], &c->peers[2]));
+	config_free(c);
+}
+
+static void test_errors_misc(void **state)
+{
+	char err[64];
+	assert_null(config_load("/nonexistent/x.json", err, sizeof(err)));
+	assert_string_equal(err, "/nonexistent/x.json: /: cannot open: No such file or directory");
+	/* Truncated to errlen, still NUL-terminated; NULL buffer is fine. */
+	char tiny[16];
+	assert_null(config_parse("{}", "a-long-file-name.json", tiny, sizeof(tiny)));
+	assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+	assert_null(config_parse("[", "x", NULL, 0));
+	/* Empty object: the module's mandatory leaves are reported. */
+	char big[1024];
+	assert_null(config_parse("{\"closbgp-device:bgp\":{}}", "e.json", big, sizeof(big)));
+	assert_non_null(strstr(big, "e.json: /closbgp-device:bgp/"));
+	assert_non_null(strstr(big, "Mandatory node"));
+	config_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_pod_confed_globals),
+		cmocka_unit_test(test_pod_confed_peers),
+		cmocka_unit_test(test_pod_confed_networks),
+		cmocka_unit_test(test_fsw),
+		cmocka_unit_test(test_all_good),
+		cmocka_unit_test(test_all_bad),
+		cmocka_unit_test(test_find_peer),
+		cmocka_unit_test(test_needs_reset),
+		cmocka_unit_test(test_errors_misc),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,269 @@
+/* closctl output: the JSON writer's escaping and nesting, and the exact JSON
+ * documents closctl prints for each reply (the integration tests' contract). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tools/ctl_render.h"
+#include "tools/json.h"
+
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->f = open_memstream(&m->buf, &m->len);
+	assert_non_null(m->f);
+}
+
+static char *mem_close(struct mem *m)
+{
+	fclose(m->f);
+	return m->buf;
+}
+
+static void assert_escaped(const char *in, const char *want)
+{
+	struct mem m;
+
+	mem_open(&m);
+	json_write_string(m.f, in);
+	char *got = mem_close(&m);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escaping(void **state)
+{
+	assert_escaped("plain", "\"plain\"");
+	assert_escaped("a\"b\\c", "\"a\\\"b\\\\c\"");
+	assert_escaped("l1\nl2\r\t\b\f", "\"l1\\nl2\\r\\t\\b\\f\"");
+	assert_escaped("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	assert_escaped("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	/* invalid UTF-8: stray continuation, truncated sequence, overlong, surrogate */
+	assert_escaped("a\x80z", "\"a\\ufffdz\"");
+	assert_escaped("\xe2\x82", "\"\\ufffd\\ufffd\"");
+	assert_escaped("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+	assert_escaped("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_escaped("", "\"\"");
+}
+
+static void test_nesting(void **state)
+{
+	struct mem m;
+	struct json_writer w;
+
+	mem_open(&m);
+	json_init(&w, m.f);
+	json_obj_begin(&w);
+	json_kv_uint(&w, "a", 1);
+	json_key(&w, "b");
+	json_arr_begin(&w);
+	json_bool(&w, true);
+	json_null(&w);
+	json_str(&w, "x");
+	json_obj_begin(&w);
+	json_obj_end(&w);
+	json_arr_end(&w);
+	json_key(&w, "c");
+	json_obj_begin(&w);
+	json_kv_str(&w, "k\"", NULL);
+	json_kv_bool(&w, "f", false);
+	json_obj_end(&w);
+	json_kv_uint(&w, "big", UINT64_MAX);
+	json_obj_end(&w);
+	char *got = mem_close(&m);
+	assert_string_equal(got, "{\"a\":1,\"b\":[true,null,\"x\",{}],\"c\":{\"k\\\"\":null,\"f\":false},"
+				 "\"big\":18446744073709551615}");
+	free(got);
+}
+
+static void test_helpers(void **state)
+{
+	char buf[32];
+
+	assert_string_equal(ctl_community_str(65000u << 16 | 1, buf, sizeof(buf)), "65000:1");
+	assert_string_equal(ctl_community_str(0xFFFFFF01, buf, sizeof(buf)), "no-export");
+	assert_string_equal(ctl_community_str(0xFFFF0000, buf, sizeof(buf)), "graceful-shutdown");
+	assert_string_equal(ctl_duration_str(0, buf, sizeof(buf)), "00:00:00");
+	assert_string_equal(ctl_duration_str(3725, buf, sizeof(buf)), "01:02:05");
+	assert_string_equal(ctl_duration_str(2 * 86400 + 3 * 3600 + 4 * 60 + 5, buf, sizeof(buf)),
+			    "2d03h04m");
+}
+
+/* Render a reply of one frame and return what was printed. */
+static char *render1(Closbgp__Ctl__Response *r, bool json)
+{
+	struct ctl_reply rep = { &r, 1 };
+	struct mem m;
+
+	mem_open(&m);
+	ctl_render(m.f, &rep, json);
+	return mem_close(&m);
+}
+
+static void test_summary_json(void **state)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__Summary s = CLOSBGP__CTL__SUMMARY__INIT;
+	Closbgp__Ctl__PeerSummary p = CLOSBGP__CTL__PEER_SUMMARY__INIT;
+	Closbgp__Ctl__PeerSummary *pp[] = { &p };
+
+	s.router_id = "1.2.3.4";
+	s.local_as = 65001;
+	s.confed_id = 65100;
+	s.peers_configured = 2;
+	s.peers_established = 1;
+	s.prefixes_received = 10000;
+	s.peers = pp;
+	s.n_peers = 1;
+	p.address = "10.0.0.2";
+	p.remote_as = 65002;
+	p.state = "Established";
+	p.uptime = 12;
+	p.prefixes_received = 10000;
+	p.prefixes_sent = 5;
+	p.messages_received = 44;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_SUMMARY;
+	r.summary = &s;
+	char *got = render1(&r, true);
+	assert_string_equal(got,
+		"{\"router_id\":\"1.2.3.4\",\"local_as\":65001,\"confed_id\":65100,\"peers_configured\":2,"
+		"\"peers_established\":1,\"prefixes_received\":10000,\"peers\":[{\"address\":\"10.0.0.2\","
+		"\"remote_as\":65002,\"state\":\"Established\",\"uptime\":12,\"prefixes_received\":10000,"
+		"\"prefixes_sent\":5}]}\n");
+	free(got);
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "BGP router identifier 1.2.3.4, local AS number 65001, confederation 65100"));
+	assert_non_null(strstr(got, "Neighbor  AS     State        Up/Down   PfxRcd  PfxSnt  MsgRcvd  MsgSent\n"));
+	assert_non_null(strstr(got, "10.0.0.2  65002  Established  00:00:12  10000   5       44       0\n"));
+	free(got);
+}
+
+static void test_peers_json(void **state)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__PeerList pl = CLOSBGP__CTL__PEER_LIST__INIT;
+	Closbgp__Ctl__Peer p = CLOSBGP__CTL__PEER__INIT;
+	Closbgp__Ctl__Peer *pp[] = { &p };
+	Closbgp__Ctl__MessageCounters in = CLOSBGP__CTL__MESSAGE_COUNTERS__INIT;
+	Closbgp__Ctl__Capabilities caps = CLOSBGP__CTL__CAPABILITIES__INIT;
+	Closbgp__Ctl__PeerError e = CLOSBGP__CTL__PEER_ERROR__INIT;
+
+	p.address = "10.0.0.2";
+	p.remote_as = 65002;
+	p.local_as = 65001;
+	p.description = "ssw \"1\"";
+	p.state = "Idle";
+	p.state_age = 7;
+	p.remote_id = "0.0.0.0";
+	in.open = 1;
+	in.update = 40;
+	p.messages_received = &in;
+	p.capabilities = &caps;
+	caps.as4 = true;
+	e.code = 2;
+	e.subcode = 2;
+	e.name = "OPEN Message Error/Bad Peer AS";
+	e.text = "peer AS 65009";
+	e.age = 5;
+	p.last_error = &e;
+	pl.peers = pp;
+	pl.n_peers = 1;
+	pl.last = true;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_PEERS;
+	r.peers = &pl;
+	char *got = render1(&r, true);
+	assert_string_equal(got,
+		"{\"peers\":[{\"address\":\"10.0.0.2\",\"remote_as\":65002,\"local_as\":65001,"
+		"\"description\":\"ssw \\\"1\\\"\",\"state\":\"Idle\",\"uptime\":0,\"state_age\":7,"
+		"\"remote_id\":\"0.0.0.0\",\"hold_time\":0,\"keepalive\":0,\"prefixes_received\":0,"
+		"\"prefixes_sent\":0,\"messages_received\":{\"open\":1,\"update\":40,\"notification\":0,"
+		"\"keepalive\":0,\"route_refresh\":0},\"messages_sent\":{\"open\":0,\"update\":0,"
+		"\"notification\":0,\"keepalive\":0,\"route_refresh\":0},\"established_count\":0,"
+		"\"capabilities\":{\"ipv4_unicast\":false,\"ipv6_unicast\":false,\"as4\":true,"
+		"\"route_refresh\":false,\"graceful_restart\":false},\"last_error\":{\"direction\":"
+		"\"received\",\"code\":2,\"subcode\":2,\"name\":\"OPEN Message Error/Bad Peer AS\","
+		"\"text\":\"peer AS 65009\",\"age\":5}}]}\n");
+	free(got);
+	p.last_error = NULL;
+	got = render1(&r, true);
+	assert_non_null(strstr(got, "\"last_error\":null}]}"));
+	free(got);
+}
+
+static void test_routes_json(void **state)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__RouteList rl = CLOSBGP__CTL__ROUTE_LIST__INIT;
+	Closbgp__Ctl__Route a = CLOSBGP__CTL__ROUTE__INIT, b = CLOSBGP__CTL__ROUTE__INIT;
+	Closbgp__Ctl__Route *rr[] = { &a, &b };
+	Closbgp__Ctl__Uint32Value lp = CLOSBGP__CTL__UINT32_VALUE__INIT;
+	Closbgp__Ctl__LargeCommunity lc = CLOSBGP__CTL__LARGE_COMMUNITY__INIT;
+	Closbgp__Ctl__LargeCommunity *lcs[] = { &lc };
+	uint32_t comms[] = { 65000u << 16 | 1, 0xFFFFFF01 };
+
+	a.prefix = "10.1.0.0/24";
+	a.peer = "10.0.0.2";
+	a.next_hop = "10.0.0.2";
+	a.as_path = "65002 65003";
+	a.communities = comms;
+	a.n_communities = 2;
+	lc.global = 65000;
+	lc.local1 = 1;
+	lc.local2 = 2;
+	a.large_communities = lcs;
+	a.n_large_communities = 1;
+	lp.value = 100;
+	a.local_pref = &lp;
+	b.prefix = "2001:db8:1::/48";
+	b.peer = "fe80::2";
+	b.next_hop = "2001:db8::2";
+	b.next_hop_link_local = "fe80::2";
+	b.as_path = "";
+	b.origin = CLOSBGP__CTL__ORIGIN__EGP;
+	b.atomic_aggregate = true;
+	rl.routes = rr;
+	rl.n_routes = 2;
+	rl.last = true;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES;
+	r.routes = &rl;
+	char *got = render1(&r, true);
+	assert_string_equal(got,
+		"{\"routes\":[{\"prefix\":\"10.1.0.0/24\",\"peer\":\"10.0.0.2\",\"next_hop\":\"10.0.0.2\","
+		"\"as_path\":\"65002 65003\",\"origin\":\"igp\",\"local_pref\":100,\"communities\":"
+		"[\"65000:1\",\"no-export\"],\"large_communities\":[\"65000:1:2\"],\"atomic_aggregate\":false},"
+		"{\"prefix\":\"2001:db8:1::/48\",\"peer\":\"fe80::2\",\"next_hop\":\"2001:db8::2\","
+		"\"next_hop_link_local\":\"fe80::2\",\"as_path\":\"\",\"origin\":\"egp\",\"communities\":[],"
+		"\"large_communities\":[],\"atomic_aggregate\":true}]}\n");
+	free(got);
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "Prefix           Peer      Next hop     AS path      Origin  Communities\n"));
+	assert_non_null(strstr(got, "10.1.0.0/24      10.0.0.2  10.0.0.2     65002 65003  igp     65000:1 no-export 65000:1:2\n"));
+	/* no trailing blanks when the last columns are empty */
+	assert_non_null(strstr(got, "\n2001:db8:1::/48  fe80::2   2001:db8::2               egp\n"));
+	free(got);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_summary_json),
+		cmocka_unit_test(test_peers_json),
+		cmocka_unit_test(test_routes_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

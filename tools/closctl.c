@@ -1,0 +1,201 @@
+/* closctl: the command-line client of closbgpd's control socket. A thin
+ * client of bgpd/control.proto: parse the command, send one Request, render
+ * the Response frames as text tables or JSON. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tools/ctl_client.h"
+#include "tools/ctl_render.h"
+
+#define CLOSCTL_DEFAULT_SOCKET "/run/closbgp/closbgpd.sock"
+
+struct closctl_opts {
+	const char *socket;
+	bool json, help;
+	const char *peer;    /* --peer */
+	const char *pos[4];  /* the command words */
+	int npos;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: closctl [-s SOCKET] [--json] COMMAND\n"
+	      "\n"
+	      "commands:\n"
+	      "  show summary                          sessions at a glance\n"
+	      "  show peers [ADDRESS]                  session details\n"
+	      "  show routes [PREFIX] [--peer ADDRESS] received routes (Adj-RIB-In)\n"
+	      "  show fib | show state                 (not supported yet)\n"
+	      "  drain | undrain                       (not supported yet)\n"
+	      "  state live|drained|warm               (not supported yet)\n"
+	      "  clear peer ADDRESS                    (not supported yet)\n"
+	      "\n"
+	      "options:\n"
+	      "  -s, --socket PATH  control socket (default " CLOSCTL_DEFAULT_SOCKET ")\n"
+	      "  -j, --json         JSON output\n"
+	      "  -h, --help         this text\n",
+	      f);
+}
+
+/* Options may appear anywhere; the rest are the command words. -1 on misuse. */
+static int parse_args(int argc, char **argv, struct closctl_opts *o)
+{
+	o->socket = CLOSCTL_DEFAULT_SOCKET;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			o->help = true;
+		else if (!strcmp(a, "-j") || !strcmp(a, "--json"))
+			o->json = true;
+		else if (!strncmp(a, "--socket=", 9))
+			o->socket = a + 9;
+		else if (!strcmp(a, "-s") || !strcmp(a, "--socket") || !strcmp(a, "--peer")) {
+			if (++i == argc)
+				return -1;
+			*(a[2] == 'p' ? &o->peer : &o->socket) = argv[i];
+		} else if (a[0] == '-' && a[1])
+			return -1;
+		else if (o->npos == (int)(sizeof(o->pos) / sizeof(o->pos[0])))
+			return -1;
+		else
+			o->pos[o->npos++] = a;
+	}
+	return 0;
+}
+
+static bool is(const struct closctl_opts *o, int n, const char *w0, const char *w1)
+{
+	return o->npos >= n && !strcmp(o->pos[0], w0) && (!w1 || !strcmp(o->pos[1], w1));
+}
+
+/* The show commands. Fills the request's sub-message from storage in u. */
+static int build_show(const struct closctl_opts *o, Closbgp__Ctl__Request *q, void *u)
+{
+	if (is(o, 2, "show", "summary") && o->npos == 2) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY;
+		closbgp__ctl__show_summary_request__init(q->show_summary = u);
+	} else if (is(o, 2, "show", "peers") && o->npos <= 3) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_PEERS;
+		closbgp__ctl__show_peers_request__init(q->show_peers = u);
+		if (o->npos == 3)
+			q->show_peers->address = (char *)o->pos[2];
+	} else if (is(o, 2, "show", "routes") && o->npos <= 3) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES;
+		closbgp__ctl__show_routes_request__init(q->show_routes = u);
+		if (o->npos == 3)
+			q->show_routes->prefix = (char *)o->pos[2];
+		if (o->peer)
+			q->show_routes->peer = (char *)o->peer;
+	} else if (is(o, 2, "show", "fib") && o->npos == 2) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB;
+		closbgp__ctl__show_fib_request__init(q->show_fib = u);
+	} else if (is(o, 2, "show", "state") && o->npos == 2) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE;
+		closbgp__ctl__show_state_request__init(q->show_state = u);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_state(const char *s, Closbgp__Ctl__DeviceState *st)
+{
+	if (!strcmp(s, "live"))
+		*st = CLOSBGP__CTL__DEVICE_STATE__LIVE;
+	else if (!strcmp(s, "drained"))
+		*st = CLOSBGP__CTL__DEVICE_STATE__DRAINED;
+	else if (!strcmp(s, "warm"))
+		*st = CLOSBGP__CTL__DEVICE_STATE__WARM;
+	else
+		return -1;
+	return 0;
+}
+
+/* The device-state and session commands. */
+static int build_action(const struct closctl_opts *o, Closbgp__Ctl__Request *q, void *u)
+{
+	if (is(o, 1, "drain", NULL) && o->npos == 1) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_DRAIN;
+		closbgp__ctl__drain_request__init(q->drain = u);
+	} else if (is(o, 1, "undrain", NULL) && o->npos == 1) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_UNDRAIN;
+		closbgp__ctl__undrain_request__init(q->undrain = u);
+	} else if (is(o, 1, "state", NULL) && o->npos == 2) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SET_STATE;
+		closbgp__ctl__set_state_request__init(q->set_state = u);
+		return parse_state(o->pos[1], &q->set_state->state);
+	} else if (is(o, 2, "clear", "peer") && o->npos == 3) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_PEER_RESET;
+		closbgp__ctl__peer_reset_request__init(q->peer_reset = u);
+		q->peer_reset->address = (char *)o->pos[2];
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+union closctl_sub {
+	Closbgp__Ctl__ShowSummaryRequest summary;
+	Closbgp__Ctl__ShowPeersRequest peers;
+	Closbgp__Ctl__ShowRoutesRequest routes;
+	Closbgp__Ctl__ShowFibRequest fib;
+	Closbgp__Ctl__ShowStateRequest state;
+	Closbgp__Ctl__DrainRequest drain;
+	Closbgp__Ctl__UndrainRequest undrain;
+	Closbgp__Ctl__SetStateRequest set_state;
+	Closbgp__Ctl__PeerResetRequest reset;
+};
+
+static int run(const struct closctl_opts *o, const Closbgp__Ctl__Request *q)
+{
+	char err[256];
+	struct ctl_reply r;
+	const char *serr;
+	int fd = ctl_client_connect(o->socket, err, sizeof(err));
+
+	if (fd < 0) {
+		fprintf(stderr, "closctl: %s\n", err);
+		return 1;
+	}
+	if (ctl_client_call(fd, q, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "closctl: %s\n", err);
+		close(fd);
+		ctl_reply_free(&r);
+		return 1;
+	}
+	close(fd);
+	serr = ctl_reply_error(&r);
+	if (serr)
+		fprintf(stderr, "closctl: %s\n", serr);
+	else
+		ctl_render(stdout, &r, o->json);
+	ctl_reply_free(&r);
+	return serr ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct closctl_opts o = { 0 };
+	Closbgp__Ctl__Request q = CLOSBGP__CTL__REQUEST__INIT;
+	union closctl_sub sub;
+
+	if (parse_args(argc, argv, &o) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.help) {
+		usage(stdout);
+		return 0;
+	}
+	if (o.peer && !is(&o, 2, "show", "routes")) {
+		usage(stderr);
+		return 2;
+	}
+	if (build_show(&o, &q, &sub) < 0 && build_action(&o, &q, &sub) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	return run(&o, &q);
+}

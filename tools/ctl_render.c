@@ -1,0 +1,437 @@
+/* closctl output: text tables and JSON for each reply payload. The JSON shape
+ * is a contract with the integration tests; see docs/closctl.md. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/ctl_render.h"
+#include "tools/json.h"
+
+/* ---- a small aligned text table ----------------------------------------- */
+#define TABLE_MAX_COLS 8
+
+struct table {
+	size_t ncols, nrows;
+	char **cells; /* nrows x ncols, malloc'd strings */
+	size_t width[TABLE_MAX_COLS];
+};
+
+static void table_add(struct table *t, const char *const cols[])
+{
+	char **n = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*n));
+
+	if (!n)
+		return; /* out of memory: the row is dropped, closctl keeps going */
+	t->cells = n;
+	for (size_t i = 0; i < t->ncols; i++) {
+		char *s = strdup(cols[i] ? cols[i] : "");
+		size_t w = s ? strlen(s) : 0;
+		n[t->nrows * t->ncols + i] = s;
+		if (w > t->width[i])
+			t->width[i] = w;
+	}
+	t->nrows++;
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+static void table_print(FILE *f, struct table *t)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		char **row = t->cells + r * t->ncols;
+		size_t last = t->ncols; /* print up to the last non-empty cell */
+		while (last > 1 && (!row[last - 1] || !row[last - 1][0]))
+			last--;
+		for (size_t i = 0; i < last; i++) {
+			const char *s = row[i] ? row[i] : "";
+			if (i + 1 == last)
+				fprintf(f, "%s\n", s);
+			else
+				fprintf(f, "%-*s  ", (int)t->width[i], s);
+		}
+	}
+	table_free(t);
+}
+
+/* ---- formatting helpers ---------------------------------------------------- */
+const char *ctl_duration_str(uint64_t s, char *buf, size_t len)
+{
+	if (s < 86400)
+		snprintf(buf, len, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h%02" PRIu64 "m", s / 86400, s / 3600 % 24,
+			 s / 60 % 60);
+	return buf;
+}
+
+const char *ctl_community_str(uint32_t c, char *buf, size_t len)
+{
+	static const struct {
+		uint32_t v;
+		const char *name;
+	} wk[] = {
+		{ 0xFFFF0000, "graceful-shutdown" }, /* RFC 8326 */
+		{ 0xFFFF0001, "accept-own" },	     /* RFC 7611 */
+		{ 0xFFFF029A, "blackhole" },	     /* RFC 7999 */
+		{ 0xFFFFFF01, "no-export" },	     /* RFC 1997 */
+		{ 0xFFFFFF02, "no-advertise" },	     /* RFC 1997 */
+		{ 0xFFFFFF03, "no-export-subconfed" }, /* RFC 1997 */
+		{ 0xFFFFFF04, "no-peer" },	     /* RFC 3765 */
+	};
+
+	for (size_t i = 0; i < sizeof(wk) / sizeof(wk[0]); i++)
+		if (wk[i].v == c)
+			return wk[i].name;
+	snprintf(buf, len, "%u:%u", c >> 16, c & 0xffff);
+	return buf;
+}
+
+static const char *origin_str(Closbgp__Ctl__Origin o)
+{
+	switch (o) {
+	case CLOSBGP__CTL__ORIGIN__IGP: return "igp";
+	case CLOSBGP__CTL__ORIGIN__EGP: return "egp";
+	default: return "incomplete";
+	}
+}
+
+/* ---- show summary ------------------------------------------------------------ */
+static void summary_json(struct json_writer *w, const Closbgp__Ctl__Summary *s)
+{
+	json_obj_begin(w);
+	json_kv_str(w, "router_id", s->router_id);
+	json_kv_uint(w, "local_as", s->local_as);
+	json_kv_uint(w, "confed_id", s->confed_id);
+	json_kv_uint(w, "peers_configured", s->peers_configured);
+	json_kv_uint(w, "peers_established", s->peers_established);
+	json_kv_uint(w, "prefixes_received", s->prefixes_received);
+	json_key(w, "peers");
+	json_arr_begin(w);
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const Closbgp__Ctl__PeerSummary *p = s->peers[i];
+		json_obj_begin(w);
+		json_kv_str(w, "address", p->address);
+		json_kv_uint(w, "remote_as", p->remote_as);
+		json_kv_str(w, "state", p->state);
+		json_kv_uint(w, "uptime", p->uptime);
+		json_kv_uint(w, "prefixes_received", p->prefixes_received);
+		json_kv_uint(w, "prefixes_sent", p->prefixes_sent);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_obj_end(w);
+}
+
+static void summary_text(FILE *f, const Closbgp__Ctl__Summary *s)
+{
+	struct table t = { .ncols = 8 };
+	static const char *const head[] = { "Neighbor", "AS", "State", "Up/Down",
+					    "PfxRcd", "PfxSnt", "MsgRcvd", "MsgSent" };
+
+	fprintf(f, "BGP router identifier %s, local AS number %u", s->router_id, s->local_as);
+	if (s->confed_id)
+		fprintf(f, ", confederation %u", s->confed_id);
+	fprintf(f, "\nPeers %u, established %u, prefixes received %" PRIu64 "\n\n",
+		s->peers_configured, s->peers_established, s->prefixes_received);
+	table_add(&t, head);
+	for (size_t i = 0; i < s->n_peers; i++) {
+		const Closbgp__Ctl__PeerSummary *p = s->peers[i];
+		char as[12], up[24], rcd[24], snt[24], mr[24], ms[24];
+		snprintf(as, sizeof(as), "%u", p->remote_as);
+		ctl_duration_str(strcmp(p->state, "Established") == 0 ? p->uptime : p->state_age,
+				 up, sizeof(up));
+		snprintf(rcd, sizeof(rcd), "%" PRIu64, p->prefixes_received);
+		snprintf(snt, sizeof(snt), "%" PRIu64, p->prefixes_sent);
+		snprintf(mr, sizeof(mr), "%" PRIu64, p->messages_received);
+		snprintf(ms, sizeof(ms), "%" PRIu64, p->messages_sent);
+		table_add(&t, (const char *const[]){ p->address, as, p->state, up, rcd, snt, mr, ms });
+	}
+	table_print(f, &t);
+}
+
+/* ---- show peers ----------------------------------------------------------------- */
+static void counters_json(struct json_writer *w, const char *key, const Closbgp__Ctl__MessageCounters *m)
+{
+	Closbgp__Ctl__MessageCounters zero = CLOSBGP__CTL__MESSAGE_COUNTERS__INIT;
+
+	if (!m)
+		m = &zero;
+	json_key(w, key);
+	json_obj_begin(w);
+	json_kv_uint(w, "open", m->open);
+	json_kv_uint(w, "update", m->update);
+	json_kv_uint(w, "notification", m->notification);
+	json_kv_uint(w, "keepalive", m->keepalive);
+	json_kv_uint(w, "route_refresh", m->route_refresh);
+	json_obj_end(w);
+}
+
+static void caps_json(struct json_writer *w, const Closbgp__Ctl__Capabilities *c)
+{
+	Closbgp__Ctl__Capabilities none = CLOSBGP__CTL__CAPABILITIES__INIT;
+
+	if (!c)
+		c = &none;
+	json_key(w, "capabilities");
+	json_obj_begin(w);
+	json_kv_bool(w, "ipv4_unicast", c->ipv4_unicast);
+	json_kv_bool(w, "ipv6_unicast", c->ipv6_unicast);
+	json_kv_bool(w, "as4", c->as4);
+	json_kv_bool(w, "route_refresh", c->route_refresh);
+	json_kv_bool(w, "graceful_restart", c->graceful_restart);
+	json_obj_end(w);
+}
+
+static void error_json(struct json_writer *w, const Closbgp__Ctl__PeerError *e)
+{
+	json_key(w, "last_error");
+	if (!e) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	json_kv_str(w, "direction", e->sent ? "sent" : "received");
+	json_kv_uint(w, "code", e->code);
+	json_kv_uint(w, "subcode", e->subcode);
+	json_kv_str(w, "name", e->name);
+	json_kv_str(w, "text", e->text);
+	json_kv_uint(w, "age", e->age);
+	json_obj_end(w);
+}
+
+static void peer_json(struct json_writer *w, const Closbgp__Ctl__Peer *p)
+{
+	json_obj_begin(w);
+	json_kv_str(w, "address", p->address);
+	json_kv_uint(w, "remote_as", p->remote_as);
+	json_kv_uint(w, "local_as", p->local_as);
+	json_kv_str(w, "description", p->description);
+	json_kv_str(w, "state", p->state);
+	json_kv_uint(w, "uptime", p->uptime);
+	json_kv_uint(w, "state_age", p->state_age);
+	json_kv_str(w, "remote_id", p->remote_id);
+	json_kv_uint(w, "hold_time", p->hold_time);
+	json_kv_uint(w, "keepalive", p->keepalive);
+	json_kv_uint(w, "prefixes_received", p->prefixes_received);
+	json_kv_uint(w, "prefixes_sent", p->prefixes_sent);
+	counters_json(w, "messages_received", p->messages_received);
+	counters_json(w, "messages_sent", p->messages_sent);
+	json_kv_uint(w, "established_count", p->established_count);
+	caps_json(w, p->capabilities);
+	error_json(w, p->last_error);
+	json_obj_end(w);
+}
+
+static void caps_text(FILE *f, const Closbgp__Ctl__Capabilities *c)
+{
+	fputs("  Capabilities:", f);
+	if (!c || !(c->ipv4_unicast || c->ipv6_unicast || c->as4 || c->route_refresh ||
+		    c->graceful_restart)) {
+		fputs(" none negotiated\n", f);
+		return;
+	}
+	fprintf(f, "%s%s%s%s%s\n", c->ipv4_unicast ? " ipv4-unicast" : "",
+		c->ipv6_unicast ? " ipv6-unicast" : "", c->as4 ? " as4" : "",
+		c->route_refresh ? " route-refresh" : "", c->graceful_restart ? " graceful-restart" : "");
+}
+
+static void counters_text(FILE *f, const Closbgp__Ctl__Peer *p)
+{
+	static const char *const names[] = { "Open", "Update", "Notification", "Keepalive",
+					     "Route refresh" };
+	const Closbgp__Ctl__MessageCounters *in = p->messages_received, *out = p->messages_sent;
+	struct table t = { .ncols = 3 };
+
+	if (!in || !out)
+		return;
+	uint64_t vi[] = { in->open, in->update, in->notification, in->keepalive, in->route_refresh };
+	uint64_t vo[] = { out->open, out->update, out->notification, out->keepalive, out->route_refresh };
+	table_add(&t, (const char *const[]){ "  Messages", "Sent", "Received" });
+	for (size_t i = 0; i < 5; i++) {
+		char n[40], a[24], b[24];
+		snprintf(n, sizeof(n), "    %s", names[i]);
+		snprintf(a, sizeof(a), "%" PRIu64, vo[i]);
+		snprintf(b, sizeof(b), "%" PRIu64, vi[i]);
+		table_add(&t, (const char *const[]){ n, a, b });
+	}
+	table_print(f, &t);
+}
+
+static void peer_text(FILE *f, const Closbgp__Ctl__Peer *p)
+{
+	char d[24];
+	const Closbgp__Ctl__PeerError *e = p->last_error;
+
+	fprintf(f, "Neighbor %s, remote AS %u, local AS %u\n", p->address, p->remote_as, p->local_as);
+	if (p->description[0])
+		fprintf(f, "  Description: %s\n", p->description);
+	fprintf(f, "  State: %s for %s, established %u time%s\n", p->state,
+		ctl_duration_str(p->state_age, d, sizeof(d)), p->established_count,
+		p->established_count == 1 ? "" : "s");
+	if (strcmp(p->state, "Established") == 0)
+		fprintf(f, "  Up for %s, remote router ID %s\n", ctl_duration_str(p->uptime, d, sizeof(d)),
+			p->remote_id);
+	fprintf(f, "  Hold time %u s, keepalive %u s\n", p->hold_time, p->keepalive);
+	caps_text(f, p->capabilities);
+	fprintf(f, "  Prefixes: received %" PRIu64 ", sent %" PRIu64 "\n", p->prefixes_received,
+		p->prefixes_sent);
+	counters_text(f, p);
+	if (e)
+		fprintf(f, "  Last error: %s %u/%u (%s)%s%s, %" PRIu64 " s ago\n",
+			e->sent ? "sent" : "received", e->code, e->subcode, e->name,
+			e->text[0] ? ": " : "", e->text, e->age);
+	else
+		fputs("  Last error: none\n", f);
+}
+
+/* ---- show routes -------------------------------------------------------------------- */
+static void route_json(struct json_writer *w, const Closbgp__Ctl__Route *r)
+{
+	char buf[32];
+
+	json_obj_begin(w);
+	json_kv_str(w, "prefix", r->prefix);
+	json_kv_str(w, "peer", r->peer);
+	json_kv_str(w, "next_hop", r->next_hop);
+	if (r->next_hop_link_local[0])
+		json_kv_str(w, "next_hop_link_local", r->next_hop_link_local);
+	json_kv_str(w, "as_path", r->as_path);
+	json_kv_str(w, "origin", origin_str(r->origin));
+	if (r->med)
+		json_kv_uint(w, "med", r->med->value);
+	if (r->local_pref)
+		json_kv_uint(w, "local_pref", r->local_pref->value);
+	json_key(w, "communities");
+	json_arr_begin(w);
+	for (size_t i = 0; i < r->n_communities; i++)
+		json_str(w, ctl_community_str(r->communities[i], buf, sizeof(buf)));
+	json_arr_end(w);
+	json_key(w, "large_communities");
+	json_arr_begin(w);
+	for (size_t i = 0; i < r->n_large_communities; i++) {
+		const Closbgp__Ctl__LargeCommunity *l = r->large_communities[i];
+		snprintf(buf, sizeof(buf), "%u:%u:%u", l->global, l->local1, l->local2);
+		json_str(w, buf);
+	}
+	json_arr_end(w);
+	json_kv_bool(w, "atomic_aggregate", r->atomic_aggregate);
+	json_obj_end(w);
+}
+
+/* Communities and large communities, space separated. */
+static char *route_comms(const Closbgp__Ctl__Route *r)
+{
+	size_t cap = 1 + (r->n_communities + r->n_large_communities) * 36;
+	char *s = calloc(1, cap), buf[36];
+	size_t len = 0;
+
+	for (size_t i = 0; s && i < r->n_communities; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%s", len ? " " : "",
+					ctl_community_str(r->communities[i], buf, sizeof(buf)));
+	for (size_t i = 0; s && i < r->n_large_communities; i++) {
+		const Closbgp__Ctl__LargeCommunity *l = r->large_communities[i];
+		len += (size_t)snprintf(s + len, cap - len, "%s%u:%u:%u", len ? " " : "", l->global,
+					l->local1, l->local2);
+	}
+	return s;
+}
+
+static void routes_text(FILE *f, const struct ctl_reply *rep)
+{
+	struct table t = { .ncols = 6 };
+	size_t n = 0;
+
+	table_add(&t, (const char *const[]){ "Prefix", "Peer", "Next hop", "AS path", "Origin",
+					     "Communities" });
+	for (size_t i = 0; i < rep->n; i++) {
+		const Closbgp__Ctl__RouteList *rl = rep->frames[i]->routes;
+		for (size_t j = 0; rl && j < rl->n_routes; j++, n++) {
+			const Closbgp__Ctl__Route *r = rl->routes[j];
+			char *comms = route_comms(r);
+			table_add(&t, (const char *const[]){ r->prefix, r->peer, r->next_hop,
+							     r->as_path, origin_str(r->origin), comms });
+			free(comms);
+		}
+	}
+	if (n == 0) {
+		fputs("No routes.\n", f);
+		table_free(&t);
+		return;
+	}
+	table_print(f, &t);
+}
+
+/* ---- dispatch ------------------------------------------------------------------------- */
+static void list_json(FILE *f, const struct ctl_reply *rep, bool peers)
+{
+	struct json_writer w;
+
+	json_init(&w, f);
+	json_obj_begin(&w);
+	json_key(&w, peers ? "peers" : "routes");
+	json_arr_begin(&w);
+	for (size_t i = 0; i < rep->n; i++) {
+		const Closbgp__Ctl__Response *fr = rep->frames[i];
+		if (peers && fr->payload_case == CLOSBGP__CTL__RESPONSE__PAYLOAD_PEERS)
+			for (size_t j = 0; j < fr->peers->n_peers; j++)
+				peer_json(&w, fr->peers->peers[j]);
+		if (!peers && fr->payload_case == CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES)
+			for (size_t j = 0; j < fr->routes->n_routes; j++)
+				route_json(&w, fr->routes->routes[j]);
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+	fputc('\n', f);
+}
+
+static void peers_text(FILE *f, const struct ctl_reply *rep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const Closbgp__Ctl__PeerList *pl = rep->frames[i]->peers;
+		for (size_t j = 0; pl && j < pl->n_peers; j++) {
+			if (n++)
+				fputc('\n', f);
+			peer_text(f, pl->peers[j]);
+		}
+	}
+	if (n == 0)
+		fputs("No peers.\n", f);
+}
+
+void ctl_render(FILE *f, const struct ctl_reply *r, bool json)
+{
+	struct json_writer w;
+
+	if (r->n == 0)
+		return;
+	switch (r->frames[0]->payload_case) {
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_SUMMARY:
+		if (json) {
+			json_init(&w, f);
+			summary_json(&w, r->frames[0]->summary);
+			fputc('\n', f);
+		} else {
+			summary_text(f, r->frames[0]->summary);
+		}
+		break;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_PEERS:
+		json ? list_json(f, r, true) : peers_text(f, r);
+		break;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES:
+		json ? list_json(f, r, false) : routes_text(f, r);
+		break;
+	default:
+		if (json)
+			fputs("{}\n", f);
+		break;
+	}
+}
