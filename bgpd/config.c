@@ -487,8 +487,8 @@ static bool cfg_peer_addresses(struct cfg_build *b, const struct lyd_node *n, st
 		return false;
 	}
 	if (ifname && zone[0] && strcmp(ifname, zone) != 0) {
-		cfg_error(b->err, base, "/interface", "interface \"%s\" contradicts the address zone \"%s\"", ifname,
-			  zone);
+		cfg_error(b->err, base, "/interface",
+			  "interface \"%s\" contradicts the address zone \"%s\"", ifname, zone);
 		return false;
 	}
 	if (ifname)
@@ -668,12 +668,14 @@ static int cfg_build_networks(struct cfg_build *b, const struct lyd_node *bgp)
 static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 {
 	struct bgp_config *c = b->cfg;
-	const struct lyd_node *n;
-	if (inet_pton(AF_INET, cfg_str(bgp, "router-id"), &c->router_id) != 1) {
-		cfg_error(b->err, "/closbgp-device:bgp/router-id", NULL, "not an IPv4 address");
+	const struct lyd_node *n = cfg_child(bgp, "local-as");
+	const char *rid = cfg_str(bgp, "router-id");
+	/* Both are mandatory in YANG; checked again rather than trusted. */
+	if (!rid || inet_pton(AF_INET, rid, &c->router_id) != 1 || !n) {
+		cfg_error(b->err, "/closbgp-device:bgp", NULL, "router-id and local-as are required");
 		return 0;
 	}
-	c->local_as = cfg_u32(cfg_child(bgp, "local-as"));
+	c->local_as = cfg_u32(n);
 	if ((n = cfg_child(cfg_child(bgp, "control"), "socket")))
 		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", lyd_get_value(n));
 	cfg_build_timers(b, bgp);

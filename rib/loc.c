@@ -1,0 +1,281 @@
+/* Loc-RIB storage and per-prefix best path / multipath selection. A path
+ * change re-sorts only that prefix's list (incremental, RFC 4271 9.1.2);
+ * the entry is queued when what is exported or installed changes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rib/loc.h"
+
+struct rib_loc {
+	struct rib_table *t[2];
+	struct rib_decide_cfg cfg;
+	struct rib_entry *q, **qtail;
+	size_t npaths;
+};
+
+static struct rib_table *loc_table(const struct rib_loc *loc, uint8_t family)
+{
+	return loc->t[family == AF_INET6];
+}
+
+struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
+{
+	struct rib_loc *loc = calloc(1, sizeof(*loc));
+
+	if (!loc)
+		return NULL;
+	loc->cfg = *cfg;
+	if (!loc->cfg.max_paths)
+		loc->cfg.max_paths = 64;
+	loc->qtail = &loc->q;
+	loc->t[0] = rib_table_new(AF_INET);
+	loc->t[1] = rib_table_new(AF_INET6);
+	if (!loc->t[0] || !loc->t[1]) {
+		rib_loc_free(loc);
+		return NULL;
+	}
+	return loc;
+}
+
+static void entry_free(void *value, void *arg)
+{
+	struct rib_entry *e = value;
+
+	while (e->paths) {
+		struct rib_path *p = e->paths;
+		e->paths = p->next;
+		rib_attrs_unref(p->attrs);
+		free(p);
+	}
+	free(e);
+}
+
+void rib_loc_free(struct rib_loc *loc)
+{
+	if (!loc)
+		return;
+	for (int i = 0; i < 2; i++)
+		if (loc->t[i])
+			rib_table_free(loc->t[i], entry_free, NULL);
+	free(loc);
+}
+
+void rib_loc_set_cfg(struct rib_loc *loc, const struct rib_decide_cfg *cfg)
+{
+	loc->cfg = *cfg;
+	if (!loc->cfg.max_paths)
+		loc->cfg.max_paths = 64;
+}
+
+static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const struct rib_path *b)
+{
+	return rib_path_cmp(&loc->cfg, a->src, rib_attrs_get(a->attrs), b->src,
+			    rib_attrs_get(b->attrs), NULL);
+}
+
+/* Insert p into the sorted list. */
+static void entry_insert(const struct rib_loc *loc, struct rib_entry *e, struct rib_path *p)
+{
+	struct rib_path **pp = &e->paths;
+
+	while (*pp && path_cmp(loc, *pp, p) <= 0)
+		pp = &(*pp)->next;
+	p->next = *pp;
+	*pp = p;
+	e->npaths++;
+}
+
+static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e)
+{
+	const struct rib_path *best = e->paths, *p;
+	uint16_t n = 0;
+
+	if (!best)
+		return 0;
+	const struct bgp_attrs *ba = rib_attrs_get(best->attrs);
+	for (p = best; p && n < loc->cfg.max_paths; p = p->next, n++)
+		if (p != best && !rib_path_multipath(&loc->cfg, best->src, ba, p->src,
+						      rib_attrs_get(p->attrs)))
+			break;
+	return n;
+}
+
+/* What is exported and installed: the ECMP set's sources and attributes. */
+struct snapshot {
+	uint16_t n;
+	const void *v[2 * 64];
+};
+
+static void snap(const struct rib_entry *e, struct snapshot *s)
+{
+	const struct rib_path *p = e->paths;
+
+	s->n = 0;
+	for (uint16_t i = 0; p && i < e->nmulti && i < 64; i++, p = p->next) {
+		s->v[s->n++] = p->src;
+		s->v[s->n++] = p->attrs;
+	}
+}
+
+static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
+{
+	if (e->queued)
+		return;
+	e->queued = true;
+	e->qnext = NULL;
+	*loc->qtail = e;
+	loc->qtail = &e->qnext;
+}
+
+/* Unlink src's path; returns it (or NULL). */
+static struct rib_path *entry_take(struct rib_entry *e, const struct rib_src *src)
+{
+	for (struct rib_path **pp = &e->paths; *pp; pp = &(*pp)->next)
+		if ((*pp)->src == src) {
+			struct rib_path *p = *pp;
+			*pp = p->next;
+			e->npaths--;
+			return p;
+		}
+	return NULL;
+}
+
+static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct snapshot *before)
+{
+	struct snapshot after;
+
+	e->nmulti = entry_multi(loc, e);
+	snap(e, &after);
+	if (after.n == before->n && memcmp(after.v, before->v, after.n * sizeof(void *)) == 0)
+		return false;
+	entry_queue(loc, e);
+	return true;
+}
+
+bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
+		    struct rib_attrs *ra)
+{
+	struct rib_table *t = loc_table(loc, p->family);
+	struct rib_entry *e = rib_table_get(t, p);
+	struct snapshot before = { 0 };
+	struct rib_path *path;
+
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return false;
+		e->prefix = *p;
+		rib_table_insert(t, p, e);
+	}
+	snap(e, &before);
+	path = entry_take(e, src);
+	if (path) {
+		if (path->attrs == ra) { /* same attributes: nothing to do */
+			entry_insert(loc, e, path);
+			return false;
+		}
+		rib_attrs_unref(path->attrs);
+	} else {
+		path = calloc(1, sizeof(*path));
+		if (!path)
+			return false;
+		path->src = src;
+		loc->npaths++;
+	}
+	path->attrs = rib_attrs_ref(ra);
+	entry_insert(loc, e, path);
+	return entry_changed(loc, e, &before);
+}
+
+bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)
+{
+	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
+	struct snapshot before;
+	struct rib_path *path;
+
+	if (!e)
+		return false;
+	snap(e, &before);
+	path = entry_take(e, src);
+	if (!path)
+		return false;
+	rib_attrs_unref(path->attrs);
+	free(path);
+	loc->npaths--;
+	if (entry_changed(loc, e, &before))
+		return true;
+	if (e->npaths == 0 && !e->queued) {
+		rib_table_remove(loc_table(loc, p->family), p);
+		free(e);
+	}
+	return false;
+}
+
+const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p)
+{
+	return rib_table_get(loc_table(loc, p->family), p);
+}
+
+size_t rib_loc_count(const struct rib_loc *loc, uint8_t family)
+{
+	if (family)
+		return rib_table_count(loc_table(loc, family));
+	return rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
+}
+
+size_t rib_loc_paths(const struct rib_loc *loc)
+{
+	return loc->npaths;
+}
+
+bool rib_loc_pending(const struct rib_loc *loc)
+{
+	return loc->q != NULL;
+}
+
+size_t rib_loc_drain(struct rib_loc *loc, size_t max,
+		     void (*cb)(const struct rib_entry *e, void *arg), void *arg)
+{
+	size_t n = 0;
+
+	while (loc->q && n < max) {
+		struct rib_entry *e = loc->q;
+		loc->q = e->qnext;
+		if (!loc->q)
+			loc->qtail = &loc->q;
+		e->queued = false;
+		cb(e, arg);
+		n++;
+		if (e->npaths == 0) {
+			rib_table_remove(loc_table(loc, e->prefix.family), &e->prefix);
+			free(e);
+		}
+	}
+	return n;
+}
+
+struct walk_ctx {
+	int (*cb)(const struct rib_entry *e, void *arg);
+	void *arg;
+};
+
+static int walk_one(const struct bgp_prefix *p, void *value, void *arg)
+{
+	struct walk_ctx *w = arg;
+	const struct rib_entry *e = value;
+
+	return e->npaths ? w->cb(e, w->arg) : 0;
+}
+
+int rib_loc_walk(const struct rib_loc *loc, uint8_t family,
+		 int (*cb)(const struct rib_entry *e, void *arg), void *arg)
+{
+	struct walk_ctx w = { cb, arg };
+	int rc = 0;
+
+	if (family != AF_INET6)
+		rc = rib_table_walk(loc->t[0], walk_one, &w);
+	if (!rc && family != AF_INET)
+		rc = rib_table_walk(loc->t[1], walk_one, &w);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/* The Loc-RIB: every candidate path per prefix, kept ordered best-first by
+ * the decision process, with the ECMP set at the front. Changes are queued
+ * per prefix so the daemon can export and program them in batches. */
+#ifndef CLOS_RIB_LOC_H
+#define CLOS_RIB_LOC_H
+
+#include "rib/decide.h"
+#include "rib/rib.h"
+
+struct rib_path {
+	struct rib_path *next;
+	const struct rib_src *src; /* owned by its peer; outlives the path */
+	struct rib_attrs *attrs;   /* a reference owned by the path */
+};
+
+struct rib_entry {
+	struct bgp_prefix prefix;
+	struct rib_path *paths; /* best first */
+	uint16_t npaths;
+	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
+	bool queued;
+	struct rib_entry *qnext;
+};
+
+struct rib_loc;
+
+struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg);
+void rib_loc_free(struct rib_loc *loc);
+void rib_loc_set_cfg(struct rib_loc *loc, const struct rib_decide_cfg *cfg);
+
+/* Add or replace src's path for p; the Loc-RIB takes its own reference on
+ * ra. Returns true if the best path or the ECMP set changed (the entry is
+ * then queued for rib_loc_drain). */
+bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
+		    struct rib_attrs *ra);
+bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src);
+const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p);
+size_t rib_loc_count(const struct rib_loc *loc, uint8_t family); /* prefixes; 0 = all */
+size_t rib_loc_paths(const struct rib_loc *loc);
+bool rib_loc_pending(const struct rib_loc *loc);
+
+/* Hand up to max changed entries to cb, oldest first; an entry left with
+ * no path is freed after cb saw it (npaths == 0 means: withdrawn). Returns
+ * the number handed out. */
+size_t rib_loc_drain(struct rib_loc *loc, size_t max,
+		     void (*cb)(const struct rib_entry *e, void *arg), void *arg);
+/* Ordered walk over all entries; stop when cb returns non-zero. */
+int rib_loc_walk(const struct rib_loc *loc, uint8_t family,
+		 int (*cb)(const struct rib_entry *e, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,149 @@
+/* Loc-RIB: best path and ECMP set per prefix, incremental changes queued
+ * for export, reference counts back to zero when paths go. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rib/loc.h"
+
+static struct rib_attr_cache *cache;
+
+static struct rib_attrs *attrs(uint32_t first_as, uint8_t pathlen, uint32_t lp)
+{
+	uint8_t ap[2 + 4 * 8];
+	struct bgp_attrs a = { 0 };
+
+	ap[0] = AS_SEQUENCE;
+	ap[1] = pathlen;
+	for (uint8_t i = 0; i < pathlen; i++) {
+		uint32_t asn = first_as + i;
+		ap[2 + 4 * i] = (uint8_t)(asn >> 24);
+		ap[3 + 4 * i] = (uint8_t)(asn >> 16);
+		ap[4 + 4 * i] = (uint8_t)(asn >> 8);
+		ap[5 + 4 * i] = (uint8_t)asn;
+	}
+	a.seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+		 BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
+	a.aspath = ap;
+	a.aspath_len = (uint16_t)(2 + 4 * pathlen);
+	a.nexthop.s_addr = first_as;
+	if (lp) {
+		a.seen |= BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF);
+		a.local_pref = lp;
+	}
+	return rib_attrs_intern(cache, &a);
+}
+
+static struct bgp_prefix pfx(uint8_t third)
+{
+	struct bgp_prefix p = { .family = AF_INET, .len = 24, .addr = { 10, 0, third, 0 } };
+	return p;
+}
+
+static int setup(void **state)
+{
+	cache = rib_attr_cache_new();
+	return cache ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	rib_attr_cache_free(cache); /* aborts if a reference leaked */
+	return 0;
+}
+
+static int count_cb(const struct rib_entry *e, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+static void drained(const struct rib_entry *e, void *arg)
+{
+	(*(size_t *)arg)++;
+}
+
+static void test_ecmp_set_and_changes(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s[4];
+	struct bgp_prefix p = pfx(1);
+	size_t n = 0;
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 4; i++) {
+		s[i].kind = RIB_SRC_EBGP;
+		s[i].peer_as = 65001 + (uint32_t)i;
+		s[i].router_id = 10 + (uint32_t)i;
+	}
+	struct rib_attrs *a0 = attrs(65001, 2, 0), *a1 = attrs(65002, 2, 0);
+	struct rib_attrs *a2 = attrs(65003, 3, 0), *a3 = attrs(65004, 2, 50);
+	assert_true(rib_loc_update(loc, &p, &s[0], a0));
+	assert_true(rib_loc_update(loc, &p, &s[1], a1));  /* joins the ECMP set */
+	assert_false(rib_loc_update(loc, &p, &s[2], a2)); /* longer: no change */
+	assert_false(rib_loc_update(loc, &p, &s[3], a3)); /* lower LOCAL_PREF: backup */
+	const struct rib_entry *e = rib_loc_get(loc, &p);
+	assert_int_equal(e->npaths, 4);
+	assert_int_equal(e->nmulti, 2);
+	assert_ptr_equal(e->paths->src, &s[0]); /* lower router id first */
+	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1); /* queued once */
+	/* Same attributes again: nothing. */
+	assert_false(rib_loc_update(loc, &p, &s[0], a0));
+	/* The best leaves: the other ECMP member remains. */
+	assert_true(rib_loc_withdraw(loc, &p, &s[0]));
+	assert_int_equal(e->nmulti, 1);
+	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_true(rib_loc_withdraw(loc, &p, &s[1]));
+	assert_ptr_equal(e->paths->src, &s[2]); /* the longer path takes over */
+	assert_false(rib_loc_withdraw(loc, &p, &s[3]));
+	assert_true(rib_loc_withdraw(loc, &p, &s[2]));
+	n = 0;
+	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1);
+	assert_null(rib_loc_get(loc, &p)); /* freed after the drain */
+	assert_int_equal(rib_loc_paths(loc), 0);
+	rib_attrs_unref(a0);
+	rib_attrs_unref(a1);
+	rib_attrs_unref(a2);
+	rib_attrs_unref(a3);
+	rib_loc_free(loc);
+}
+
+static void test_max_paths_and_walk(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 3 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s[8];
+	size_t n = 0;
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 8; i++) {
+		s[i].kind = RIB_SRC_EBGP;
+		s[i].router_id = (uint32_t)i;
+		struct rib_attrs *a = attrs(65000 + (uint32_t)i, 1, 0);
+		for (uint8_t j = 0; j < 5; j++) {
+			struct bgp_prefix p = pfx(j);
+			rib_loc_update(loc, &p, &s[i], a);
+		}
+		rib_attrs_unref(a);
+	}
+	struct bgp_prefix p0 = pfx(0);
+	assert_int_equal(rib_loc_get(loc, &p0)->nmulti, 3);
+	assert_int_equal(rib_loc_count(loc, 0), 5);
+	assert_int_equal(rib_loc_paths(loc), 40);
+	rib_loc_walk(loc, 0, count_cb, &n);
+	assert_int_equal(n, 5);
+	rib_loc_free(loc); /* drops every path's reference */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ecmp_set_and_changes),
+		cmocka_unit_test(test_max_paths_and_walk),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
