@@ -13,6 +13,8 @@
 #include "bgpd/config.h"
 #include "bgpd/fsm.h"
 #include "bgpd/wire.h"
+#include "fib/fib.h"
+#include "rib/loc.h"
 #include "rib/rib.h"
 
 struct ctl_server;
@@ -54,6 +56,13 @@ struct peer_error {
 	char text[160];		/* human reason */
 };
 
+/* Prefixes waiting to be sent to a peer; what is sent is read from the
+ * Adj-RIB-Out at send time (present: announce, absent: withdraw). */
+struct pfx_queue {
+	struct bgp_prefix *v;
+	size_t head, n, cap;
+};
+
 struct peer {
 	struct peer *next;
 	struct bgpd *d;
@@ -82,6 +91,10 @@ struct peer {
 	struct peer_error last_error;
 	struct rib_adj *adj_in;	 /* what this peer sent us (post RFC 7606) */
 	struct rib_adj *adj_out; /* what we sent it */
+	struct pfx_queue outq;	 /* Adj-RIB-Out changes not yet on the wire */
+	struct rib_src src;	 /* this peer as a Loc-RIB path source */
+	uint32_t ifindex;	 /* interface of the session (0 unknown) */
+	bool dumping;		 /* initial table dump not yet fully queued */
 	bool deleted;		 /* removed by reconfiguration; freed when idle */
 };
 
@@ -91,6 +104,14 @@ struct bgpd {
 	const char *cfg_path;
 	struct peer *peers;
 	struct rib_attr_cache *attr_cache;
+	struct rib_loc *loc;	/* Loc-RIB */
+	struct rib_adj *originated; /* our configured networks, as interned */
+	struct rib_src local_src;   /* source of originated routes */
+	struct fib *fib;	/* NULL with -n */
+	ev_prepare route_prep;	/* exports Loc-RIB changes once per loop turn */
+	ev_idle route_idle;	/* keeps the loop turning while work is left */
+	ev_timer sweep_timer;	/* end-of-RIB wait before removing stale FIB routes */
+	bool fib_swept;
 	struct arena scratch;	/* per-UPDATE decode arena */
 	void *scratch_block;
 	struct ctl_server *ctl;
@@ -110,6 +131,8 @@ void peer_start(struct peer *p);
 void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why);
 void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from); /* new inbound TCP */
 void peer_classify(struct peer *p);
+/* The session's link or local address went away: close at once. */
+void peer_link_lost(struct peer *p, const char *why);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
 /* Number of prefixes received (Adj-RIB-In size). */

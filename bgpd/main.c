@@ -143,6 +143,7 @@ static void bgpd_free(struct bgpd *d)
 	}
 	ctl_server_free(d->ctl);
 	listen_close(d);
+	route_free(d);
 	if (d->attr_cache)
 		rib_attr_cache_free(d->attr_cache);
 	free(d->scratch_block);
@@ -171,6 +172,10 @@ static int bgpd_setup(struct bgpd *d, const struct options *o)
 	d->ctl = ctl_server_new(d, sock, err, sizeof(err));
 	if (!d->ctl) {
 		log_err("main", "control socket %s: %s", sock, err);
+		return -1;
+	}
+	if (route_init(d, err, sizeof(err)) < 0) {
+		log_err("main", "%s", err);
 		return -1;
 	}
 	signals_start(d);

@@ -133,6 +133,7 @@ void peer_free(struct peer *p)
 	conn_free(p->collide);
 	rib_adj_free(p->adj_in);
 	rib_adj_free(p->adj_out);
+	free(p->outq.v);
 	free(p);
 }
 
@@ -202,11 +203,9 @@ static void peer_release(struct peer *p)
 	p->collide = NULL;
 	ev_timer_stop(p->d->loop, &p->hold);
 	ev_timer_stop(p->d->loop, &p->keepalive);
+	route_peer_down(p);
 	rib_adj_clear(p->adj_in);
-	rib_adj_clear(p->adj_out);
-	p->stats.prefixes_out = 0;
 	p->eor_received_v4 = p->eor_received_v6 = false;
-	p->eor_sent = false;
 	p->up_since = 0;
 }
 
@@ -272,7 +271,7 @@ static void peer_established(struct peer *p)
 	log_notice("peer", "%s: session established (AS %u, id %s, hold %u s)", peer_name(p),
 		   p->remote_open.asn, inet_ntoa((struct in_addr){ htonl(p->remote_id) }),
 		   p->hold_time);
-	announce_sync(p);
+	route_peer_up(p);
 }
 
 /* Perform one FSM step's actions, in RFC order. */
@@ -505,10 +504,7 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		log_warn("peer", "%s: treat-as-withdraw for %zu prefixes: %s", peer_name(p),
 			 u.nwithdrawn, u.reason);
 	}
-	for (size_t i = 0; i < u.nwithdrawn; i++)
-		rib_adj_withdraw(p->adj_in, &u.withdrawn[i]);
-	for (size_t i = 0; i < u.nnlri; i++)
-		rib_adj_update(p->adj_in, &u.nlri[i], &u.attrs);
+	route_peer_update(p, &u);
 	if (u.eor) {
 		if (u.eor_afi == AFI_IPV6)
 			p->eor_received_v6 = true;
@@ -517,6 +513,7 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		log_info("peer", "%s: End-of-RIB for %s, %zu prefixes", peer_name(p),
 			 u.eor_afi == AFI_IPV6 ? "IPv6" : "IPv4",
 			 rib_adj_count(p->adj_in, u.eor_afi == AFI_IPV6 ? AF_INET6 : AF_INET));
+		route_peer_eor(p);
 	}
 	return true;
 }
@@ -560,9 +557,7 @@ static bool peer_recv_refresh(struct peer *p, struct rbuf *body)
 	}
 	/* RFC 2918 3: re-send the Adj-RIB-Out for that AFI/SAFI. */
 	log_info("peer", "%s: route refresh for AFI %u SAFI %u", peer_name(p), afi, safi);
-	rib_adj_clear(p->adj_out);
-	p->eor_sent = false;
-	announce_sync(p);
+	route_peer_up(p);
 	return true;
 }
 
@@ -637,8 +632,15 @@ bool peer_conn_connected(struct peer *p, struct conn *c, int err)
 
 void peer_output_drained(struct peer *p)
 {
+	export_flush(p);
+}
+
+void peer_link_lost(struct peer *p, const char *why)
+{
+	log_notice("peer", "%s: %s, closing the session at once", peer_name(p), why);
 	if (p->state == FSM_ESTABLISHED)
-		announce_sync(p);
+		peer_set_error(p, false, 0, 0, why);
+	peer_event(p, EV_TCP_CONN_FAILS, NULL);
 }
 
 /* A TCP connection arrived from a configured peer (listen.c checked). */

@@ -101,9 +101,7 @@ int bgpd_reload(struct bgpd *d)
 		if (listen_open(d, err, sizeof(err)) < 0)
 			log_err("config", "%s", err);
 	}
-	for (struct peer *p = d->peers; p; p = p->next)
-		if (p->state == FSM_ESTABLISHED)
-			announce_sync(p);
+	route_originate(d);
 	config_free(old);
 	log_notice("config", "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,
 		   nc->nnetworks);

@@ -28,9 +28,21 @@ bool peer_conn_header_error(struct peer *p, struct conn *c, const struct bgp_err
 bool peer_conn_closed(struct peer *p, struct conn *c, int err);
 void peer_output_drained(struct peer *p); /* the queue fell below the mark */
 
-/* announce.c: bring the peer's Adj-RIB-Out in line with what we originate;
- * sends only differences (duplicate suppression), End-of-RIB once. */
-void announce_sync(struct peer *p);
+/* route.c: routes in (Adj-RIB-In -> Loc-RIB) and out (Loc-RIB -> FIB and
+ * every peer's Adj-RIB-Out), batched once per event-loop turn. */
+int route_init(struct bgpd *d, char *err, size_t errlen);
+void route_free(struct bgpd *d);
+void route_originate(struct bgpd *d);	     /* (re)apply configured networks */
+void route_peer_update(struct peer *p, const struct bgp_update *u);
+void route_peer_up(struct peer *p);	     /* Established: dump the table */
+void route_peer_down(struct peer *p);	     /* withdraw what it sent */
+void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
+
+/* export.c: one Loc-RIB entry towards one peer: outbound attributes,
+ * Adj-RIB-Out (duplicate suppression), and packed UPDATEs on the wire. */
+void export_entry(struct peer *p, const struct rib_entry *e);
+void export_flush(struct peer *p);  /* send queued changes while the socket has room */
+void export_reset(struct peer *p);  /* forget what was sent (session down / refresh) */
 
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);

@@ -1,0 +1,345 @@
+/* Routes through the daemon: what peers send goes from their Adj-RIB-In
+ * into the Loc-RIB (loop detection first, RFC 4271 9.1.2); configured
+ * networks enter it as local paths; once per event-loop turn the changed
+ * prefixes are programmed into the kernel (ECMP over the multipath set)
+ * and exported to every established peer, in bounded slices so sessions
+ * keep running while a big table is processed. */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd/log.h"
+#include "bgpd/session.h"
+
+#define ROUTE_SLICE 20000	 /* Loc-RIB changes handled per loop turn */
+#define ROUTE_MAX_ASPATH_LEN 64	 /* longer paths are not used */
+#define ROUTE_EOR_WAIT 120.0	 /* seconds before stale FIB routes go anyway */
+
+/* ---- intake ------------------------------------------------------------ */
+
+/* RFC 4271 9.1.2 / RFC 5065: a path carrying our AS or our confederation
+ * identifier has looped and is not a candidate. */
+static bool route_usable(const struct bgpd *d, const struct bgp_attrs *a)
+{
+	const struct bgp_config *cfg = d->cfg;
+
+	if (aspath_contains(a->aspath, a->aspath_len, cfg->local_as))
+		return false;
+	if (cfg->confed_id && aspath_contains(a->aspath, a->aspath_len, cfg->confed_id))
+		return false;
+	return aspath_length(a->aspath, a->aspath_len) <= ROUTE_MAX_ASPATH_LEN;
+}
+
+void route_peer_update(struct peer *p, const struct bgp_update *u)
+{
+	struct bgpd *d = p->d;
+	bool usable = u->nnlri && route_usable(d, &u->attrs);
+
+	for (size_t i = 0; i < u->nwithdrawn; i++)
+		if (rib_adj_withdraw(p->adj_in, &u->withdrawn[i]))
+			rib_loc_withdraw(d->loc, &u->withdrawn[i], &p->src);
+	for (size_t i = 0; i < u->nnlri; i++) {
+		const struct bgp_prefix *pfx = &u->nlri[i];
+		if (!rib_adj_update(p->adj_in, pfx, &u->attrs))
+			continue; /* a duplicate */
+		if (usable)
+			rib_loc_update(d->loc, pfx, &p->src,
+				       (struct rib_attrs *)rib_adj_get(p->adj_in, pfx));
+		else
+			rib_loc_withdraw(d->loc, pfx, &p->src);
+	}
+}
+
+static int withdraw_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+{
+	struct peer *p = arg;
+
+	rib_loc_withdraw(p->d->loc, pfx, &p->src);
+	return 0;
+}
+
+void route_peer_down(struct peer *p)
+{
+	size_t n = rib_adj_count(p->adj_in, 0);
+
+	rib_adj_walk(p->adj_in, 0, withdraw_one, p);
+	if (n)
+		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
+	export_reset(p);
+}
+
+/* ---- origination ------------------------------------------------------- */
+
+struct stale_ctx {
+	struct bgpd *d;
+	struct bgp_prefix *v;
+	size_t n, cap;
+};
+
+static int collect_unconfigured(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+{
+	struct stale_ctx *s = arg;
+	const struct bgp_config *cfg = s->d->cfg;
+
+	for (size_t i = 0; i < cfg->nnetworks; i++)
+		if (bgp_prefix_cmp(&cfg->networks[i].prefix, pfx) == 0)
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct bgp_prefix *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return 1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *pfx;
+	return 0;
+}
+
+void route_originate(struct bgpd *d)
+{
+	const struct bgp_config *cfg = d->cfg;
+	struct stale_ctx sc = { .d = d };
+
+	for (size_t i = 0; i < cfg->nnetworks; i++) {
+		const struct cfg_network *n = &cfg->networks[i];
+		struct bgp_attrs a = { .seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) |
+					       BGP_ATTR_BIT(BGP_ATTR_AS_PATH),
+				       .origin = BGP_ORIGIN_IGP };
+		if (n->ncommunities) {
+			a.communities = n->communities;
+			a.ncommunities = (uint16_t)n->ncommunities;
+			a.seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+		}
+		if (n->nlarge) {
+			a.large = n->large;
+			a.nlarge = (uint16_t)n->nlarge;
+			a.seen |= BGP_ATTR_BIT(BGP_ATTR_LARGE_COMMUNITIES);
+		}
+		if (rib_adj_update(d->originated, &n->prefix, &a))
+			rib_loc_update(d->loc, &n->prefix, &d->local_src,
+				       (struct rib_attrs *)rib_adj_get(d->originated, &n->prefix));
+	}
+	rib_adj_walk(d->originated, 0, collect_unconfigured, &sc);
+	for (size_t i = 0; i < sc.n; i++) {
+		rib_adj_withdraw(d->originated, &sc.v[i]);
+		rib_loc_withdraw(d->loc, &sc.v[i], &d->local_src);
+	}
+	free(sc.v);
+}
+
+/* ---- output: FIB and peers --------------------------------------------- */
+
+static void route_fib(struct bgpd *d, const struct rib_entry *e)
+{
+	struct fib_nh nh[64];
+	size_t n = 0;
+	const struct rib_path *path = e->paths;
+
+	for (uint16_t i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
+		const struct bgp_attrs *a = rib_attrs_get(path->attrs);
+		const struct peer *src = path->src->owner;
+		if (path->src->kind == RIB_SRC_LOCAL)
+			break; /* our own networks are not installed */
+		memset(&nh[n], 0, sizeof(nh[n]));
+		nh[n].family = e->prefix.family;
+		if (e->prefix.family == AF_INET) {
+			memcpy(nh[n].addr, &a->nexthop, 4);
+		} else {
+			const struct in6_addr *g = a->nh6_has_ll ? &a->nh6_ll : &a->nh6;
+			memcpy(nh[n].addr, g, 16);
+			if (IN6_IS_ADDR_LINKLOCAL(g))
+				nh[n].ifindex = src->ifindex;
+		}
+		n++;
+	}
+	if (fib_route_set(d->fib, &e->prefix, nh, n) < 0) {
+		char buf[64];
+		log_warn("route", "%s: no next hop on a connected network; not installed",
+			 bgp_prefix_str(&e->prefix, buf, sizeof(buf)));
+	}
+}
+
+static void route_changed(const struct rib_entry *e, void *arg)
+{
+	struct bgpd *d = arg;
+
+	if (d->fib)
+		route_fib(d, e);
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->state == FSM_ESTABLISHED)
+			export_entry(p, e);
+}
+
+static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct bgpd *d = w->data;
+
+	rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->state == FSM_ESTABLISHED && p->outq.n)
+			export_flush(p);
+	if (d->fib)
+		fib_flush(d->fib);
+	/* More left: do not block in the next loop turn. */
+	if (rib_loc_pending(d->loc))
+		ev_idle_start(loop, &d->route_idle);
+	else
+		ev_idle_stop(loop, &d->route_idle);
+}
+
+static void route_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	/* Nothing: its only job is to make the loop turn (and prepare run). */
+}
+
+static int dump_one(const struct rib_entry *e, void *arg)
+{
+	export_entry(arg, e);
+	return 0;
+}
+
+void route_peer_up(struct peer *p)
+{
+	struct bgpd *d = p->d;
+	const struct cfg_peer *c = &p->cfg;
+
+	p->src.kind = p->ebgp ? RIB_SRC_EBGP : p->confed_member ? RIB_SRC_CONFED : RIB_SRC_IBGP;
+	p->src.peer_as = c->remote_as;
+	p->src.router_id = p->remote_id;
+	p->src.owner = p;
+	p->src.family = (uint8_t)c->addr.ss_family;
+	memset(p->src.addr, 0, sizeof(p->src.addr));
+	if (c->addr.ss_family == AF_INET)
+		memcpy(p->src.addr, &((const struct sockaddr_in *)&c->addr)->sin_addr, 4);
+	else
+		memcpy(p->src.addr, &((const struct sockaddr_in6 *)&c->addr)->sin6_addr, 16);
+	p->ifindex = 0;
+	if (d->fib) {
+		const struct sockaddr_storage *la = &p->local_addr;
+		const void *a = la->ss_family == AF_INET
+					? (const void *)&((const struct sockaddr_in *)la)->sin_addr
+					: (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
+		p->ifindex = fib_local_ifindex(d->fib, (uint8_t)la->ss_family, a);
+	}
+	if (!p->ifindex && c->interface[0])
+		p->ifindex = if_nametoindex(c->interface);
+	/* The whole Loc-RIB; the queue drains as the socket allows, then
+	 * End-of-RIB (RFC 4724 2). */
+	export_reset(p);
+	p->dumping = true;
+	rib_loc_walk(d->loc, 0, dump_one, p);
+	p->dumping = false;
+	export_flush(p);
+}
+
+/* ---- restart: stale kernel routes -------------------------------------- */
+
+static void route_sweep(struct bgpd *d, const char *why)
+{
+	if (d->fib_swept || !d->fib)
+		return;
+	d->fib_swept = true;
+	ev_timer_stop(d->loop, &d->sweep_timer);
+	/* Program what the Loc-RIB already decided before the sweep. */
+	while (rib_loc_pending(d->loc))
+		rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
+	log_info("route", "initial convergence done (%s); removing stale kernel routes", why);
+	fib_sweep_stale(d->fib);
+}
+
+static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	route_sweep(w->data, "end-of-RIB wait expired");
+}
+
+void route_peer_eor(struct peer *p)
+{
+	struct bgpd *d = p->d;
+
+	for (struct peer *q = d->peers; q; q = q->next) {
+		if (q->cfg.shutdown)
+			continue;
+		if (q->state != FSM_ESTABLISHED)
+			return;
+		if ((q->codec.ipv4 && !q->eor_received_v4) || (q->codec.ipv6 && !q->eor_received_v6))
+			return;
+	}
+	route_sweep(d, "End-of-RIB from every peer");
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static void fib_link_change(void *arg, uint32_t ifindex, bool up)
+{
+	struct bgpd *d = arg;
+
+	if (up)
+		return;
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->ifindex == ifindex && p->conn)
+			peer_link_lost(p, "link down");
+}
+
+static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr)
+{
+	struct bgpd *d = arg;
+
+	for (struct peer *p = d->peers; p; p = p->next) {
+		const struct sockaddr_storage *la = &p->local_addr;
+		if (!p->conn || la->ss_family != family)
+			continue;
+		const void *mine = family == AF_INET
+					   ? (const void *)&((const struct sockaddr_in *)la)->sin_addr
+					   : (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
+		if (memcmp(mine, addr, family == AF_INET ? 4 : 16) == 0)
+			peer_link_lost(p, "local address removed");
+	}
+}
+
+int route_init(struct bgpd *d, char *err, size_t errlen)
+{
+	struct rib_decide_cfg dc = { .multipath_relax = true, .max_paths = 64 };
+	struct fib_ops ops = { .link_change = fib_link_change, .addr_del = fib_addr_del, .arg = d };
+
+	d->loc = rib_loc_new(&dc);
+	d->originated = rib_adj_new(d->attr_cache);
+	if (!d->loc || !d->originated) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	d->local_src.kind = RIB_SRC_LOCAL;
+	d->local_src.router_id = ntohl(d->cfg->router_id.s_addr);
+	if (!d->no_fib) {
+		d->fib = fib_new(d->loop, &ops, err, errlen);
+		if (!d->fib)
+			return -1;
+		ev_timer_init(&d->sweep_timer, sweep_cb, ROUTE_EOR_WAIT, 0.);
+		d->sweep_timer.data = d;
+		ev_timer_start(d->loop, &d->sweep_timer);
+	}
+	ev_prepare_init(&d->route_prep, route_prep_cb);
+	d->route_prep.data = d;
+	ev_prepare_start(d->loop, &d->route_prep);
+	ev_idle_init(&d->route_idle, route_idle_cb);
+	route_originate(d);
+	return 0;
+}
+
+void route_free(struct bgpd *d)
+{
+	if (d->loop) {
+		ev_prepare_stop(d->loop, &d->route_prep);
+		ev_idle_stop(d->loop, &d->route_idle);
+		ev_timer_stop(d->loop, &d->sweep_timer);
+	}
+	/* Routes stay in the kernel: a restarted daemon adopts them. */
+	fib_free(d->fib, false);
+	d->fib = NULL;
+	rib_loc_free(d->loc);
+	d->loc = NULL;
+	rib_adj_free(d->originated);
+	d->originated = NULL;
+}
