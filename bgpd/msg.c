@@ -162,7 +162,7 @@ size_t bgp_open_encode(uint8_t *out, size_t cap, const struct bgp_open *o)
 	wbuf_u32(&w, o->bgp_id);
 	optlen_at = wbuf_reserve(&w, 1);
 	caps_put(&w, o);
-	if (!wbuf_ok(&w) || w.len - optlen_at - 1 > 254)
+	if (!wbuf_ok(&w) || w.len - optlen_at - 1 > 255)
 		return 0;
 	wbuf_put_u8_at(&w, optlen_at, (uint8_t)(w.len - optlen_at - 1));
 	return wire_finish(&w);
