@@ -112,6 +112,7 @@ struct bgpd {
 	ev_idle route_idle;	/* keeps the loop turning while work is left */
 	ev_timer sweep_timer;	/* end-of-RIB wait before removing stale FIB routes */
 	bool fib_swept;
+	bool restarting;	/* started with our routes still in the kernel */
 	struct arena scratch;	/* per-UPDATE decode arena */
 	void *scratch_block;
 	struct ctl_server *ctl;

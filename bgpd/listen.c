@@ -55,7 +55,7 @@ static void listen_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static int listen_one(const struct sockaddr_storage *ss, char *err, size_t errlen)
 {
-	int one = 1;
+	int one = 1, ttl = 255;
 	socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in)
 						 : sizeof(struct sockaddr_in6);
 	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -63,8 +63,14 @@ static int listen_one(const struct sockaddr_storage *ss, char *err, size_t errle
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (ss->ss_family == AF_INET6)
+	/* RFC 5082: the SYN-ACK must leave with TTL 255 too, or a GTSM peer
+	 * drops it; accepted sockets inherit this. */
+	if (ss->ss_family == AF_INET6) {
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	}
 	if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, 64) < 0)
 		goto fail;
 	return fd;

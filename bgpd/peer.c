@@ -13,6 +13,7 @@
 
 #define HOLD_LARGE 240.0  /* RFC 4271 8.2.2: "a large value", 4 minutes */
 #define IDLE_HOLD_MAX 32  /* seconds: cap of the restart backoff */
+#define GR_RESTART_TIME 120 /* RFC 4724 restart time we advertise */
 
 static void peer_event(struct peer *p, enum fsm_event ev, const struct bgp_error *err);
 
@@ -221,6 +222,15 @@ static void peer_start_connect(struct peer *p)
 	}
 }
 
+static void gr_add_afi(struct bgp_caps *c, uint16_t afi, bool forwarding_kept)
+{
+	unsigned i = c->gr_nafi++;
+
+	c->gr_afi[i].afi = afi;
+	c->gr_afi[i].safi = SAFI_UNICAST;
+	c->gr_afi[i].flags = forwarding_kept ? 0x80 : 0; /* F bit */
+}
+
 static void peer_send_open(struct peer *p)
 {
 	const struct bgp_config *cfg = p->d->cfg;
@@ -239,6 +249,15 @@ static void peer_send_open(struct peer *p)
 	o.caps.as4 = true;
 	o.caps.as4_asn = o.asn;
 	o.caps.route_refresh = true;
+	/* RFC 4724 3: we send End-of-RIB and keep the kernel FIB across a
+	 * restart; the R bit and the per-AFI F bits say so after one. */
+	o.caps.gr = true;
+	o.caps.gr_time = GR_RESTART_TIME;
+	o.caps.gr_flags = p->d->restarting ? 0x8000 : 0;
+	if (p->cfg.ipv4_unicast)
+		gr_add_afi(&o.caps, AFI_IPV4, p->d->restarting);
+	if (p->cfg.ipv6_unicast)
+		gr_add_afi(&o.caps, AFI_IPV6, p->d->restarting);
 	peer_send_msg(p, p->conn, msg, bgp_open_encode(msg, sizeof(msg), &o));
 }
 

@@ -313,9 +313,12 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 	d->local_src.kind = RIB_SRC_LOCAL;
 	d->local_src.router_id = ntohl(d->cfg->router_id.s_addr);
 	if (!d->no_fib) {
+		struct fib_stats st;
 		d->fib = fib_new(d->loop, &ops, err, errlen);
 		if (!d->fib)
 			return -1;
+		fib_get_stats(d->fib, &st);
+		d->restarting = st.routes_stale > 0;
 		ev_timer_init(&d->sweep_timer, sweep_cb, ROUTE_EOR_WAIT, 0.);
 		d->sweep_timer.data = d;
 		ev_timer_start(d->loop, &d->sweep_timer);

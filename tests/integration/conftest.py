@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from lib import closbgp, netns, topo  # noqa: E402
+from lib import closbgp, netns, report, topo  # noqa: E402
 
 _LOGROOT = {}
 
@@ -45,6 +45,8 @@ def logroot():
 
 
 def pytest_terminal_summary(terminalreporter):
+    for text in report.NOTES:
+        terminalreporter.write_line("closbgp-it MEASURED: " + text)
     if "dir" in _LOGROOT:
         terminalreporter.write_line("closbgp-it: daemon logs and configs in %s" % _LOGROOT["dir"])
 

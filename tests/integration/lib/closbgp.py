@@ -151,13 +151,16 @@ class Closbgpd:
     def peer_state(self, addr):
         return self.peer(addr).get("state", "")
 
-    def routes(self, prefix=None):
-        """List of route dicts of `closctl --json show routes [PREFIX]`."""
+    def routes(self, prefix=None, peer=None):
+        """List of route dicts of `closctl --json show routes [PREFIX]`,
+        only those learned from `peer` if given."""
         args = ["show", "routes"] + ([prefix] if prefix else [])
-        return self.ctl_json(*args)["routes"]
+        routes = self.ctl_json(*args)["routes"]
+        return [r for r in routes if peer is None or r.get("peer") == peer]
 
-    def routes_by_prefix(self, prefix=None):
-        return {r["prefix"]: r for r in self.routes(prefix)}
+    def routes_by_prefix(self, prefix=None, peer=None):
+        """{prefix: route}; pass `peer` when several peers send a prefix."""
+        return {r["prefix"]: r for r in self.routes(prefix, peer)}
 
     def wait_established(self, addr, timeout=30):
         return wait_until(lambda: self.peer_state(addr) == "Established", timeout,

@@ -90,7 +90,13 @@ class Frr:
 
     # -- state helpers -------------------------------------------------
     def summary(self, afi="ipv4"):
+        """`show bgp AFI unicast summary json` (peers, pfxRcd, tableVersion)."""
         return self.json("show bgp %s unicast summary json" % afi)
+
+    def local_routes_loaded(self, count, afi="ipv4"):
+        """True once the BGP table has processed `count` routes (used to wait
+        for thousands of `network` statements to be loaded)."""
+        return self.summary(afi).get("tableVersion", 0) >= count
 
     def peer_state(self, addr):
         """bgpState of one neighbour ('' if unknown)."""
@@ -119,13 +125,16 @@ def bgp_config(asn, router_id, neighbors=(), networks=(), networks6=(),
 
     neighbors: dicts with address, remote_as, and optionally ttl_security
     (default True: `ttl-security hops 1`, the peer of closbgpd's GTSM),
-    afi ("ipv4"|"ipv6"), timers (keepalive, hold), extra (lines).
+    afi ("ipv4"|"ipv6"), timers (keepalive, hold), local_only_out (send only
+    locally originated routes), extra (lines).
     networks: list of (prefix, route-map-name or None).
     """
     lines = ["frr defaults traditional", "hostname %s" % router_id,
              "no service integrated-vtysh-config"]
     if log:
         lines.append("debug bgp neighbor-events")
+    if any(n.get("local_only_out") for n in neighbors):
+        lines.append("bgp as-path access-list LOCAL-ONLY seq 5 permit ^$")
     lines += ["!", "router bgp %d" % asn, " bgp router-id %s" % router_id,
               " no bgp ebgp-requires-policy", " no bgp network import-check",
               " no bgp default ipv4-unicast"]
@@ -138,6 +147,10 @@ def bgp_config(asn, router_id, neighbors=(), networks=(), networks6=(),
         lines.append(" neighbor %s timers %d %d" % (a, n.get("keepalive", keepalive),
                                                     n.get("hold", hold)))
         lines.append(" neighbor %s timers connect %d" % (a, n.get("connect", 2)))
+        if n.get("local_only_out"):
+            # advertise only what this router originates: FRR otherwise sends
+            # a peer's own routes back to it (the receiver drops them as loops)
+            lines.append(" neighbor %s filter-list LOCAL-ONLY out" % a)
         for e in n.get("extra", ()):
             lines.append(" neighbor %s %s" % (a, e))
     for afi, nets in (("ipv4", networks), ("ipv6", networks6)):

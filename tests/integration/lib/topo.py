@@ -43,8 +43,8 @@ class Topology:
 
     def add_node(self, node):
         ns = netns.Namespace(self.ns_prefix + _slug(node))
-        ns.create()
-        self.nodes[node] = ns
+        self.nodes[node] = ns      # registered first: stop() deletes it even if
+        ns.create()                # create() fails half-way
         return ns
 
     def add_link(self, ns_a, ns_b, v4=None, v6=None, if_a=None, if_b=None):
