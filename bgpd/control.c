@@ -748,7 +748,9 @@ static void client_kick(struct ctl_client *c)
 		client_close(c);
 		return;
 	}
-	if (client_pending(c) > 0)
+	/* Also while a stream has pages left: the flush may have emptied the
+	 * buffer, and the next writable event produces the next pages. */
+	if (client_pending(c) > 0 || c->st.kind != ST_NONE)
 		ev_io_start(loop, &c->wio);
 	else
 		ev_io_stop(loop, &c->wio);
