@@ -61,8 +61,9 @@ def test_sighup_invalid_config_is_rejected(net):
     offset = len(c.log_text())
     c.reload()
     try:
-        text = wait_until(lambda: (lambda t: t if c.conf in t or
-                                   os.path.basename(c.conf) in t else None)(
+        # The rejection line, not the "reloading FILE" line before it.
+        text = wait_until(lambda: (lambda t: t if "rejected" in t and (
+                                   c.conf in t or os.path.basename(c.conf) in t) else None)(
                                        _new_log(c, offset)),
                           10, "closbgpd logs the rejected config")
     finally:
