@@ -663,6 +663,31 @@ static int cfg_build_networks(struct cfg_build *b, const struct lyd_node *bgp)
 	return 0;
 }
 
+/* ---- route selection ---- */
+
+/* Defaults come from the YANG module (LYD_VALIDATE_PRESENT adds them). */
+static void cfg_build_selection(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	const struct lyd_node *rs = cfg_child(bgp, "route-selection"), *n;
+	struct cfg_selection *s = &b->cfg->selection;
+
+	s->max_paths = 64;
+	s->multipath_relax = true;
+	s->always_compare_med = false;
+	s->max_aspath_len = 64;
+	s->eor_wait = 120;
+	if ((n = cfg_child(rs, "multipath-max-paths")))
+		s->max_paths = ((const struct lyd_node_term *)n)->value.uint8;
+	if ((n = cfg_child(rs, "multipath-relax")))
+		s->multipath_relax = cfg_bool(n);
+	if ((n = cfg_child(rs, "always-compare-med")))
+		s->always_compare_med = cfg_bool(n);
+	if ((n = cfg_child(rs, "max-as-path-length")))
+		s->max_aspath_len = cfg_u16(n);
+	if ((n = cfg_child(rs, "end-of-rib-wait")))
+		s->eor_wait = cfg_u16(n);
+}
+
 /* ---- top level ---- */
 
 static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
@@ -679,6 +704,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	if ((n = cfg_child(cfg_child(bgp, "control"), "socket")))
 		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", lyd_get_value(n));
 	cfg_build_timers(b, bgp);
+	cfg_build_selection(b, bgp);
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
 	    cfg_build_groups(b, bgp) < 0 || cfg_build_neighbors(b, bgp) < 0 ||
 	    cfg_build_networks(b, bgp) < 0)

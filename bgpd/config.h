@@ -49,6 +49,14 @@ struct cfg_listen {
 	struct sockaddr_storage addr; /* with port */
 };
 
+struct cfg_selection {
+	uint8_t max_paths;	 /* ECMP width, 1..64 */
+	bool multipath_relax;
+	bool always_compare_med;
+	uint16_t max_aspath_len; /* longer paths are not used */
+	uint16_t eor_wait;	 /* seconds */
+};
+
 struct bgp_config {
 	char *source;	    /* file name, for messages */
 	struct in_addr router_id;
@@ -63,6 +71,7 @@ struct bgp_config {
 	struct cfg_network *networks;
 	size_t nnetworks;
 	char ctl_socket[108]; /* "" = command-line / default */
+	struct cfg_selection selection;
 };
 
 /* Load and validate. On failure returns NULL and writes one or more lines

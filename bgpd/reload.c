@@ -101,6 +101,9 @@ int bgpd_reload(struct bgpd *d)
 		if (listen_open(d, err, sizeof(err)) < 0)
 			log_err("config", "%s", err);
 	}
+	struct rib_decide_cfg dc;
+	route_selection_cfg(nc, &dc);
+	rib_loc_set_cfg(d->loc, &dc); /* applies as prefixes next change */
 	route_originate(d);
 	config_free(old);
 	log_notice("config", "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,

@@ -14,8 +14,6 @@
 #include "bgpd/session.h"
 
 #define ROUTE_SLICE 20000	 /* Loc-RIB changes handled per loop turn */
-#define ROUTE_MAX_ASPATH_LEN 64	 /* longer paths are not used */
-#define ROUTE_EOR_WAIT 120.0	 /* seconds before stale FIB routes go anyway */
 
 /* ---- intake ------------------------------------------------------------ */
 
@@ -29,7 +27,7 @@ static bool route_usable(const struct bgpd *d, const struct bgp_attrs *a)
 		return false;
 	if (cfg->confed_id && aspath_contains(a->aspath, a->aspath_len, cfg->confed_id))
 		return false;
-	return aspath_length(a->aspath, a->aspath_len) <= ROUTE_MAX_ASPATH_LEN;
+	return aspath_length(a->aspath, a->aspath_len) <= cfg->selection.max_aspath_len;
 }
 
 void route_peer_update(struct peer *p, const struct bgp_update *u)
@@ -299,11 +297,19 @@ static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint
 	}
 }
 
+void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc)
+{
+	dc->max_paths = cfg->selection.max_paths;
+	dc->multipath_relax = cfg->selection.multipath_relax;
+	dc->always_compare_med = cfg->selection.always_compare_med;
+}
+
 int route_init(struct bgpd *d, char *err, size_t errlen)
 {
-	struct rib_decide_cfg dc = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_decide_cfg dc;
 	struct fib_ops ops = { .link_change = fib_link_change, .addr_del = fib_addr_del, .arg = d };
 
+	route_selection_cfg(d->cfg, &dc);
 	d->loc = rib_loc_new(&dc);
 	d->originated = rib_adj_new(d->attr_cache);
 	if (!d->loc || !d->originated) {
@@ -319,7 +325,7 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 			return -1;
 		fib_get_stats(d->fib, &st);
 		d->restarting = st.routes_stale > 0;
-		ev_timer_init(&d->sweep_timer, sweep_cb, ROUTE_EOR_WAIT, 0.);
+		ev_timer_init(&d->sweep_timer, sweep_cb, d->cfg->selection.eor_wait, 0.);
 		d->sweep_timer.data = d;
 		ev_timer_start(d->loop, &d->sweep_timer);
 	}

@@ -33,6 +33,7 @@ void peer_output_drained(struct peer *p); /* the queue fell below the mark */
 int route_init(struct bgpd *d, char *err, size_t errlen);
 void route_free(struct bgpd *d);
 void route_originate(struct bgpd *d);	     /* (re)apply configured networks */
+void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc);
 void route_peer_update(struct peer *p, const struct bgp_update *u);
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
 void route_peer_down(struct peer *p);	     /* withdraw what it sent */

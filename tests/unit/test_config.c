@@ -87,6 +87,12 @@ static void test_minimal(void **state)
 	assert_int_equal(p->local_addr.ss_family, 0);
 	assert_timers(p, CFG_DEFAULT_HOLD, CFG_DEFAULT_KEEPALIVE, CFG_DEFAULT_CONNECT_RETRY);
 	assert_false(config_is_confed_member(c, 65001));
+	/* route-selection defaults (YANG): 64-way ECMP, relax on, MED per AS. */
+	assert_int_equal(c->selection.max_paths, 64);
+	assert_true(c->selection.multipath_relax);
+	assert_false(c->selection.always_compare_med);
+	assert_int_equal(c->selection.max_aspath_len, 64);
+	assert_int_equal(c->selection.eor_wait, 120);
 	config_free(c);
 }
 
@@ -195,6 +201,12 @@ static void test_pod_confed_networks(void **state)
 static void test_fsw(void **state)
 {
 	struct bgp_config *c = load("fsw.json");
+	/* route-selection: set values, and the YANG default of the one not set */
+	assert_int_equal(c->selection.max_paths, 24);
+	assert_true(c->selection.always_compare_med);
+	assert_true(c->selection.multipath_relax);
+	assert_int_equal(c->selection.max_aspath_len, 16);
+	assert_int_equal(c->selection.eor_wait, 30);
 	assert_int_equal(c->npeers, 4);
 	assert_int_equal(c->local_as, 65301);
 	assert_int_equal(c->confed_id, 65101);
