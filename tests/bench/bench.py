@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+"""closbgp benchmark: closbgpd, FRR and BIRD as the device under test (DUT),
+one after another, fed and drained by our own speakers (speaker.py) in
+network namespaces. See tests/bench/README.md; results go to
+docs/benchmarks.md.
+
+Scenarios, each on a fresh topology (duts.py):
+  sink     feeder -> sink directly (no DUT): the harness's own ceiling
+  prop     1 feeder session announces N IPv4 prefixes, the sink gets them
+           from the DUT; then the feeder withdraws them all.   FIB off.
+  fib      the same with the DUT programming the kernel.
+  fanin    F feeder links (default 24), one IPv4 and one IPv6 session each,
+           every session announcing the same M prefixes per family.
+"""
+import argparse
+import fcntl
+import json
+import os
+import platform
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import duts
+from duts import Topology, netns
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+now = time.monotonic
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+LOCK = "/run/lock/closbgp-bench.lock" if os.path.isdir("/run/lock") else "/tmp/closbgp-bench.lock"
+
+
+def log(msg):
+    sys.stderr.write("[bench %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
+# -- /proc measurements ---------------------------------------------------
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])      # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / CLK_TCK
+
+
+def mem_kb(pids, key):
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+    return total
+
+
+class KernelCounter:
+    """Routes in the DUT namespace's kernel. IPv4: the 'Prefixes' of the main
+    FIB trie (/proc/PID/net/fib_triestat, no text dump of the table); IPv6:
+    lines of `ip -6 -o route show` (one per prefix, ECMP included)."""
+
+    def __init__(self, ns, pid, families):
+        self.ns, self.pid, self.families = ns, pid, families
+        self.cost = 0.0
+
+    def v4(self):
+        with open("/proc/%d/net/fib_triestat" % self.pid) as f:
+            text = f.read()
+        main = text.split("Main:", 1)[1]
+        for line in main.splitlines():
+            if "Prefixes:" in line:
+                return int(line.split()[-1])
+        return 0
+
+    def v6(self):
+        res = subprocess.run(["ip", "-n", self.ns.name, "-6", "-o", "route", "show"],
+                             capture_output=True, timeout=120)
+        return res.stdout.count(b"\n")
+
+    def count(self):
+        t = now()
+        c = {}
+        if "ipv4" in self.families:
+            c["ipv4"] = self.v4()
+        if "ipv6" in self.families:
+            c["ipv6"] = self.v6()
+        self.cost = now() - t
+        return c
+
+
+# -- speakers -------------------------------------------------------------
+class SpeakerProc:
+    """speaker.py in a namespace; events read by a thread into a queue."""
+
+    def __init__(self, ns, spec, workdir, name):
+        self.name = name
+        path = os.path.join(workdir, name + ".json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        self.logf = open(os.path.join(workdir, name + ".log"), "w")
+        self.proc = subprocess.Popen(
+            ns.exec_argv([sys.executable, os.path.join(HERE, "speaker.py"), path]),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.logf,
+            start_new_session=True)
+        self.events = queue.Queue()
+        self.last_status = {}
+        self.thread = threading.Thread(target=self._reader, daemon=True)
+        self.thread.start()
+
+    def _reader(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            self.logf.write(line.decode() if isinstance(line, bytes) else line)
+            self.events.put(ev)
+
+    def cmd(self, text):
+        self.proc.stdin.write((text + "\n").encode())
+        self.proc.stdin.flush()
+
+    def poll_events(self):
+        out = []
+        for _ in range(100000):
+            try:
+                ev = self.events.get_nowait()
+            except queue.Empty:
+                break
+            if ev["ev"] == "status":
+                self.last_status = ev
+            out.append(ev)
+        return out
+
+    def stop(self):
+        try:
+            self.cmd("quit")
+        except (OSError, ValueError):
+            pass
+        netns.stop_process(self.proc, timeout=5)
+        self.logf.close()
+
+
+def wait_ready(speakers, dut, timeout):
+    """Until every speaker reports ready; errors are returned, not raised."""
+    pending = {s.name for s in speakers}
+    deadline = now() + timeout
+    errors = []
+    for _ in range(int(timeout / 0.05) + 1):
+        for s in speakers:
+            for ev in s.poll_events():
+                if ev["ev"] == "ready":
+                    pending.discard(s.name)
+                elif ev["ev"] == "error":
+                    errors.append("%s: %s" % (ev.get("id"), ev.get("reason")))
+            if s.proc.poll() is not None:
+                return "speaker %s exited (%s)" % (s.name, s.proc.returncode)
+        if dut is not None:
+            try:
+                dut._alive() if hasattr(dut, "_alive") else None
+            except RuntimeError as exc:
+                return str(exc)
+        if not pending:
+            return None
+        if now() > deadline:
+            break
+        time.sleep(0.05)
+    sessions = {s.name: s.last_status.get("sessions") for s in speakers}
+    return "sessions not established after %ds: %s %s" % (timeout, sessions, errors[-3:])
+
+
+def wait_idle(pids, quiet=1.0, limit=15.0):
+    """Until the DUT burns (almost) no CPU for `quiet` seconds."""
+    deadline = now() + limit
+    last = cpu_seconds(pids)
+    since = now()
+    for _ in range(int(limit / 0.1) + 1):
+        time.sleep(0.1)
+        c = cpu_seconds(pids)
+        if c - last > 0.02:
+            last, since = c, now()
+        if now() - since >= quiet or now() > deadline:
+            return
+
+
+# -- one phase (announce or withdraw) --------------------------------------
+def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout, stall):
+    """Send `phase` to the feeder (and the sink, which resets its counters),
+    then poll until the sink is full/empty and the kernel holds k_target
+    routes (if kernel is given). Returns a dict of times relative to the
+    feeder's first byte."""
+    r = {"phase": phase}
+    sink.cmd(phase)
+    feeder.cmd(phase)
+    t_cmd = now()
+    t0 = None
+    sink_done = kern_done = False
+    t_sink = t_kern = t_sent = None
+    last_progress = now()
+    last_cpu = cpu_seconds(dut_pids)
+    t_cpu = now()
+    last_count = None
+    last_k = None
+    next_k = 0.0
+    k_reached = None
+    errors = []
+    deadline = now() + timeout
+    for _ in range(int(timeout / 0.02) + 10):
+        t = now()
+        for ev in feeder.poll_events():
+            if ev["ev"] == "sent" and ev.get("phase") == phase:
+                t0, t_sent = ev["t_first"], ev["t"]
+            elif ev["ev"] == "error":
+                errors.append("feeder %s: %s" % (ev.get("id"), ev.get("reason")))
+        for ev in sink.poll_events():
+            if ev["ev"] == ("full" if phase == "announce" else "empty"):
+                sink_done, t_sink = True, ev["t"]
+                r["sink_rx_updates"] = ev.get("rx_updates")
+            elif ev["ev"] == "error":
+                errors.append("sink %s: %s" % (ev.get("id"), ev.get("reason")))
+        st = sink.last_status
+        count = st.get("count")
+        if count != last_count:
+            last_count, last_progress = count, t
+        if phase == "withdraw" and not sink_done and count == 0 and st.get("t", 0) > t_cmd \
+                and st.get("rx_withdrawn", 0) > 0:
+            sink_done, t_sink = True, st.get("t_last_rx") or st["t"]
+        if kernel is not None and not kern_done and t >= next_k:
+            c = kernel.count()
+            tot = sum(c.values())
+            ok = tot >= k_target if phase == "announce" else tot <= k_target
+            if ok:
+                kern_done, t_kern = True, now()
+            if tot != last_k:
+                last_k, last_progress = tot, t
+            k_reached = tot
+            r["kernel_poll_max_s"] = max(r.get("kernel_poll_max_s", 0), kernel.cost)
+            next_k = now() + max(0.05, 2 * kernel.cost)
+        c = cpu_seconds(dut_pids)
+        if c > last_cpu:           # any clock tick
+            last_cpu, t_cpu = c, t
+        if t0 is not None and sink_done and (kernel is None or kern_done):
+            break
+        if errors:
+            break
+        if t > deadline:
+            r["error"] = "timeout after %ds" % timeout
+            break
+        # Stalled: everything sent, nothing moves at the sink or in the kernel
+        # and the DUT is idle.
+        if t_sent is not None and t - max(last_progress, t_cpu, t_sent) > stall:
+            r["error"] = "stalled: no progress for %ds" % stall
+            break
+        time.sleep(0.02)
+    # A fresh count (the sink may still be parsing duplicates of fan-in).
+    t_ask = now()
+    sink.cmd("status")
+    for _ in range(200):
+        sink.poll_events()
+        if sink.last_status.get("t", 0) >= t_ask:
+            break
+        time.sleep(0.05)
+    r["sink_count"] = sink.last_status.get("count")
+    r["sink_expected"] = expected
+    if errors:
+        r["error"] = "; ".join(errors[:3])
+    if t0 is None:
+        r.setdefault("error", "feeder did not finish sending")
+        return r
+    r["t0_abs"] = t0
+    r["t_cpu_abs"] = t_cpu
+    r["send"] = t_sent - t0
+    if sink_done:
+        r["sink"] = t_sink - t0
+    if kernel is not None:
+        r["kernel_count"] = k_reached
+        if kern_done:
+            r["kernel"] = t_kern - t0
+    return r
+
+
+def dut_quiet_time(pids, t0, t_last, quiet=1.0, limit=20.0):
+    """Seconds from t0 until the DUT's last CPU activity (t_last: the last one
+    seen so far), waiting for `quiet` seconds without any (the DUT has
+    converged: every path processed)."""
+    last = cpu_seconds(pids)
+    deadline = now() + limit
+    for _ in range(int(limit / 0.05) + 1):
+        time.sleep(0.05)
+        c = cpu_seconds(pids)
+        if c > last:
+            last, t_last = c, now()
+        if now() - t_last >= quiet:
+            return t_last - t0
+        if now() > deadline:
+            break
+    return None          # never quiet: busy with something else
+
+
+# -- one scenario ------------------------------------------------------------
+def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0):
+    res = {"dut": dut_name, "kind": kind, "fib": fib, "prefixes": n,
+           "sessions": feeders * len(families), "families": families}
+    wd = os.path.join(workdir, "%s-%s%s" % (dut_name, kind, "-fib" if fib and kind != "fib" else ""))
+    os.makedirs(wd, exist_ok=True)
+    topo = Topology(feeders)
+    dut = feeder = sink = None
+    expected = n * len(families)
+    try:
+        topo.create()
+        feed_sessions = []
+        for i in range(feeders):
+            a = topo.feed_addrs(i)
+            for afi in families:
+                k = afi[-1]
+                feed_sessions.append({
+                    "id": "f%d_%s" % (i, afi), "role": "feed", "mode": "connect",
+                    "local": a["feed" + k], "peer": a["dut" + k], "nexthop": a["feed" + k],
+                    "local_as": duts.FEED_AS, "peer_as": duts.DUT_AS,
+                    "router_id": a["feed4"], "afi": afi, "prefixes": n})
+        if kind == "sink":
+            # The sink plays the DUT: one listening session per feeder session.
+            sink_ns = topo.dut
+            sink_sessions = []
+            for i in range(feeders):
+                a = topo.feed_addrs(i)
+                sink_sessions += [{"id": "sink%d_%s" % (i, afi), "role": "sink", "mode": "listen",
+                                   "local": a["dut" + afi[-1]], "peer": a["feed" + afi[-1]],
+                                   "local_as": duts.DUT_AS, "peer_as": duts.FEED_AS,
+                                   "router_id": "10.255.0.1", "afi": afi} for afi in families]
+            pids = []
+        else:
+            dut = duts.DUTS[dut_name](topo, wd, fib, families).start()
+            pids = dut.pids()
+            sink_ns = topo.sink
+            s = Topology.SINK
+            sink_sessions = [{"id": "sink_" + afi, "role": "sink", "mode": "connect",
+                              "local": s["sink" + afi[-1]], "peer": s["dut" + afi[-1]],
+                              "local_as": duts.SINK_AS, "peer_as": duts.DUT_AS,
+                              "router_id": s["sink4"], "afi": afi} for afi in families]
+        sink = SpeakerProc(sink_ns, {"name": "sink", "expect": expected,
+                                     "sessions": sink_sessions, "hold": duts.HOLD}, wd, "sink")
+        feeder = SpeakerProc(topo.feed, {"name": "feeder", "sessions": feed_sessions,
+                                         "hold": duts.HOLD}, wd, "feeder")
+        err = wait_ready([sink, feeder], dut, 60 + 2 * feeders)
+        if err:
+            res["error"] = err
+            return res
+        if pids:
+            # Let the DUT finish its session-start work (FRR, e.g., holds a
+            # new update group's first advertisement for its coalesce time,
+            # up to seconds with many peers) before the clock starts.
+            time.sleep(settle)
+            wait_idle(pids)
+        kernel = KernelCounter(topo.dut, pids[0], families) if fib else None
+        base_k = sum(kernel.count().values()) if kernel else 0
+        res["rss_start_kb"] = mem_kb(pids, "VmRSS")
+        cpu0 = cpu_seconds(pids)
+        log("%s %s: announcing %d x %d prefixes" % (dut_name, kind, len(feed_sessions), n))
+        stall = 20 if kind != "sink" else 10
+        ann = run_phase("announce", feeder, sink, pids, kernel, base_k + expected,
+                        expected, timeout, stall)
+        res["announce"] = ann
+        if pids and "t0_abs" in ann:
+            # Converged = the DUT's last CPU activity (every path processed).
+            q = dut_quiet_time(pids, ann["t0_abs"], ann["t_cpu_abs"])
+            if q is not None:
+                ann["dut_quiet"] = max(q, ann.get("sink", 0), ann.get("kernel", 0))
+        if pids:
+            res["cpu_announce"] = cpu_seconds(pids) - cpu0
+            res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
+            res["rss_end_kb"] = mem_kb(pids, "VmRSS")
+        got_any = ("sink" in ann or ann.get("sink_count")
+                   or (kernel and (ann.get("kernel_count") or 0) > base_k))
+        if not got_any:
+            res["error"] = ann.get("error") or "sink received nothing"
+            if kind != "sink" and not ann.get("sink_count"):
+                res["unsupported"] = True
+            return res
+        cpu1 = cpu_seconds(pids)
+        log("%s %s: withdrawing" % (dut_name, kind))
+        wdr = run_phase("withdraw", feeder, sink, pids, kernel, base_k, expected, timeout, stall)
+        res["withdraw"] = wdr
+        if pids:
+            res["cpu_withdraw"] = cpu_seconds(pids) - cpu1
+            res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
+        return res
+    except Exception as exc:  # noqa: BLE001 - one scenario must not stop the run
+        res["error"] = "%s: %s" % (type(exc).__name__, exc)
+        return res
+    finally:
+        for s in (feeder, sink):
+            if s is not None:
+                s.stop()
+        if dut is not None:
+            dut.stop()
+        topo.delete()
+        with open(os.path.join(wd, "result.json"), "w") as f:
+            json.dump(res, f, indent=1)
+
+
+# -- the run ------------------------------------------------------------------
+def plan(args):
+    """(dut, kind, fib, n, feeders, families) for every scenario, in order."""
+    out = []
+    if not args.no_sink_check:
+        out.append(("sink", "sink", False, args.prefixes, 1, ["ipv4"]))
+        if args.fanin:
+            out.append(("sink", "sink", False, args.fanin_prefixes, args.fanin_sessions,
+                        ["ipv4", "ipv6"]))
+    for d in args.dut:
+        out.append((d, "prop", False, args.prefixes, 1, ["ipv4"]))
+        if args.fib:
+            out.append((d, "fib", True, args.prefixes, 1, ["ipv4"]))
+        if args.fanin:
+            out.append((d, "fanin", args.fib, args.fanin_prefixes, args.fanin_sessions,
+                        ["ipv4", "ipv6"]))
+    return out
+
+
+def machine_info():
+    info = {"nproc": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as f:
+            info["mem"] = "%.1f GiB" % (int(f.readline().split()[1]) / 1048576)
+    except OSError:
+        pass
+    info["frr"] = duts.FrrDut.version()
+    info["bird"] = duts.BirdDut.version()
+    info["closbgpd"] = duts.ClosDut.version()
+    try:
+        info["commit"] = subprocess.run(["git", "-C", duts.REPO, "rev-parse", "--short", "HEAD"],
+                                        capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return info
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="tests/bench/run", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--prefixes", type=int, default=100000,
+                    help="IPv4 prefixes of the propagation tests (default 100000)")
+    ap.add_argument("--dut", default="closbgpd,frr,bird",
+                    help="comma-separated DUTs, run in this order (closbgpd,frr,bird)")
+    ap.add_argument("--fib", action="store_true", help="also run with the kernel FIB on")
+    ap.add_argument("--fanin", action="store_true", help="also run the fan-in test")
+    ap.add_argument("--fanin-sessions", type=int, default=24,
+                    help="feeder links of the fan-in test (default 24)")
+    ap.add_argument("--fanin-prefixes", type=int, default=None,
+                    help="prefixes per family per fan-in session (default: --prefixes / 10)")
+    ap.add_argument("--timeout", type=int, default=None,
+                    help="seconds per phase (default 120 + prefixes/2000)")
+    ap.add_argument("--settle", type=float, default=5.0,
+                    help="seconds between sessions up and the announce (default 5)")
+    ap.add_argument("--no-sink-check", action="store_true",
+                    help="skip measuring feeder -> sink without a DUT")
+    ap.add_argument("--out", default=None, help="write the Markdown report here")
+    ap.add_argument("--workdir", default=None, help="logs and configs (default: a temp dir)")
+    args = ap.parse_args(argv)
+    args.dut = [d.strip() for d in args.dut.split(",") if d.strip()]
+    for d in args.dut:
+        if d not in duts.DUTS:
+            ap.error("unknown DUT %r (known: %s)" % (d, ", ".join(duts.DUTS)))
+    if args.fanin_prefixes is None:
+        args.fanin_prefixes = max(1, args.prefixes // 10)
+    if os.geteuid() != 0:
+        ap.error("needs root (network namespaces)")
+    workdir = args.workdir or tempfile.mkdtemp(prefix="closbgp-bench-")
+    os.makedirs(workdir, exist_ok=True)
+
+    lockf = open(LOCK, "w")
+    try:
+        fcntl.flock(lockf, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        sys.exit("another benchmark run holds %s" % LOCK)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    results = []
+    t_start = time.time()
+    with open("/proc/loadavg") as f:
+        load_before = " ".join(f.read().split()[:3])
+    try:
+        duts.cleanup(log=log)
+        for (d, kind, fib, n, feeders, fams) in plan(args):
+            maxn = n * feeders * len(fams)
+            timeout = args.timeout or int(120 + maxn / 2000)
+            log("scenario %s %s%s: %d sessions x %d prefixes" %
+                (d, kind, " fib" if fib else "", feeders * len(fams), n))
+            r = run_scenario(d, kind, fib, n, feeders, fams, workdir, timeout, args.settle)
+            log("  -> %s" % json.dumps(summary_line(r)))
+            results.append(r)
+    except KeyboardInterrupt:
+        log("interrupted; cleaning up")
+    finally:
+        duts.cleanup(log=log)
+    info = machine_info()
+    info["duration_s"] = round(time.time() - t_start)
+    info["load average before the run"] = load_before
+    cmd = "tests/bench/run " + " ".join(argv if argv is not None else sys.argv[1:])
+    with open(os.path.join(workdir, "results.json"), "w") as f:
+        json.dump({"machine": info, "command": cmd, "results": results}, f, indent=1)
+    import report
+    text = report.render(results, info, cmd.strip(), args)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+        log("report written to %s" % args.out)
+    else:
+        sys.stdout.write(text)
+    log("logs, configs and results.json in %s" % workdir)
+    return 0
+
+
+def summary_line(r):
+    out = {"dut": r["dut"], "kind": r["kind"]}
+    for ph in ("announce", "withdraw"):
+        p = r.get(ph) or {}
+        for k in ("sink", "kernel", "dut_quiet", "error"):
+            if k in p:
+                out["%s_%s" % (ph[:3], k)] = round(p[k], 3) if isinstance(p[k], float) else p[k]
+    for k in ("rss_peak_kb", "cpu_announce", "error"):
+        if k in r:
+            out[k] = r[k]
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

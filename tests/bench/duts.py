@@ -1,0 +1,317 @@
+"""Benchmark topology and the devices under test (FRR, BIRD, closbgpd).
+
+Topology (every DUT gets the same one):
+
+    clos-bench-feed  --(feeders links 0..F-1)--  clos-bench-dut  --  clos-bench-sink
+
+Feeder link i: DUT 10.1.i.0/31 + fd00:1:i::1/64, feeder 10.1.i.1 + fd00:1:i::2.
+Sink link:     DUT 10.2.0.0/31 + fd00:2::1/64,   sink 10.2.0.1 + fd00:2::2.
+eBGP: feeders AS 65001, DUT AS 65000, sink AS 65002. One session per link and
+family (IPv4 over IPv4, IPv6 over IPv6). The DUT is passive: our speakers
+connect, so no connect-retry timer delays the start. The DUT exports nothing
+to the feeders (identical policy on every DUT) and everything to the sink.
+
+Namespaces and processes come from tests/integration/lib/netns.py; every
+daemon is started with a known PID (`ip netns exec` execs it) and stopped by
+that PID.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+
+from lib import netns  # noqa: E402
+from lib.poll import wait_until  # noqa: E402
+
+NS_PREFIX = "clos-bench-"
+FEED_AS, DUT_AS, SINK_AS = 65001, 65000, 65002
+HOLD, KEEPALIVE = 180, 60
+
+
+class Topology:
+    def __init__(self, feeders):
+        self.feeders = feeders
+        self.feed = netns.Namespace(NS_PREFIX + "feed")
+        self.dut = netns.Namespace(NS_PREFIX + "dut")
+        self.sink = netns.Namespace(NS_PREFIX + "sink")
+
+    @staticmethod
+    def feed_addrs(i):
+        return {"dut4": "10.1.%d.0" % i, "feed4": "10.1.%d.1" % i,
+                "dut6": "fd00:1:%x::1" % i, "feed6": "fd00:1:%x::2" % i}
+
+    SINK = {"dut4": "10.2.0.0", "sink4": "10.2.0.1",
+            "dut6": "fd00:2::1", "sink6": "fd00:2::2"}
+
+    def create(self):
+        cleanup()
+        for ns in (self.feed, self.dut, self.sink):
+            ns.create()
+        for i in range(self.feeders):
+            a = self.feed_addrs(i)
+            netns.Link(self.feed, "eth%d" % i, self.dut, "feed%d" % i).create(
+                v4=(a["feed4"] + "/31", a["dut4"] + "/31"),
+                v6=(a["feed6"] + "/64", a["dut6"] + "/64"))
+        s = self.SINK
+        netns.Link(self.dut, "sink0", self.sink, "eth0").create(
+            v4=(s["dut4"] + "/31", s["sink4"] + "/31"),
+            v6=(s["dut6"] + "/64", s["sink6"] + "/64"))
+        return self
+
+    def delete(self):
+        for ns in (self.feed, self.dut, self.sink):
+            ns.delete()
+
+
+def cleanup(log=lambda *_: None):
+    """Delete every clos-bench-* namespace (and the processes inside)."""
+    return netns.cleanup_leftovers(prefix=NS_PREFIX, log=log)
+
+
+def _afis(families):
+    return [f for f in ("ipv4", "ipv6") if f in families]
+
+
+# -- FRR ---------------------------------------------------------------
+FRR_DIR = os.environ.get("FRR_DIR", "/usr/lib/frr")
+
+
+class FrrDut:
+    """bgpd + zebra. FIB off: bgpd -n (--no_kernel: bgpd never hands routes
+    to zebra; zebra still runs and serves next-hop tracking, as in a real
+    deployment). FIB on: bgpd sends routes to zebra, zebra to the kernel."""
+    name = "frr"
+
+    def __init__(self, topo, workdir, fib, families):
+        self.topo, self.fib, self.families = topo, fib, families
+        self.dir = os.path.join(workdir, "frr")
+        os.makedirs(self.dir, exist_ok=True)
+        os.chmod(self.dir, 0o777)
+        self.procs = []
+
+    def config(self):
+        L = ["frr defaults traditional", "hostname dut", "!",
+             "route-map NONE deny 10", "!",
+             "router bgp %d" % DUT_AS,
+             " bgp router-id 10.255.0.1",
+             " no bgp ebgp-requires-policy",
+             " no bgp default ipv4-unicast",
+             " bgp bestpath as-path multipath-relax"]
+        groups = []
+        for afi in _afis(self.families):
+            k = afi[-1]
+            groups += [("FEED" + k, FEED_AS, afi), ("SINK" + k, SINK_AS, afi)]
+        for g, asn, _ in groups:
+            L += [" neighbor %s peer-group" % g, " neighbor %s remote-as %d" % (g, asn),
+                  " neighbor %s passive" % g,
+                  " neighbor %s timers %d %d" % (g, KEEPALIVE, HOLD)]
+        for afi in _afis(self.families):
+            k = afi[-1]
+            for i in range(self.topo.feeders):
+                L.append(" neighbor %s peer-group FEED%s" % (self.topo.feed_addrs(i)["feed" + k], k))
+            L.append(" neighbor %s peer-group SINK%s" % (Topology.SINK["sink" + k], k))
+        for afi in _afis(self.families):
+            k = afi[-1]
+            L += [" address-family %s unicast" % afi, "  maximum-paths 64",
+                  "  neighbor FEED%s activate" % k, "  neighbor FEED%s route-map NONE out" % k,
+                  "  neighbor SINK%s activate" % k, " exit-address-family"]
+        return "\n".join(L) + "\n!\n"
+
+    def start(self):
+        d = self.dir
+        with open(os.path.join(d, "bgpd.conf"), "w") as f:
+            f.write(self.config())
+        with open(os.path.join(d, "zebra.conf"), "w") as f:
+            f.write("hostname dut\n!\n")
+        common = ["--vty_socket", d, "-z", os.path.join(d, "zserv.api"), "-P", "0",
+                  "--log-level", "informational"]
+        zebra = self.topo.dut.popen(
+            [os.path.join(FRR_DIR, "zebra"), "-f", os.path.join(d, "zebra.conf"),
+             "-i", os.path.join(d, "zebra.pid"), "-s", str(128 << 20),
+             "--log", "file:" + os.path.join(d, "zebra.log")] + common,
+            os.path.join(d, "zebra.stdout"))
+        self.procs.append(zebra)
+        wait_until(lambda: self._alive() and os.path.exists(os.path.join(d, "zserv.api")),
+                   15, "zebra socket")
+        argv = [os.path.join(FRR_DIR, "bgpd"), "-f", os.path.join(d, "bgpd.conf"),
+                "-i", os.path.join(d, "bgpd.pid"),
+                "--log", "file:" + os.path.join(d, "bgpd.log"), "-S"] + common
+        if not self.fib:
+            argv.append("-n")
+        self.procs.append(self.topo.dut.popen(argv, os.path.join(d, "bgpd.stdout")))
+        wait_until(lambda: self._alive() and os.path.exists(os.path.join(d, "bgpd.vty")),
+                   15, "bgpd vty")
+        return self
+
+    def _alive(self):
+        for p in self.procs:
+            if p.poll() is not None:
+                raise RuntimeError("FRR process %d exited with %s (see %s)"
+                                   % (p.pid, p.returncode, self.dir))
+        return True
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def stop(self):
+        for p in reversed(self.procs):
+            netns.stop_process(p, timeout=20)
+
+    @staticmethod
+    def version():
+        try:
+            out = subprocess.run([os.path.join(FRR_DIR, "bgpd"), "-v"], capture_output=True,
+                                 text=True, timeout=10).stdout
+            return out.splitlines()[0].strip()
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "unknown"
+
+
+# -- BIRD --------------------------------------------------------------
+BIRD = os.environ.get("BIRD", "bird")
+
+
+class BirdDut:
+    """BIRD 2. FIB off: no kernel protocol. FIB on: kernel protocols per
+    family exporting everything, `merge paths on limit 64` (ECMP)."""
+    name = "bird"
+
+    def __init__(self, topo, workdir, fib, families):
+        self.topo, self.fib, self.families = topo, fib, families
+        self.dir = os.path.join(workdir, "bird")
+        os.makedirs(self.dir, exist_ok=True)
+        self.procs = []
+
+    def config(self):
+        L = ["router id 10.255.0.1;", "log stderr { warning, error, fatal };",
+             "protocol device { scan time 60; }"]
+        for afi in _afis(self.families):
+            k = afi[-1]
+            if self.fib:
+                L.append("protocol kernel kernel%s { %s { import none; export all; }; "
+                         "merge paths on limit 64; }" % (k, afi))
+            L.append("template bgp feed%s { local as %d; neighbor as %d; passive on; "
+                     "hold time %d; keepalive time %d; %s { import all; export none; }; }"
+                     % (k, DUT_AS, FEED_AS, HOLD, KEEPALIVE, afi))
+            for i in range(self.topo.feeders):
+                a = self.topo.feed_addrs(i)
+                L.append("protocol bgp f%d_%s from feed%s { local %s; neighbor %s; }"
+                         % (i, k, k, a["dut" + k], a["feed" + k]))
+            s = Topology.SINK
+            L.append("protocol bgp sink_%s { local %s as %d; neighbor %s as %d; passive on; "
+                     "hold time %d; keepalive time %d; %s { import none; export all; }; }"
+                     % (k, s["dut" + k], DUT_AS, s["sink" + k], SINK_AS, HOLD, KEEPALIVE, afi))
+        return "\n".join(L) + "\n"
+
+    def start(self):
+        conf = os.path.join(self.dir, "bird.conf")
+        with open(conf, "w") as f:
+            f.write(self.config())
+        sock = os.path.join(self.dir, "bird.ctl")
+        self.procs.append(self.topo.dut.popen(
+            [BIRD, "-f", "-c", conf, "-s", sock, "-P", os.path.join(self.dir, "bird.pid")],
+            os.path.join(self.dir, "bird.log")))
+        wait_until(lambda: self._alive() and os.path.exists(sock), 15, "BIRD control socket")
+        return self
+
+    def _alive(self):
+        p = self.procs[0]
+        if p.poll() is not None:
+            raise RuntimeError("bird exited with %s (see %s/bird.log)" % (p.returncode, self.dir))
+        return True
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def stop(self):
+        for p in self.procs:
+            netns.stop_process(p, timeout=20)
+
+    @staticmethod
+    def version():
+        try:
+            res = subprocess.run([BIRD, "--version"], capture_output=True, text=True, timeout=10)
+            return (res.stdout + res.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "unknown"
+
+
+# -- closbgpd ----------------------------------------------------------
+def closbgpd_binary():
+    b = os.environ.get("CLOSBGP_BUILD") or os.path.join(REPO, "build")
+    return os.path.join(os.path.abspath(b), "bgpd", "closbgpd")
+
+
+class ClosDut:
+    """closbgpd -c CONFIG.json [-n]; -n (--no-fib) for FIB off."""
+    name = "closbgpd"
+
+    def __init__(self, topo, workdir, fib, families):
+        self.topo, self.fib, self.families = topo, fib, families
+        self.dir = os.path.join(workdir, "closbgpd")
+        os.makedirs(self.dir, exist_ok=True)
+        self.procs = []
+
+    def config(self):
+        groups, neighbors = [], []
+        for afi in _afis(self.families):
+            k = afi[-1]
+            fam = [afi + "-unicast"]
+            groups.append({"name": "feed" + k, "remote-as": FEED_AS, "passive": True,
+                           "address-family": fam})
+            groups.append({"name": "sink" + k, "remote-as": SINK_AS, "passive": True,
+                           "address-family": fam})
+            for i in range(self.topo.feeders):
+                neighbors.append({"address": self.topo.feed_addrs(i)["feed" + k],
+                                  "peer-group": "feed" + k})
+            neighbors.append({"address": Topology.SINK["sink" + k], "peer-group": "sink" + k})
+        return {"closbgp-device:bgp": {
+            "router-id": "10.255.0.1", "local-as": DUT_AS,
+            "timers": {"hold-time": HOLD, "keepalive": KEEPALIVE, "connect-retry": 1},
+            "peer-group": groups, "neighbor": neighbors}}
+
+    def start(self):
+        binary = closbgpd_binary()
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError("closbgpd not built: %s (set CLOSBGP_BUILD)" % binary)
+        conf = os.path.join(self.dir, "closbgpd.json")
+        with open(conf, "w") as f:
+            json.dump(self.config(), f, indent=1)
+        argv = [binary, "-c", conf, "-s", os.path.join(self.dir, "closbgpd.sock"),
+                "--log-level", "notice"]
+        if not self.fib:
+            argv.append("-n")
+        self.procs.append(self.topo.dut.popen(argv, os.path.join(self.dir, "closbgpd.log")))
+        wait_until(self._alive_listening, 15, "closbgpd listening")
+        return self
+
+    def _alive_listening(self):
+        p = self.procs[0]
+        if p.poll() is not None:
+            raise RuntimeError("closbgpd exited with %s (see %s/closbgpd.log)"
+                               % (p.returncode, self.dir))
+        out = self.topo.dut.run(["ss", "-Hltn", "sport = :179"], check=False).stdout
+        return bool(out.strip())
+
+    def pids(self):
+        return [p.pid for p in self.procs]
+
+    def stop(self):
+        for p in self.procs:
+            netns.stop_process(p, timeout=20)
+
+    @staticmethod
+    def version():
+        b = closbgpd_binary()
+        try:
+            res = subprocess.run([b, "-V"], capture_output=True, text=True, timeout=10)
+            return res.stdout.strip() + " (%s)" % b
+        except (OSError, subprocess.SubprocessError):
+            return "not built (%s)" % b
+
+
+DUTS = {"frr": FrrDut, "bird": BirdDut, "closbgpd": ClosDut}
