@@ -92,6 +92,10 @@ struct peer {
 	struct rib_adj *adj_in;	 /* what this peer sent us (post RFC 7606) */
 	struct rib_adj *adj_out; /* what we sent it */
 	struct pfx_queue outq;	 /* Adj-RIB-Out changes not yet on the wire */
+	struct {		 /* last Loc-RIB attributes -> what we sent for them */
+		struct rib_attrs *in, *out;
+		uint8_t family, kind;
+	} xmemo;
 	struct rib_src src;	 /* this peer as a Loc-RIB path source */
 	uint32_t ifindex;	 /* interface of the session (0 unknown) */
 	bool dumping;		 /* initial table dump not yet fully queued */

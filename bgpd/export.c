@@ -31,8 +31,18 @@ static bool pq_push(struct pfx_queue *q, const struct bgp_prefix *p)
 	return true;
 }
 
+static void export_memo_clear(struct peer *p)
+{
+	if (p->xmemo.in)
+		rib_attrs_unref(p->xmemo.in);
+	if (p->xmemo.out)
+		rib_attrs_unref(p->xmemo.out);
+	memset(&p->xmemo, 0, sizeof(p->xmemo));
+}
+
 void export_reset(struct peer *p)
 {
+	export_memo_clear(p);
 	free(p->outq.v);
 	memset(&p->outq, 0, sizeof(p->outq));
 	rib_adj_clear(p->adj_out);
@@ -105,18 +115,43 @@ static bool export_attrs(const struct peer *p, const struct rib_path *best, uint
 	return true;
 }
 
+/* The interned outbound attributes of best for p, or NULL if it cannot go.
+ * Consecutive prefixes mostly share their attributes (one UPDATE's worth),
+ * so the last answer is remembered: no rebuild, no re-intern. */
+static struct rib_attrs *export_out(struct peer *p, const struct rib_path *best, uint8_t family)
+{
+	uint8_t aspath[BGP_MAX_MSG];
+	struct bgp_attrs out;
+	struct rib_attrs *ra;
+
+	if (p->xmemo.in == best->attrs && p->xmemo.family == family &&
+	    p->xmemo.kind == best->src->kind)
+		return p->xmemo.out;
+	if (!export_attrs(p, best, family, &out, aspath, sizeof(aspath)))
+		return NULL;
+	ra = rib_attrs_intern(p->d->attr_cache, &out);
+	if (!ra)
+		return NULL;
+	export_memo_clear(p);
+	p->xmemo.in = rib_attrs_ref(best->attrs);
+	p->xmemo.out = ra; /* the intern reference */
+	p->xmemo.family = family;
+	p->xmemo.kind = (uint8_t)best->src->kind;
+	return ra;
+}
+
 void export_entry(struct peer *p, const struct rib_entry *e)
 {
 	const struct rib_path *best = e->paths;
-	uint8_t aspath[BGP_MAX_MSG];
-	struct bgp_attrs out;
+	struct rib_attrs *out = NULL;
 	bool changed;
 
 	if (p->state != FSM_ESTABLISHED)
 		return;
-	if (best && export_allowed(p, best) &&
-	    export_attrs(p, best, e->prefix.family, &out, aspath, sizeof(aspath)))
-		changed = rib_adj_update(p->adj_out, &e->prefix, &out);
+	if (best && export_allowed(p, best))
+		out = export_out(p, best, e->prefix.family);
+	if (out)
+		changed = rib_adj_set(p->adj_out, &e->prefix, out);
 	else
 		changed = rib_adj_withdraw(p->adj_out, &e->prefix);
 	if (changed)

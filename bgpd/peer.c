@@ -132,9 +132,9 @@ void peer_free(struct peer *p)
 	peer_stop_timers(p);
 	conn_free(p->conn);
 	conn_free(p->collide);
+	export_reset(p);
 	rib_adj_free(p->adj_in);
 	rib_adj_free(p->adj_out);
-	free(p->outq.v);
 	free(p);
 }
 

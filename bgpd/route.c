@@ -38,16 +38,24 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 	for (size_t i = 0; i < u->nwithdrawn; i++)
 		if (rib_adj_withdraw(p->adj_in, &u->withdrawn[i]))
 			rib_loc_withdraw(d->loc, &u->withdrawn[i], &p->src);
+	if (!u->nnlri)
+		return;
+	/* One intern per UPDATE: every NLRI shares the attribute set. */
+	struct rib_attrs *ra = rib_attrs_intern(d->attr_cache, &u->attrs);
+	if (!ra) {
+		log_err("route", "%s: out of memory for attributes", peer_name(p));
+		return;
+	}
 	for (size_t i = 0; i < u->nnlri; i++) {
 		const struct bgp_prefix *pfx = &u->nlri[i];
-		if (!rib_adj_update(p->adj_in, pfx, &u->attrs))
+		if (!rib_adj_set(p->adj_in, pfx, ra))
 			continue; /* a duplicate */
 		if (usable)
-			rib_loc_update(d->loc, pfx, &p->src,
-				       (struct rib_attrs *)rib_adj_get(p->adj_in, pfx));
+			rib_loc_update(d->loc, pfx, &p->src, ra);
 		else
 			rib_loc_withdraw(d->loc, pfx, &p->src);
 	}
+	rib_attrs_unref(ra);
 }
 
 static int withdraw_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)

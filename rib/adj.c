@@ -53,15 +53,14 @@ void rib_adj_free(struct rib_adj *adj)
 /* The table keeps one reference per route. Same interned pointer as before
  * means the same attributes: nothing changed. Returns false, leaving the
  * table as it was, also for an unknown family or when out of memory. */
-bool rib_adj_update(struct rib_adj *adj, const struct bgp_prefix *p, const struct bgp_attrs *a)
+bool rib_adj_set(struct rib_adj *adj, const struct bgp_prefix *p, struct rib_attrs *ra)
 {
 	struct rib_table *t = adj_table(adj, p->family);
-	if (!t)
-		return false;
-	struct rib_attrs *ra = rib_attrs_intern(adj->cache, a);
-	if (!ra)
-		return false;
 	void *prev;
+
+	if (!t || !ra)
+		return false;
+	rib_attrs_ref(ra);
 	if (rib_table_insert_ex(t, p, ra, &prev) < 0) {
 		rib_attrs_unref(ra);
 		return false;
@@ -69,6 +68,20 @@ bool rib_adj_update(struct rib_adj *adj, const struct bgp_prefix *p, const struc
 	if (prev)
 		rib_attrs_unref(prev); /* when prev == ra this drops our extra ref */
 	return prev != ra;
+}
+
+bool rib_adj_update(struct rib_adj *adj, const struct bgp_prefix *p, const struct bgp_attrs *a)
+{
+	struct rib_attrs *ra;
+	bool changed;
+
+	if (!adj_table(adj, p->family))
+		return false;
+	ra = rib_attrs_intern(adj->cache, a);
+	changed = rib_adj_set(adj, p, ra);
+	if (ra)
+		rib_attrs_unref(ra);
+	return changed;
 }
 
 bool rib_adj_withdraw(struct rib_adj *adj, const struct bgp_prefix *p)

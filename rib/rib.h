@@ -67,6 +67,9 @@ void rib_adj_free(struct rib_adj *adj); /* drops all routes and their refs */
  * table (new prefix or different attributes) - Adj-RIB-Out uses that to
  * suppress duplicate UPDATEs. */
 bool rib_adj_update(struct rib_adj *adj, const struct bgp_prefix *p, const struct bgp_attrs *a);
+/* The same with attributes interned already (one intern per UPDATE, not
+ * per prefix); the table takes its own reference, the caller keeps its. */
+bool rib_adj_set(struct rib_adj *adj, const struct bgp_prefix *p, struct rib_attrs *ra);
 bool rib_adj_withdraw(struct rib_adj *adj, const struct bgp_prefix *p); /* true if it was there */
 void rib_adj_clear(struct rib_adj *adj);
 size_t rib_adj_count(const struct rib_adj *adj, uint8_t family); /* 0 = all families */
