@@ -26,6 +26,7 @@ struct item {
 
 struct batch {
 	struct mnl_nlmsg_batch *b;
+	struct nlmsghdr *last; /* gets NLM_F_ACK: the one ack of the batch */
 	struct item *items;
 	size_t n, cap;
 	uint32_t first_seq;
@@ -203,7 +204,7 @@ static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_route
 	bool del = r->want == NULL;
 
 	nlh->nlmsg_type = del ? RTM_DELROUTE : RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
+	nlh->nlmsg_flags = NLM_F_REQUEST | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
 	nlh->nlmsg_seq = ++f->seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = r->prefix.family;
@@ -261,45 +262,49 @@ static int err_cb(const struct nlmsghdr *nlh, void *arg)
 
 static void item_done(struct fib *f, struct item *it);
 
-/* Send what the batch holds, collect one ack per message, apply results. */
+/* Send what the batch holds. Only the last message asks for an ack; the
+ * kernel reports every failing message anyway (with its sequence number),
+ * and handles a batch in order, so once the last ack is in, every message
+ * not reported failed has succeeded. Then apply the results. */
 static void batch_send(struct fib *f, struct batch *bt)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 8];
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = err_cb };
-	size_t pending = bt->n;
+	bool done = false;
 
 	if (bt->n == 0)
 		return;
 	f->st.batches++;
 	f->st.msgs_sent += bt->n;
+	bt->last->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(f->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b)) < 0) {
 		log_err("fib", "netlink send: %s", strerror(errno));
-		for (size_t i = 0; i < bt->n; i++)
+		for (size_t i = 0; i < bt->n; i++) {
 			bt->items[i].err = -errno;
-		pending = 0;
+			bt->items[i].acked = true;
+		}
+		done = true;
 	}
-	/* rtnetlink handles a batch synchronously: acks are queued already.
-	 * Bounded by the number of messages sent. */
-	for (size_t tries = 0; pending && tries < bt->n + 8; tries++) {
+	/* Bounded by the number of messages sent (each reply is one of them). */
+	for (size_t tries = 0; !done && tries < bt->n + 8; tries++) {
 		struct pollfd pfd = { .fd = mnl_socket_get_fd(f->nl), .events = POLLIN };
 		if (poll(&pfd, 1, 2000) <= 0) {
-			log_err("fib", "netlink: %zu acks missing", pending);
+			log_err("fib", "netlink: no ack for a batch of %zu messages", bt->n);
 			break;
 		}
 		ssize_t n = mnl_socket_recvfrom(f->nl, buf, sizeof(buf));
 		if (n <= 0)
 			break;
 		mnl_cb_run2(buf, (size_t)n, 0, f->portid, ack_cb, bt, ctl, NLMSG_MIN_TYPE);
-		pending = 0;
-		for (size_t i = 0; i < bt->n; i++)
-			pending += !bt->items[i].acked;
+		done = bt->items[bt->n - 1].acked;
 	}
 	for (size_t i = 0; i < bt->n; i++) {
-		if (!bt->items[i].acked && !bt->items[i].err)
+		if (!bt->items[i].acked && !done)
 			bt->items[i].err = -ETIMEDOUT;
 		item_done(f, &bt->items[i]);
 	}
 	bt->n = 0;
+	bt->last = NULL;
 	mnl_nlmsg_batch_reset(bt->b);
 	bt->first_seq = f->seq + 1;
 }
@@ -389,6 +394,7 @@ static void flush_objects(struct fib *f, struct batch *bt, bool groups, bool del
 		}
 		if (!del && (o->installed || o->dead || !f->nhobj))
 			continue;
+		bt->last = mnl_nlmsg_batch_current(bt->b);
 		fib_obj_msg(f, bt->b, o, del);
 		batch_item(bt, del ? IT_OBJ_DEL : IT_OBJ_ADD, o);
 		batch_room(f, bt);
@@ -403,6 +409,7 @@ static void flush_routes(struct fib *f, struct batch *bt)
 		r->dirty = false;
 		if (r->want && r->want->group && r->want->nmem == 0)
 			continue;
+		bt->last = mnl_nlmsg_batch_current(bt->b);
 		route_msg(f, bt->b, r);
 		batch_item(bt, IT_ROUTE, r);
 		batch_room(f, bt);

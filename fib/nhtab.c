@@ -279,7 +279,7 @@ void fib_obj_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_obj *o, bo
 	struct nhmsg *nhm;
 
 	nlh->nlmsg_type = del ? RTM_DELNEXTHOP : RTM_NEWNEXTHOP;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
+	nlh->nlmsg_flags = NLM_F_REQUEST | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
 	nlh->nlmsg_seq = ++f->seq;
 	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
 	/* The kernel refuses a delete whose header carries anything but the id. */
