@@ -240,11 +240,44 @@ static void test_ipv6_link_local_and_delete(void **state)
 	ev_loop_destroy(c.loop);
 }
 
+/* A message the kernel refuses in the middle of a batch is reported for
+ * that route alone; the others of the batch are installed. */
+static void test_error_in_batch(void **state)
+{
+	struct ctx c = { .loop = ev_loop_new(0) };
+	struct fib_nh gw = nh4("10.1.0.2");
+	struct fib_stats st;
+
+	if (geteuid() != 0)
+		skip();
+	struct fib *f = open_fib(&c);
+	for (uint32_t i = 0; i < 10; i++) {
+		struct bgp_prefix p = pfx4(0xC6400000u + (i << 8), 24);
+		assert_int_equal(fib_route_set(f, &p, &gw, 1), 0);
+		if (i == 5) {
+			/* An IPv6 route on an IPv4 gateway: the kernel says EINVAL. */
+			struct bgp_prefix bad = { .family = AF_INET6, .len = 64 };
+			inet_pton(AF_INET6, "2001:db8:bad::", bad.addr);
+			assert_int_equal(fib_route_set(f, &bad, &gw, 1), 0);
+		}
+	}
+	fib_flush(f);
+	fib_get_stats(f, &st);
+	assert_int_equal(st.routes_installed, 10);
+	assert_int_equal(st.routes_failed, 1);
+	assert_int_equal(c.acks, 10);
+	assert_int_equal(c.nacks, 1);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 10);
+	fib_free(f, true);
+	ev_loop_destroy(c.loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_shared_then_shrunk_then_adopted),
 		cmocka_unit_test(test_ipv6_link_local_and_delete),
+		cmocka_unit_test(test_error_in_batch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
