@@ -13,19 +13,24 @@ static unsigned prefix_maxlen(uint8_t family)
 	return family == AF_INET6 ? 128 : 32;
 }
 
-/* Clear the bits beyond len; true if any was set. */
+/* Clear the bits beyond len; true if any was set. Whole bytes past the
+ * prefix are cleared in one go (this runs for every decoded NLRI). */
 static bool prefix_mask(struct bgp_prefix *p)
 {
+	unsigned full = p->len / 8, rem = p->len % 8;
 	bool dirty = false;
 
-	for (unsigned i = 0; i < sizeof(p->addr); i++) {
-		unsigned bit = i * 8;
-		uint8_t keep = bit >= p->len ? 0 : p->len - bit >= 8 ? 0xff :
-				(uint8_t)(0xff << (8 - (p->len - bit)));
-		if (p->addr[i] & ~keep)
-			dirty = true;
-		p->addr[i] &= keep;
+	if (full >= sizeof(p->addr))
+		return false;
+	if (rem) {
+		uint8_t keep = (uint8_t)(0xff << (8 - rem));
+		dirty = (p->addr[full] & ~keep) != 0;
+		p->addr[full] &= keep;
+		full++;
 	}
+	for (unsigned i = full; i < sizeof(p->addr); i++)
+		dirty |= p->addr[i] != 0;
+	memset(p->addr + full, 0, sizeof(p->addr) - full);
 	return dirty;
 }
 

@@ -174,14 +174,23 @@ static unsigned bit_at(const uint8_t *a, unsigned i)
 }
 
 /* First bit index < max where a and b differ, or max. */
+static uint32_t load_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* 32 bits at a time (one step for IPv4, at most four for IPv6): this runs
+ * for every node on every lookup, so it is the trie's hot spot. */
 static unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned max)
 {
-	unsigned i = 0;
-	while (i + 8 <= max && a[i >> 3] == b[i >> 3])
-		i += 8;
-	while (i < max && bit_at(a, i) == bit_at(b, i))
-		i++;
-	return i;
+	for (unsigned i = 0; i < max; i += 32) {
+		uint32_t x = load_be32(a + i / 8) ^ load_be32(b + i / 8);
+		if (x) {
+			unsigned d = i + (unsigned)__builtin_clz(x);
+			return d < max ? d : max;
+		}
+	}
+	return max;
 }
 
 static bool prefix_covers(const struct rt_node *n, const struct bgp_prefix *p)
