@@ -16,12 +16,15 @@
 #include "bgpd/bgpd.h"
 #include "bgpd/control.h"
 #include "bgpd/control.pb-c.h"
+#include "bgpd/ctl_fib.h"
 #include "bgpd/log.h"
 
 #define CTL_PAGE_BYTES (768u << 10) /* keep a page well under CTL_MAX_MSG */
 #define CTL_READ_CHUNK 4096
 
-enum ctl_stream_kind { ST_NONE = 0, ST_PEERS, ST_ROUTES };
+/* ST_ROUTES: the Loc-RIB; ST_RECEIVED: the Adj-RIBs-In. */
+enum ctl_stream_kind { ST_NONE = 0, ST_PEERS, ST_ROUTES, ST_RECEIVED, ST_FIB };
+
 
 /* A list reply in progress and where it resumes. */
 struct ctl_stream {
@@ -34,6 +37,9 @@ struct ctl_stream {
 	uint8_t family;		   /* AF_INET, then AF_INET6 */
 	bool have_cursor;	   /* cursor = last prefix sent for (peer, family) */
 	struct bgp_prefix cursor;
+	uint32_t cursor_paths;	   /* ST_ROUTES: paths of the cursor prefix sent */
+	struct fib_snap *fib;	   /* ST_FIB: the copy being sent */
+	size_t fib_idx;		   /* ST_FIB: routes sent so far */
 };
 
 struct ctl_client {
@@ -59,6 +65,13 @@ struct ctl_server {
 	struct ctl_client *clients;
 	size_t nclients;
 };
+
+/* Forget the list reply in progress (and what it holds). */
+static void stream_end(struct ctl_stream *st)
+{
+	fib_snap_free(st->fib);
+	memset(st, 0, sizeof(*st));
+}
 
 /* ---- per-reply memory: freed after the reply is packed ---------------- */
 struct ctl_pool {
@@ -147,7 +160,7 @@ static void client_error(struct ctl_client *c, const char *msg, bool close_after
 	r.error = (char *)msg;
 	if (client_queue(c, &r) < 0)
 		close_after = true;
-	c->st.kind = ST_NONE;
+	stream_end(&c->st);
 	if (close_after)
 		c->closing = true;
 }
@@ -285,13 +298,54 @@ static int summary_peers(struct bgpd *d, struct ctl_pool **pool, Closbgp__Ctl__S
 	return 0;
 }
 
+static void fill_fib_stats(Closbgp__Ctl__FibStats *m, const struct fib_stats *st);
+
+static void summary_memory(struct bgpd *d, Closbgp__Ctl__MemorySummary *m)
+{
+	struct rib_attr_stats as = { 0 };
+
+	if (d->attr_cache)
+		rib_attr_cache_stats(d->attr_cache, &as);
+	m->attr_sets = as.attrs;
+	m->attr_bytes = as.attrs_bytes;
+	m->aspaths = as.aspaths;
+	m->aspath_bytes = as.aspath_bytes;
+	m->community_lists = as.commlists;
+	m->community_bytes = as.commlist_bytes;
+	m->unknown_attrs = as.unknowns;
+	m->unknown_bytes = as.unknown_bytes;
+	m->intern_table_bytes = as.table_bytes;
+	m->refs = as.refs;
+	m->loc_rib_bytes = d->loc ? rib_loc_bytes(d->loc) : 0;
+	for (const struct peer *p = d->peers; p; p = p->next)
+		m->adj_rib_in_bytes += p->adj_in ? rib_adj_bytes(p->adj_in) : 0;
+}
+
 static void do_summary(struct ctl_client *c)
 {
 	struct bgpd *d = c->srv->d;
 	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
 	Closbgp__Ctl__Summary s = CLOSBGP__CTL__SUMMARY__INIT;
+	Closbgp__Ctl__LocRibSummary loc = CLOSBGP__CTL__LOC_RIB_SUMMARY__INIT;
+	Closbgp__Ctl__MemorySummary mem = CLOSBGP__CTL__MEMORY_SUMMARY__INIT;
+	Closbgp__Ctl__FibStats fs;
+	struct fib_stats fst;
 	struct ctl_pool *pool = NULL;
 	char rid[INET_ADDRSTRLEN];
+
+	if (d->loc) {
+		loc.ipv4 = rib_loc_count(d->loc, AF_INET);
+		loc.ipv6 = rib_loc_count(d->loc, AF_INET6);
+		loc.paths = rib_loc_paths(d->loc);
+	}
+	s.loc_rib = &loc;
+	if (d->fib) {
+		fib_get_stats(d->fib, &fst);
+		fill_fib_stats(&fs, &fst);
+		s.fib = &fs;
+	}
+	summary_memory(d, &mem);
+	s.memory = &mem;
 
 	inet_ntop(AF_INET, &d->cfg->router_id, rid, sizeof(rid));
 	s.router_id = rid;
@@ -420,7 +474,7 @@ static void produce_peers(struct ctl_client *c)
 	if (rc < 0 || client_queue(c, &r) < 0)
 		client_error(c, "out of memory", true);
 	else if (pl.last)
-		c->st.kind = ST_NONE;
+		stream_end(&c->st);
 	pool_free(pool);
 }
 
@@ -428,13 +482,15 @@ static void produce_peers(struct ctl_client *c)
 struct route_page {
 	Closbgp__Ctl__RouteList *rl;
 	struct ctl_pool **pool;
-	const struct peer *peer;
+	struct bgpd *d;
+	const struct peer *peer; /* the received view: whose Adj-RIB-In */
 	struct ctl_stream *st;
 	size_t bytes;
 	bool full, oom;
 };
 
-/* The order rib_adj_walk visits prefixes: by address, shorter first. */
+/* The order rib_adj_walk and rib_loc_walk visit prefixes: by address,
+ * shorter first. */
 static int route_order_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
 {
 	int r = memcmp(a->addr, b->addr, sizeof(a->addr));
@@ -483,6 +539,7 @@ static int fill_large(struct ctl_pool **pool, const struct bgp_attrs *a, Closbgp
 	return 0;
 }
 
+/* Our own networks carry no next hop: that shows as 0.0.0.0 / ::. */
 static int fill_nexthop(struct ctl_pool **pool, const struct bgp_prefix *pfx,
 			const struct bgp_attrs *a, Closbgp__Ctl__Route *m)
 {
@@ -496,10 +553,10 @@ static int fill_nexthop(struct ctl_pool **pool, const struct bgp_prefix *pfx,
 	return m->next_hop && m->next_hop_link_local ? 0 : -1;
 }
 
-static int fill_route(struct route_page *pg, const struct bgp_prefix *pfx,
+/* Prefix and attributes; the caller sets peer, source and the marks. */
+static int fill_route(struct ctl_pool **pool, const struct bgp_prefix *pfx,
 		      const struct bgp_attrs *a, Closbgp__Ctl__Route *m)
 {
-	struct ctl_pool **pool = pg->pool;
 	size_t aplen = (size_t)a->aspath_len * 3 + 16; /* "4294967295 " per 4 octets */
 
 	closbgp__ctl__route__init(m);
@@ -509,7 +566,6 @@ static int fill_route(struct route_page *pg, const struct bgp_prefix *pfx,
 		return -1;
 	bgp_prefix_str(pfx, m->prefix, INET6_ADDRSTRLEN + 4);
 	aspath_str(a->aspath, a->aspath_len, m->as_path, aplen);
-	m->peer = (char *)pg->peer->cfg.name;
 	m->origin = a->origin <= BGP_ORIGIN_INCOMPLETE ? (Closbgp__Ctl__Origin)a->origin
 						       : CLOSBGP__CTL__ORIGIN__INCOMPLETE;
 	m->med = make_u32(pool, a->seen & BGP_ATTR_BIT(BGP_ATTR_MED), a->med);
@@ -520,20 +576,138 @@ static int fill_route(struct route_page *pg, const struct bgp_prefix *pfx,
 	return 0;
 }
 
-/* Append one route to the page; marks it full at the route or byte limit. */
+static const char *src_kind_str(enum rib_src_kind k)
+{
+	switch (k) {
+	case RIB_SRC_LOCAL: return "local";
+	case RIB_SRC_EBGP: return "ebgp";
+	case RIB_SRC_CONFED: return "confed";
+	case RIB_SRC_IBGP: return "ibgp";
+	}
+	return "?";
+}
+
+/* The neighbour a Loc-RIB path came from, "local" for our networks. */
+static const char *src_name(const struct rib_src *src)
+{
+	const struct peer *p = src->owner;
+
+	if (src->kind == RIB_SRC_LOCAL)
+		return "local";
+	return p ? p->cfg.name : "?";
+}
+
+static bool src_matches(const struct rib_src *src, const char *filter)
+{
+	if (!filter[0])
+		return true;
+	if (src->kind == RIB_SRC_LOCAL)
+		return strcmp(filter, "local") == 0;
+	return src->owner && peer_matches(src->owner, filter);
+}
+
+/* Append m to the page; marks it full at the route or byte limit. */
+static void page_push(struct route_page *pg, Closbgp__Ctl__Route *m)
+{
+	pg->rl->routes[pg->rl->n_routes++] = m;
+	pg->bytes += protobuf_c_message_get_packed_size(&m->base) + 8;
+	pg->full = pg->rl->n_routes == CTL_PAGE_ROUTES || pg->bytes >= CTL_PAGE_BYTES;
+}
+
+/* -- the Loc-RIB view -- */
+static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const struct rib_path *p,
+			unsigned idx)
+{
+	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
+
+	if (!m || fill_route(pg->pool, &e->prefix, rib_attrs_get(p->attrs), m) < 0) {
+		pg->oom = true;
+		return -1;
+	}
+	m->peer = (char *)src_name(p->src);
+	m->source = (char *)src_kind_str(p->src->kind);
+	m->best = idx == 0;
+	m->multipath = idx < e->nmulti;
+	m->valid = true;
+	page_push(pg, m);
+	return 0;
+}
+
+/* One entry's paths that pass the peer filter, resuming inside the entry
+ * the last page stopped in. Non-zero stops the walk (page full). */
+static int loc_entry_cb(const struct rib_entry *e, void *arg)
+{
+	struct route_page *pg = arg;
+	struct ctl_stream *st = pg->st;
+	uint32_t skip = 0, seen = 0;
+	unsigned idx = 0;
+
+	if (pg->full || pg->oom)
+		return 1;
+	if (st->have_cursor && bgp_prefix_cmp(&e->prefix, &st->cursor) == 0) {
+		skip = st->cursor_paths;
+	} else {
+		st->have_cursor = true;
+		st->cursor = e->prefix;
+		st->cursor_paths = 0;
+	}
+	for (const struct rib_path *p = e->paths; p; p = p->next, idx++) {
+		if (!src_matches(p->src, st->filter_peer) || seen++ < skip)
+			continue;
+		if (pg->full || loc_add_path(pg, e, p, idx) < 0)
+			return 1;
+		st->cursor_paths++;
+	}
+	return pg->full;
+}
+
+static void loc_fill_family(struct route_page *pg)
+{
+	struct ctl_stream *st = pg->st;
+	const struct rib_entry *e;
+
+	if (!st->filter_prefix) {
+		rib_loc_walk_from(pg->d->loc, st->family, st->have_cursor ? &st->cursor : NULL,
+				  loc_entry_cb, pg);
+		return;
+	}
+	if (st->prefix.family == st->family && (e = rib_loc_get(pg->d->loc, &st->prefix)) && e->npaths)
+		loc_entry_cb(e, pg);
+}
+
+/* -- the Adj-RIB-In view -- */
+/* Where src's path for pfx stands in the Loc-RIB (not there: looped). */
+static void loc_marks(const struct bgpd *d, const struct bgp_prefix *pfx, const struct rib_src *src,
+		      Closbgp__Ctl__Route *m)
+{
+	const struct rib_entry *e = d->loc ? rib_loc_get(d->loc, pfx) : NULL;
+	unsigned idx = 0;
+
+	for (const struct rib_path *p = e ? e->paths : NULL; p; p = p->next, idx++) {
+		if (p->src != src)
+			continue;
+		m->valid = true;
+		m->best = idx == 0;
+		m->multipath = idx < e->nmulti;
+		return;
+	}
+}
+
+/* Append one received route to the page. */
 static int page_add(struct route_page *pg, const struct bgp_prefix *pfx, const struct rib_attrs *ra)
 {
 	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
 
-	if (!m || fill_route(pg, pfx, rib_attrs_get(ra), m) < 0) {
+	if (!m || fill_route(pg->pool, pfx, rib_attrs_get(ra), m) < 0) {
 		pg->oom = true;
 		return 1;
 	}
-	pg->rl->routes[pg->rl->n_routes++] = m;
-	pg->bytes += protobuf_c_message_get_packed_size(&m->base) + 8;
+	m->peer = (char *)pg->peer->cfg.name;
+	m->source = (char *)src_kind_str(pg->peer->src.kind);
+	loc_marks(pg->d, pfx, &pg->peer->src, m);
+	page_push(pg, m);
 	pg->st->have_cursor = true;
 	pg->st->cursor = *pfx;
-	pg->full = pg->rl->n_routes == CTL_PAGE_ROUTES || pg->bytes >= CTL_PAGE_BYTES;
 	return pg->full;
 }
 
@@ -591,13 +765,25 @@ static struct peer *stream_next(struct ctl_stream *st, struct peer *p)
 	return p;
 }
 
-static void produce_routes(struct ctl_client *c)
+static void queue_routes(struct ctl_client *c, Closbgp__Ctl__RouteList *rl, struct route_page *pg)
 {
 	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES;
+	r.routes = rl;
+	if (pg->oom || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	else if (rl->last)
+		stream_end(&c->st);
+}
+
+/* One RouteList page of the Adj-RIB-In view: peer by peer, IPv4 then IPv6. */
+static void produce_received(struct ctl_client *c)
+{
 	Closbgp__Ctl__RouteList rl = CLOSBGP__CTL__ROUTE_LIST__INIT;
 	Closbgp__Ctl__Route *ptrs[CTL_PAGE_ROUTES];
 	struct ctl_pool *pool = NULL;
-	struct route_page pg = { .rl = &rl, .pool = &pool, .st = &c->st };
+	struct route_page pg = { .rl = &rl, .pool = &pool, .d = c->srv->d, .st = &c->st };
 	struct peer *p = stream_peer(c->srv->d, &c->st);
 
 	rl.routes = ptrs;
@@ -609,19 +795,127 @@ static void produce_routes(struct ctl_client *c)
 			p = stream_next(&c->st, p);
 	}
 	rl.last = !p;
-	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES;
-	r.routes = &rl;
-	if (pg.oom || client_queue(c, &r) < 0)
+	queue_routes(c, &rl, &pg);
+	pool_free(pool);
+}
+
+/* One RouteList page of the Loc-RIB view: IPv4 then IPv6, each prefix's
+ * paths best first. */
+static void produce_loc(struct ctl_client *c)
+{
+	Closbgp__Ctl__RouteList rl = CLOSBGP__CTL__ROUTE_LIST__INIT;
+	Closbgp__Ctl__Route *ptrs[CTL_PAGE_ROUTES];
+	struct ctl_pool *pool = NULL;
+	struct ctl_stream *st = &c->st;
+	struct route_page pg = { .rl = &rl, .pool = &pool, .d = c->srv->d, .st = st };
+
+	rl.routes = ptrs;
+	if (!pg.d->loc)
+		st->family = 0;
+	while (st->family && !pg.full && !pg.oom) {
+		loc_fill_family(&pg);
+		if (pg.full || pg.oom)
+			break;
+		st->family = st->family == AF_INET ? AF_INET6 : 0;
+		st->have_cursor = false;
+	}
+	rl.last = !st->family;
+	queue_routes(c, &rl, &pg);
+	pool_free(pool);
+}
+
+/* ---- show fib ----------------------------------------------------------------- */
+static void fill_fib_stats(Closbgp__Ctl__FibStats *m, const struct fib_stats *st)
+{
+	closbgp__ctl__fib_stats__init(m);
+	m->routes = st->routes;
+	m->installed = st->routes_installed;
+	m->failed = st->routes_failed;
+	m->stale = st->routes_stale;
+	m->nexthops = st->nexthops;
+	m->groups = st->groups;
+	m->batches = st->batches;
+	m->messages = st->msgs_sent;
+	m->errors = st->errors;
+	m->retries = st->retries;
+	m->nexthop_objects = st->nexthop_objects;
+}
+
+static int fill_fib_route(struct ctl_pool **pool, const struct fib *f, const struct fib_snap *s,
+			  const struct fib_snap_route *sr, Closbgp__Ctl__FibRoute *m)
+{
+	const struct fib_snap_obj *o = fib_snap_obj(s, sr->nh_id);
+	Closbgp__Ctl__FibNexthop *nh;
+
+	closbgp__ctl__fib_route__init(m);
+	m->prefix = pool_alloc(pool, INET6_ADDRSTRLEN + 4);
+	if (!m->prefix)
+		return -1;
+	bgp_prefix_str(&sr->prefix, m->prefix, INET6_ADDRSTRLEN + 4);
+	m->nexthop_id = sr->nh_id;
+	m->group = sr->group;
+	m->state = (char *)sr->state;
+	if (!o || !o->n)
+		return 0;
+	nh = pool_alloc(pool, o->n * sizeof(*nh));
+	m->nexthops = pool_alloc(pool, o->n * sizeof(*m->nexthops));
+	if (!nh || !m->nexthops)
+		return -1;
+	for (uint32_t i = 0; i < o->n; i++) {
+		const struct fib_snap_member *mb = &s->mem[o->first + i];
+		closbgp__ctl__fib_nexthop__init(&nh[i]);
+		nh[i].id = mb->id;
+		nh[i].gateway = fmt_addr(pool, mb->family == AF_INET6 ? AF_INET6 : AF_INET, mb->addr);
+		nh[i].interface = (char *)(f ? fib_ifname(f, mb->ifindex) : "?");
+		if (!nh[i].gateway)
+			return -1;
+		m->nexthops[i] = &nh[i];
+	}
+	m->n_nexthops = o->n;
+	return 0;
+}
+
+/* One FibList page from the snapshot; the stats ride on the first. */
+static void produce_fib(struct ctl_client *c)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__FibList fl = CLOSBGP__CTL__FIB_LIST__INIT;
+	Closbgp__Ctl__FibRoute *ptrs[CTL_PAGE_ROUTES];
+	Closbgp__Ctl__FibStats stats;
+	struct ctl_pool *pool = NULL;
+	struct ctl_stream *st = &c->st;
+	const struct fib_snap *s = st->fib;
+	size_t bytes = 0;
+	int rc = 0;
+
+	fl.routes = ptrs;
+	if (st->fib_idx == 0) {
+		fill_fib_stats(&stats, &s->stats);
+		fl.stats = &stats;
+	}
+	while (st->fib_idx < s->nroutes && fl.n_routes < CTL_PAGE_ROUTES && bytes < CTL_PAGE_BYTES) {
+		Closbgp__Ctl__FibRoute *m = pool_alloc(&pool, sizeof(*m));
+		rc = m ? fill_fib_route(&pool, c->srv->d->fib, s, &s->routes[st->fib_idx], m) : -1;
+		if (rc < 0)
+			break;
+		ptrs[fl.n_routes++] = m;
+		bytes += protobuf_c_message_get_packed_size(&m->base) + 8;
+		st->fib_idx++;
+	}
+	fl.last = st->fib_idx == s->nroutes;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB;
+	r.fib = &fl;
+	if (rc < 0 || client_queue(c, &r) < 0)
 		client_error(c, "out of memory", true);
-	else if (rl.last)
-		c->st.kind = ST_NONE;
+	else if (fl.last)
+		stream_end(st);
 	pool_free(pool);
 }
 
 /* ---- requests ----------------------------------------------------------------- */
 static void start_peers(struct ctl_client *c, const Closbgp__Ctl__ShowPeersRequest *q)
 {
-	memset(&c->st, 0, sizeof(c->st));
+	stream_end(&c->st);
 	addr_norm(q->address ? q->address : "", c->st.filter_peer, sizeof(c->st.filter_peer));
 	if (!peer_any_matches(c->srv->d, c->st.filter_peer)) {
 		client_error(c, "no such peer", false);
@@ -634,7 +928,7 @@ static void start_routes(struct ctl_client *c, const Closbgp__Ctl__ShowRoutesReq
 {
 	struct ctl_stream *st = &c->st;
 
-	memset(st, 0, sizeof(*st));
+	stream_end(st);
 	st->family = AF_INET;
 	addr_norm(q->peer ? q->peer : "", st->filter_peer, sizeof(st->filter_peer));
 	if (q->prefix && q->prefix[0]) {
@@ -644,11 +938,29 @@ static void start_routes(struct ctl_client *c, const Closbgp__Ctl__ShowRoutesReq
 		}
 		st->filter_prefix = true;
 	}
-	if (st->filter_peer[0] && !peer_any_matches(c->srv->d, st->filter_peer)) {
+	if (st->filter_peer[0] && !(strcmp(st->filter_peer, "local") == 0 && !q->received) &&
+	    !peer_any_matches(c->srv->d, st->filter_peer)) {
 		client_error(c, "no such peer", false);
 		return;
 	}
-	st->kind = ST_ROUTES;
+	st->kind = q->received ? ST_RECEIVED : ST_ROUTES;
+}
+
+static void start_fib(struct ctl_client *c)
+{
+	const struct fib *f = c->srv->d->fib;
+
+	stream_end(&c->st);
+	if (!f) {
+		client_error(c, CTL_ERR_NO_FIB, false);
+		return;
+	}
+	c->st.fib = fib_snap_take(f);
+	if (!c->st.fib) {
+		client_error(c, "out of memory", false);
+		return;
+	}
+	c->st.kind = ST_FIB;
 }
 
 static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
@@ -663,11 +975,13 @@ static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES:
 		start_routes(c, q->show_routes);
 		break;
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB:
+		start_fib(c);
+		break;
 	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
 	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:
 	case CLOSBGP__CTL__REQUEST__REQ_UNDRAIN:
 	case CLOSBGP__CTL__REQUEST__REQ_SET_STATE:
-	case CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB:
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE:
 		client_error(c, CTL_ERR_UNSUPPORTED, false);
 		break;
@@ -718,6 +1032,7 @@ static void client_close(struct ctl_client *c)
 	ev_io_stop(s->d->loop, &c->rio);
 	ev_io_stop(s->d->loop, &c->wio);
 	close(c->fd);
+	stream_end(&c->st);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -738,7 +1053,11 @@ static void client_kick(struct ctl_client *c)
 		if (c->st.kind == ST_PEERS)
 			produce_peers(c);
 		else if (c->st.kind == ST_ROUTES)
-			produce_routes(c);
+			produce_loc(c);
+		else if (c->st.kind == ST_RECEIVED)
+			produce_received(c);
+		else if (c->st.kind == ST_FIB)
+			produce_fib(c);
 		else if (!client_can_read(c) || !client_parse_one(c))
 			break;
 		if (client_pending(c) >= CTL_OUT_HIWAT)

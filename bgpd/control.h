@@ -14,6 +14,7 @@
 #define CTL_PAGE_PEERS 100	/* peers per PeerList frame */
 #define CTL_OUT_HIWAT (256u << 10) /* stop producing pages above this */
 #define CTL_ERR_UNSUPPORTED "not supported yet"
+#define CTL_ERR_NO_FIB "the kernel FIB is disabled (-n)"
 
 struct bgpd;
 struct ctl_server;

@@ -279,3 +279,45 @@ int rib_loc_walk(const struct rib_loc *loc, uint8_t family,
 		rc = rib_table_walk(loc->t[1], walk_one, &w);
 	return rc;
 }
+
+/* The walk order of rib_table_walk: by address, then shorter first. */
+static int walk_order_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	int r = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	return r ? r : (int)a->len - (int)b->len;
+}
+
+struct walk_from_ctx {
+	const struct bgp_prefix *from;
+	struct walk_ctx w;
+};
+
+static int walk_from_one(const struct bgp_prefix *p, void *value, void *arg)
+{
+	struct walk_from_ctx *wf = arg;
+
+	if (wf->from && walk_order_cmp(p, wf->from) < 0)
+		return 0;
+	wf->from = NULL; /* the rest is after it */
+	return walk_one(p, value, &wf->w);
+}
+
+/* The trie has no seek yet: the prefixes before from are passed over (a
+ * cheap comparison each); a trie-level seek would make this O(log n). */
+int rib_loc_walk_from(const struct rib_loc *loc, uint8_t family, const struct bgp_prefix *from,
+		      int (*cb)(const struct rib_entry *e, void *arg), void *arg)
+{
+	struct walk_from_ctx wf = { from, { cb, arg } };
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	return rib_table_walk(loc_table(loc, family), walk_from_one, &wf);
+}
+
+size_t rib_loc_bytes(const struct rib_loc *loc)
+{
+	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +
+	       rib_loc_count(loc, 0) * sizeof(struct rib_entry) +
+	       loc->npaths * sizeof(struct rib_path);
+}

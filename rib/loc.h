@@ -47,5 +47,13 @@ size_t rib_loc_drain(struct rib_loc *loc, size_t max,
 /* Ordered walk over all entries; stop when cb returns non-zero. */
 int rib_loc_walk(const struct rib_loc *loc, uint8_t family,
 		 int (*cb)(const struct rib_entry *e, void *arg), void *arg);
+/* The same walk of one family (AF_INET or AF_INET6) starting at the first
+ * entry at or after from in walk order (by address, shorter prefix first);
+ * from NULL = from the start. For paging (closctl show routes). */
+int rib_loc_walk_from(const struct rib_loc *loc, uint8_t family, const struct bgp_prefix *from,
+		      int (*cb)(const struct rib_entry *e, void *arg), void *arg);
+/* Memory held: both tries, the entries and the paths (not the attribute
+ * sets, which are in the attribute cache). */
+size_t rib_loc_bytes(const struct rib_loc *loc);
 
 #endif

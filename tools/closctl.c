@@ -14,6 +14,7 @@
 struct closctl_opts {
 	const char *socket;
 	bool json, help;
+	bool received;	     /* --received */
 	const char *peer;    /* --peer */
 	const char *pos[4];  /* the command words */
 	int npos;
@@ -26,8 +27,13 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  show summary                          sessions at a glance\n"
 	      "  show peers [ADDRESS]                  session details\n"
-	      "  show routes [PREFIX] [--peer ADDRESS] received routes (Adj-RIB-In)\n"
-	      "  show fib | show state                 (not supported yet)\n"
+	      "  show routes [PREFIX] [--peer ADDRESS] the Loc-RIB: every usable path, marked\n"
+	      "                                        *> best, *= multipath (ECMP), * valid\n"
+	      "  show routes received [PREFIX] [--peer ADDRESS]\n"
+	      "                                        what peers sent (Adj-RIB-In), looped too\n"
+	      "  show fib                              routes in the kernel, nexthop ids, groups\n"
+	      "  show memory                           interned attributes and table memory\n"
+	      "  show state                            (not supported yet)\n"
 	      "  drain | undrain                       (not supported yet)\n"
 	      "  state live|drained|warm               (not supported yet)\n"
 	      "  clear peer ADDRESS                    (not supported yet)\n"
@@ -49,6 +55,8 @@ static int parse_args(int argc, char **argv, struct closctl_opts *o)
 			o->help = true;
 		else if (!strcmp(a, "-j") || !strcmp(a, "--json"))
 			o->json = true;
+		else if (!strcmp(a, "--received"))
+			o->received = true;
 		else if (!strncmp(a, "--socket=", 9))
 			o->socket = a + 9;
 		else if (!strcmp(a, "-s") || !strcmp(a, "--socket") || !strcmp(a, "--peer")) {
@@ -73,7 +81,7 @@ static bool is(const struct closctl_opts *o, int n, const char *w0, const char *
 /* The show commands. Fills the request's sub-message from storage in u. */
 static int build_show(const struct closctl_opts *o, Closbgp__Ctl__Request *q, void *u)
 {
-	if (is(o, 2, "show", "summary") && o->npos == 2) {
+	if ((is(o, 2, "show", "summary") || is(o, 2, "show", "memory")) && o->npos == 2) {
 		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY;
 		closbgp__ctl__show_summary_request__init(q->show_summary = u);
 	} else if (is(o, 2, "show", "peers") && o->npos <= 3) {
@@ -81,13 +89,18 @@ static int build_show(const struct closctl_opts *o, Closbgp__Ctl__Request *q, vo
 		closbgp__ctl__show_peers_request__init(q->show_peers = u);
 		if (o->npos == 3)
 			q->show_peers->address = (char *)o->pos[2];
-	} else if (is(o, 2, "show", "routes") && o->npos <= 3) {
+	} else if (is(o, 2, "show", "routes") && o->npos <= 4) {
+		/* "show routes received [PREFIX]" = "show routes [PREFIX] --received" */
+		int w = o->npos >= 3 && !strcmp(o->pos[2], "received") ? 3 : 2;
+		if (o->npos > w + 1)
+			return -1;
 		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES;
 		closbgp__ctl__show_routes_request__init(q->show_routes = u);
-		if (o->npos == 3)
-			q->show_routes->prefix = (char *)o->pos[2];
+		if (o->npos == w + 1)
+			q->show_routes->prefix = (char *)o->pos[w];
 		if (o->peer)
 			q->show_routes->peer = (char *)o->peer;
+		q->show_routes->received = o->received || w == 3;
 	} else if (is(o, 2, "show", "fib") && o->npos == 2) {
 		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB;
 		closbgp__ctl__show_fib_request__init(q->show_fib = u);
@@ -169,6 +182,8 @@ static int run(const struct closctl_opts *o, const Closbgp__Ctl__Request *q)
 	serr = ctl_reply_error(&r);
 	if (serr)
 		fprintf(stderr, "closctl: %s\n", serr);
+	else if (is(o, 2, "show", "memory"))
+		ctl_render_memory(stdout, &r, o->json);
 	else
 		ctl_render(stdout, &r, o->json);
 	ctl_reply_free(&r);
@@ -189,7 +204,7 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (o.peer && !is(&o, 2, "show", "routes")) {
+	if ((o.peer || o.received) && !is(&o, 2, "show", "routes")) {
 		usage(stderr);
 		return 2;
 	}

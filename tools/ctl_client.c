@@ -132,6 +132,8 @@ int ctl_response_is_final(const Closbgp__Ctl__Response *f)
 		return f->peers->last;
 	case CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES:
 		return f->routes->last;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB:
+		return f->fib->last;
 	default:
 		return 1;
 	}

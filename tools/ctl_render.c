@@ -103,8 +103,50 @@ static const char *origin_str(Closbgp__Ctl__Origin o)
 }
 
 /* ---- show summary ------------------------------------------------------------ */
+static void fib_stats_json(struct json_writer *w, const Closbgp__Ctl__FibStats *st)
+{
+	json_obj_begin(w);
+	json_kv_uint(w, "routes", st->routes);
+	json_kv_uint(w, "installed", st->installed);
+	json_kv_uint(w, "failed", st->failed);
+	json_kv_uint(w, "stale", st->stale);
+	json_kv_uint(w, "nexthops", st->nexthops);
+	json_kv_uint(w, "groups", st->groups);
+	json_kv_uint(w, "batches", st->batches);
+	json_kv_uint(w, "messages", st->messages);
+	json_kv_uint(w, "errors", st->errors);
+	json_kv_uint(w, "retries", st->retries);
+	json_kv_bool(w, "nexthop_objects", st->nexthop_objects);
+	json_obj_end(w);
+}
+
+static void memory_json(struct json_writer *w, const Closbgp__Ctl__MemorySummary *m)
+{
+	Closbgp__Ctl__MemorySummary zero = CLOSBGP__CTL__MEMORY_SUMMARY__INIT;
+
+	if (!m)
+		m = &zero;
+	json_obj_begin(w);
+	json_kv_uint(w, "attr_sets", m->attr_sets);
+	json_kv_uint(w, "attr_bytes", m->attr_bytes);
+	json_kv_uint(w, "aspaths", m->aspaths);
+	json_kv_uint(w, "aspath_bytes", m->aspath_bytes);
+	json_kv_uint(w, "community_lists", m->community_lists);
+	json_kv_uint(w, "community_bytes", m->community_bytes);
+	json_kv_uint(w, "unknown_attrs", m->unknown_attrs);
+	json_kv_uint(w, "unknown_bytes", m->unknown_bytes);
+	json_kv_uint(w, "intern_table_bytes", m->intern_table_bytes);
+	json_kv_uint(w, "refs", m->refs);
+	json_kv_uint(w, "loc_rib_bytes", m->loc_rib_bytes);
+	json_kv_uint(w, "adj_rib_in_bytes", m->adj_rib_in_bytes);
+	json_obj_end(w);
+}
+
 static void summary_json(struct json_writer *w, const Closbgp__Ctl__Summary *s)
 {
+	Closbgp__Ctl__LocRibSummary noloc = CLOSBGP__CTL__LOC_RIB_SUMMARY__INIT;
+	const Closbgp__Ctl__LocRibSummary *loc = s->loc_rib ? s->loc_rib : &noloc;
+
 	json_obj_begin(w);
 	json_kv_str(w, "router_id", s->router_id);
 	json_kv_uint(w, "local_as", s->local_as);
@@ -112,6 +154,19 @@ static void summary_json(struct json_writer *w, const Closbgp__Ctl__Summary *s)
 	json_kv_uint(w, "peers_configured", s->peers_configured);
 	json_kv_uint(w, "peers_established", s->peers_established);
 	json_kv_uint(w, "prefixes_received", s->prefixes_received);
+	json_key(w, "loc_rib");
+	json_obj_begin(w);
+	json_kv_uint(w, "ipv4", loc->ipv4);
+	json_kv_uint(w, "ipv6", loc->ipv6);
+	json_kv_uint(w, "paths", loc->paths);
+	json_obj_end(w);
+	json_key(w, "fib");
+	if (s->fib)
+		fib_stats_json(w, s->fib);
+	else
+		json_null(w);
+	json_key(w, "memory");
+	memory_json(w, s->memory);
 	json_key(w, "peers");
 	json_arr_begin(w);
 	for (size_t i = 0; i < s->n_peers; i++) {
@@ -138,8 +193,18 @@ static void summary_text(FILE *f, const Closbgp__Ctl__Summary *s)
 	fprintf(f, "BGP router identifier %s, local AS number %u", s->router_id, s->local_as);
 	if (s->confed_id)
 		fprintf(f, ", confederation %u", s->confed_id);
-	fprintf(f, "\nPeers %u, established %u, prefixes received %" PRIu64 "\n\n",
+	fprintf(f, "\nPeers %u, established %u, prefixes received %" PRIu64 "\n",
 		s->peers_configured, s->peers_established, s->prefixes_received);
+	if (s->loc_rib)
+		fprintf(f, "Loc-RIB: %" PRIu64 " IPv4 + %" PRIu64 " IPv6 prefixes, %" PRIu64 " paths\n",
+			s->loc_rib->ipv4, s->loc_rib->ipv6, s->loc_rib->paths);
+	if (s->fib)
+		fprintf(f, "FIB: %" PRIu64 " routes (%" PRIu64 " installed, %" PRIu64 " failed, %" PRIu64
+			" stale), %" PRIu64 " nexthops, %" PRIu64 " groups\n", s->fib->routes,
+			s->fib->installed, s->fib->failed, s->fib->stale, s->fib->nexthops, s->fib->groups);
+	else
+		fputs("FIB: disabled (-n)\n", f);
+	fputc('\n', f);
 	table_add(&t, head);
 	for (size_t i = 0; i < s->n_peers; i++) {
 		const Closbgp__Ctl__PeerSummary *p = s->peers[i];
@@ -299,6 +364,10 @@ static void route_json(struct json_writer *w, const Closbgp__Ctl__Route *r)
 	json_obj_begin(w);
 	json_kv_str(w, "prefix", r->prefix);
 	json_kv_str(w, "peer", r->peer);
+	json_kv_str(w, "source", r->source);
+	json_kv_bool(w, "best", r->best);
+	json_kv_bool(w, "multipath", r->multipath);
+	json_kv_bool(w, "valid", r->valid);
 	json_kv_str(w, "next_hop", r->next_hop);
 	if (r->next_hop_link_local[0])
 		json_kv_str(w, "next_hop_link_local", r->next_hop_link_local);
@@ -343,20 +412,29 @@ static char *route_comms(const Closbgp__Ctl__Route *r)
 	return s;
 }
 
+/* FRR's status codes: "*>" best, "*=" multipath, "*" valid. */
+static const char *route_status(const Closbgp__Ctl__Route *r)
+{
+	if (!r->valid)
+		return "";
+	return r->best ? "*>" : r->multipath ? "*=" : "*";
+}
+
 static void routes_text(FILE *f, const struct ctl_reply *rep)
 {
-	struct table t = { .ncols = 6 };
+	struct table t = { .ncols = 7 };
 	size_t n = 0;
 
-	table_add(&t, (const char *const[]){ "Prefix", "Peer", "Next hop", "AS path", "Origin",
+	table_add(&t, (const char *const[]){ "", "Prefix", "Peer", "Next hop", "AS path", "Origin",
 					     "Communities" });
 	for (size_t i = 0; i < rep->n; i++) {
 		const Closbgp__Ctl__RouteList *rl = rep->frames[i]->routes;
 		for (size_t j = 0; rl && j < rl->n_routes; j++, n++) {
 			const Closbgp__Ctl__Route *r = rl->routes[j];
 			char *comms = route_comms(r);
-			table_add(&t, (const char *const[]){ r->prefix, r->peer, r->next_hop,
-							     r->as_path, origin_str(r->origin), comms });
+			table_add(&t, (const char *const[]){ route_status(r), r->prefix, r->peer,
+							     r->next_hop, r->as_path,
+							     origin_str(r->origin), comms });
 			free(comms);
 		}
 	}
@@ -365,7 +443,150 @@ static void routes_text(FILE *f, const struct ctl_reply *rep)
 		table_free(&t);
 		return;
 	}
+	fputs("Status: *> best, *= multipath (ECMP), * valid\n", f);
 	table_print(f, &t);
+}
+
+/* ---- show fib ----------------------------------------------------------------------- */
+static void fib_route_json(struct json_writer *w, const Closbgp__Ctl__FibRoute *r)
+{
+	json_obj_begin(w);
+	json_kv_str(w, "prefix", r->prefix);
+	json_kv_uint(w, "nexthop_id", r->nexthop_id);
+	json_kv_bool(w, "group", r->group);
+	json_kv_str(w, "state", r->state);
+	json_key(w, "nexthops");
+	json_arr_begin(w);
+	for (size_t i = 0; i < r->n_nexthops; i++) {
+		const Closbgp__Ctl__FibNexthop *nh = r->nexthops[i];
+		json_obj_begin(w);
+		json_kv_uint(w, "id", nh->id);
+		json_kv_str(w, "gateway", nh->gateway);
+		json_kv_str(w, "interface", nh->interface);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+	json_obj_end(w);
+}
+
+static const Closbgp__Ctl__FibStats *fib_reply_stats(const struct ctl_reply *rep)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->frames[i]->payload_case == CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB &&
+		    rep->frames[i]->fib->stats)
+			return rep->frames[i]->fib->stats;
+	return NULL;
+}
+
+static void fib_json(FILE *f, const struct ctl_reply *rep)
+{
+	struct json_writer w;
+	const Closbgp__Ctl__FibStats *st = fib_reply_stats(rep);
+
+	json_init(&w, f);
+	json_obj_begin(&w);
+	json_key(&w, "routes");
+	json_arr_begin(&w);
+	for (size_t i = 0; i < rep->n; i++) {
+		const Closbgp__Ctl__Response *fr = rep->frames[i];
+		if (fr->payload_case != CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB)
+			continue;
+		for (size_t j = 0; j < fr->fib->n_routes; j++)
+			fib_route_json(&w, fr->fib->routes[j]);
+	}
+	json_arr_end(&w);
+	json_key(&w, "stats");
+	if (st)
+		fib_stats_json(&w, st);
+	else
+		json_null(&w);
+	json_obj_end(&w);
+	fputc('\n', f);
+}
+
+/* "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)" */
+static char *fib_nexthops_str(const Closbgp__Ctl__FibRoute *r)
+{
+	size_t cap = 1, len = 0;
+	char *s;
+
+	for (size_t i = 0; i < r->n_nexthops; i++)
+		cap += strlen(r->nexthops[i]->gateway) + strlen(r->nexthops[i]->interface) + 20;
+	s = calloc(1, cap);
+	for (size_t i = 0; s && i < r->n_nexthops; i++) {
+		const Closbgp__Ctl__FibNexthop *nh = r->nexthops[i];
+		len += (size_t)snprintf(s + len, cap - len, "%s%s %s (%u)", i ? ", " : "", nh->gateway,
+					nh->interface, nh->id);
+	}
+	return s;
+}
+
+static void fib_text(FILE *f, const struct ctl_reply *rep)
+{
+	const Closbgp__Ctl__FibStats *st = fib_reply_stats(rep);
+	struct table t = { .ncols = 5 };
+	size_t n = 0;
+
+	if (st)
+		fprintf(f, "FIB: %" PRIu64 " routes (%" PRIu64 " installed, %" PRIu64 " failed, %" PRIu64
+			" stale), %" PRIu64 " nexthops, %" PRIu64 " groups%s\n"
+			"     %" PRIu64 " batches, %" PRIu64 " messages, %" PRIu64 " errors, %" PRIu64
+			" retries\n\n", st->routes, st->installed, st->failed, st->stale, st->nexthops,
+			st->groups, st->nexthop_objects ? "" : " (RTA_MULTIPATH fallback)", st->batches,
+			st->messages, st->errors, st->retries);
+	table_add(&t, (const char *const[]){ "Prefix", "NH id", "Type", "State", "Next hops" });
+	for (size_t i = 0; i < rep->n; i++) {
+		const Closbgp__Ctl__FibList *fl = rep->frames[i]->fib;
+		if (rep->frames[i]->payload_case != CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB)
+			continue;
+		for (size_t j = 0; j < fl->n_routes; j++, n++) {
+			const Closbgp__Ctl__FibRoute *r = fl->routes[j];
+			char id[12], *nhs = fib_nexthops_str(r);
+			snprintf(id, sizeof(id), "%u", r->nexthop_id);
+			table_add(&t, (const char *const[]){ r->prefix, id, r->group ? "group" : "single",
+							     r->state, nhs });
+			free(nhs);
+		}
+	}
+	if (n == 0) {
+		fputs("No routes in the FIB.\n", f);
+		table_free(&t);
+		return;
+	}
+	table_print(f, &t);
+}
+
+/* ---- show memory -------------------------------------------------------------------- */
+void ctl_render_memory(FILE *f, const struct ctl_reply *r, bool json)
+{
+	const Closbgp__Ctl__Summary *s;
+	const Closbgp__Ctl__MemorySummary *m;
+	struct json_writer w;
+
+	if (r->n == 0 || r->frames[0]->payload_case != CLOSBGP__CTL__RESPONSE__PAYLOAD_SUMMARY)
+		return;
+	s = r->frames[0]->summary;
+	m = s->memory;
+	if (json) {
+		json_init(&w, f);
+		memory_json(&w, m);
+		fputc('\n', f);
+		return;
+	}
+	if (!m) {
+		fputs("No memory statistics.\n", f);
+		return;
+	}
+	fprintf(f, "Attribute sets     %10" PRIu64 "  %12" PRIu64 " bytes  (%" PRIu64 " references)\n"
+		   "AS paths           %10" PRIu64 "  %12" PRIu64 " bytes\n"
+		   "Community lists    %10" PRIu64 "  %12" PRIu64 " bytes\n"
+		   "Unknown attributes %10" PRIu64 "  %12" PRIu64 " bytes\n"
+		   "Intern tables                  %12" PRIu64 " bytes\n"
+		   "Loc-RIB                        %12" PRIu64 " bytes\n"
+		   "Adj-RIBs-In                    %12" PRIu64 " bytes\n",
+		m->attr_sets, m->attr_bytes, m->refs, m->aspaths, m->aspath_bytes, m->community_lists,
+		m->community_bytes, m->unknown_attrs, m->unknown_bytes, m->intern_table_bytes,
+		m->loc_rib_bytes, m->adj_rib_in_bytes);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */
@@ -428,6 +649,9 @@ void ctl_render(FILE *f, const struct ctl_reply *r, bool json)
 		break;
 	case CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES:
 		json ? list_json(f, r, false) : routes_text(f, r);
+		break;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB:
+		json ? fib_json(f, r) : fib_text(f, r);
 		break;
 	default:
 		if (json)

@@ -108,6 +108,24 @@ def test_ecmp_group_in_kernel(net):
     for member in group_members(ns, gid):
         line = [l for l in out.splitlines() if l.startswith("id %s " % member)][0]
         assert "via fe80::" in line or "via fd00:" in line, line
+    # closctl: the Loc-RIB shows both upstream paths in the ECMP set, one best,
+    # and the FIB the shared group with both gateways on their interfaces.
+    p = V4[0]
+    paths = c.ctl_json("show", "routes", p)["routes"]
+    assert sorted(r["peer"] for r in paths) == sorted([L1.b4, L2.b4]), paths
+    assert all(r["prefix"] == p and r["multipath"] and r["source"] == "ebgp" for r in paths), paths
+    assert [r["best"] for r in paths] == [True, False], paths
+    fib = c.ctl_json("show", "fib")
+    by_prefix = {r["prefix"]: r for r in fib["routes"]}
+    assert set(V4) | set(V6) <= set(by_prefix)
+    r = by_prefix[p]
+    assert r["group"] is True and r["state"] == "installed", r
+    assert r["nexthop_id"] == kernel_routes(ns, "-4")[p]
+    assert sorted((n["gateway"], n["interface"]) for n in r["nexthops"]) == \
+        sorted([(L1.b4, "up1"), (L2.b4, "up2")]), r
+    st = fib["stats"]
+    assert st["routes"] >= len(V4) + len(V6) and st["installed"] >= len(V4) + len(V6), st
+    assert st["groups"] >= 2 and st["nexthop_objects"] is True, st
 
 
 def test_readvertised_downstream(net):

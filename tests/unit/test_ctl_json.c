@@ -118,7 +118,18 @@ static void test_summary_json(void **state)
 	Closbgp__Ctl__Summary s = CLOSBGP__CTL__SUMMARY__INIT;
 	Closbgp__Ctl__PeerSummary p = CLOSBGP__CTL__PEER_SUMMARY__INIT;
 	Closbgp__Ctl__PeerSummary *pp[] = { &p };
+	Closbgp__Ctl__LocRibSummary loc = CLOSBGP__CTL__LOC_RIB_SUMMARY__INIT;
+	Closbgp__Ctl__MemorySummary mem = CLOSBGP__CTL__MEMORY_SUMMARY__INIT;
+	Closbgp__Ctl__FibStats fs = CLOSBGP__CTL__FIB_STATS__INIT;
 
+	loc.ipv4 = 10000;
+	loc.ipv6 = 10;
+	loc.paths = 20020;
+	s.loc_rib = &loc;
+	mem.attr_sets = 3;
+	mem.attr_bytes = 300;
+	mem.loc_rib_bytes = 123456;
+	s.memory = &mem;
 	s.router_id = "1.2.3.4";
 	s.local_as = 65001;
 	s.confed_id = 65100;
@@ -139,9 +150,32 @@ static void test_summary_json(void **state)
 	char *got = render1(&r, true);
 	assert_string_equal(got,
 		"{\"router_id\":\"1.2.3.4\",\"local_as\":65001,\"confed_id\":65100,\"peers_configured\":2,"
-		"\"peers_established\":1,\"prefixes_received\":10000,\"peers\":[{\"address\":\"10.0.0.2\","
+		"\"peers_established\":1,\"prefixes_received\":10000,"
+		"\"loc_rib\":{\"ipv4\":10000,\"ipv6\":10,\"paths\":20020},\"fib\":null,"
+		"\"memory\":{\"attr_sets\":3,\"attr_bytes\":300,\"aspaths\":0,\"aspath_bytes\":0,"
+		"\"community_lists\":0,\"community_bytes\":0,\"unknown_attrs\":0,\"unknown_bytes\":0,"
+		"\"intern_table_bytes\":0,\"refs\":0,\"loc_rib_bytes\":123456,\"adj_rib_in_bytes\":0},"
+		"\"peers\":[{\"address\":\"10.0.0.2\","
 		"\"remote_as\":65002,\"state\":\"Established\",\"uptime\":12,\"prefixes_received\":10000,"
 		"\"prefixes_sent\":5}]}\n");
+	free(got);
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "Loc-RIB: 10000 IPv4 + 10 IPv6 prefixes, 20020 paths\n"));
+	assert_non_null(strstr(got, "FIB: disabled (-n)\n"));
+	free(got);
+	fs.routes = 60;
+	fs.installed = 59;
+	fs.failed = 1;
+	fs.nexthops = 4;
+	fs.groups = 2;
+	fs.batches = 3;
+	fs.messages = 66;
+	fs.nexthop_objects = true;
+	s.fib = &fs;
+	got = render1(&r, true);
+	assert_non_null(strstr(got, "\"fib\":{\"routes\":60,\"installed\":59,\"failed\":1,\"stale\":0,"
+				    "\"nexthops\":4,\"groups\":2,\"batches\":3,\"messages\":66,"
+				    "\"errors\":0,\"retries\":0,\"nexthop_objects\":true},"));
 	free(got);
 	got = render1(&r, false);
 	assert_non_null(strstr(got, "BGP router identifier 1.2.3.4, local AS number 65001, confederation 65100"));
@@ -215,6 +249,8 @@ static void test_routes_json(void **state)
 
 	a.prefix = "10.1.0.0/24";
 	a.peer = "10.0.0.2";
+	a.source = "ebgp";
+	a.best = a.multipath = a.valid = true;
 	a.next_hop = "10.0.0.2";
 	a.as_path = "65002 65003";
 	a.communities = comms;
@@ -228,6 +264,8 @@ static void test_routes_json(void **state)
 	a.local_pref = &lp;
 	b.prefix = "2001:db8:1::/48";
 	b.peer = "fe80::2";
+	b.source = "confed";
+	b.multipath = b.valid = true;
 	b.next_hop = "2001:db8::2";
 	b.next_hop_link_local = "fe80::2";
 	b.as_path = "";
@@ -240,18 +278,124 @@ static void test_routes_json(void **state)
 	r.routes = &rl;
 	char *got = render1(&r, true);
 	assert_string_equal(got,
-		"{\"routes\":[{\"prefix\":\"10.1.0.0/24\",\"peer\":\"10.0.0.2\",\"next_hop\":\"10.0.0.2\","
+		"{\"routes\":[{\"prefix\":\"10.1.0.0/24\",\"peer\":\"10.0.0.2\",\"source\":\"ebgp\","
+		"\"best\":true,\"multipath\":true,\"valid\":true,\"next_hop\":\"10.0.0.2\","
 		"\"as_path\":\"65002 65003\",\"origin\":\"igp\",\"local_pref\":100,\"communities\":"
 		"[\"65000:1\",\"no-export\"],\"large_communities\":[\"65000:1:2\"],\"atomic_aggregate\":false},"
-		"{\"prefix\":\"2001:db8:1::/48\",\"peer\":\"fe80::2\",\"next_hop\":\"2001:db8::2\","
+		"{\"prefix\":\"2001:db8:1::/48\",\"peer\":\"fe80::2\",\"source\":\"confed\","
+		"\"best\":false,\"multipath\":true,\"valid\":true,\"next_hop\":\"2001:db8::2\","
 		"\"next_hop_link_local\":\"fe80::2\",\"as_path\":\"\",\"origin\":\"egp\",\"communities\":[],"
 		"\"large_communities\":[],\"atomic_aggregate\":true}]}\n");
 	free(got);
 	got = render1(&r, false);
-	assert_non_null(strstr(got, "Prefix           Peer      Next hop     AS path      Origin  Communities\n"));
-	assert_non_null(strstr(got, "10.1.0.0/24      10.0.0.2  10.0.0.2     65002 65003  igp     65000:1 no-export 65000:1:2\n"));
+	assert_non_null(strstr(got, "    Prefix           Peer      Next hop     AS path      Origin  Communities\n"));
+	assert_non_null(strstr(got, "*>  10.1.0.0/24      10.0.0.2  10.0.0.2     65002 65003  igp     65000:1 no-export 65000:1:2\n"));
 	/* no trailing blanks when the last columns are empty */
-	assert_non_null(strstr(got, "\n2001:db8:1::/48  fe80::2   2001:db8::2               egp\n"));
+	assert_non_null(strstr(got, "\n*=  2001:db8:1::/48  fe80::2   2001:db8::2               egp\n"));
+	free(got);
+	/* a received route the Loc-RIB does not use: no status */
+	a.best = a.multipath = a.valid = false;
+	b.multipath = false;
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "\n   10.1.0.0/24 "));
+	assert_non_null(strstr(got, "\n*  2001:db8:1::/48 "));
+	free(got);
+}
+
+static void test_fib_json(void **state)
+{
+	Closbgp__Ctl__Response r1 = CLOSBGP__CTL__RESPONSE__INIT, r2 = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__Response *frames[] = { &r1, &r2 };
+	struct ctl_reply rep = { frames, 2 };
+	Closbgp__Ctl__FibList l1 = CLOSBGP__CTL__FIB_LIST__INIT, l2 = CLOSBGP__CTL__FIB_LIST__INIT;
+	Closbgp__Ctl__FibRoute g = CLOSBGP__CTL__FIB_ROUTE__INIT, one = CLOSBGP__CTL__FIB_ROUTE__INIT;
+	Closbgp__Ctl__FibRoute *p1[] = { &g }, *p2[] = { &one };
+	Closbgp__Ctl__FibNexthop n1 = CLOSBGP__CTL__FIB_NEXTHOP__INIT, n2 = CLOSBGP__CTL__FIB_NEXTHOP__INIT;
+	Closbgp__Ctl__FibNexthop *gn[] = { &n1, &n2 }, *on[] = { &n1 };
+	Closbgp__Ctl__FibStats st = CLOSBGP__CTL__FIB_STATS__INIT;
+	struct mem m;
+
+	n1.id = 1000;
+	n1.gateway = "10.0.1.2";
+	n1.interface = "up1";
+	n2.id = 1001;
+	n2.gateway = "10.0.2.2";
+	n2.interface = "up2";
+	g.prefix = "100.64.0.0/24";
+	g.nexthop_id = 1002;
+	g.group = true;
+	g.state = "installed";
+	g.nexthops = gn;
+	g.n_nexthops = 2;
+	one.prefix = "100.64.1.0/24";
+	one.nexthop_id = 1000;
+	one.state = "pending";
+	one.nexthops = on;
+	one.n_nexthops = 1;
+	st.routes = 2;
+	st.installed = 1;
+	st.nexthops = 2;
+	st.groups = 1;
+	st.nexthop_objects = true;
+	l1.routes = p1;
+	l1.n_routes = 1;
+	l1.stats = &st;
+	l2.routes = p2;
+	l2.n_routes = 1;
+	l2.last = true;
+	r1.payload_case = r2.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB;
+	r1.fib = &l1;
+	r2.fib = &l2;
+	mem_open(&m);
+	ctl_render(m.f, &rep, true);
+	char *got = mem_close(&m);
+	assert_string_equal(got,
+		"{\"routes\":[{\"prefix\":\"100.64.0.0/24\",\"nexthop_id\":1002,\"group\":true,"
+		"\"state\":\"installed\",\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\","
+		"\"interface\":\"up1\"},{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}]},"
+		"{\"prefix\":\"100.64.1.0/24\",\"nexthop_id\":1000,\"group\":false,\"state\":\"pending\","
+		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}]}],"
+		"\"stats\":{\"routes\":2,\"installed\":1,\"failed\":0,\"stale\":0,\"nexthops\":2,"
+		"\"groups\":1,\"batches\":0,\"messages\":0,\"errors\":0,\"retries\":0,"
+		"\"nexthop_objects\":true}}\n");
+	free(got);
+	mem_open(&m);
+	ctl_render(m.f, &rep, false);
+	got = mem_close(&m);
+	assert_non_null(strstr(got, "FIB: 2 routes (1 installed, 0 failed, 0 stale), 2 nexthops, 1 groups\n"));
+	assert_non_null(strstr(got, "Prefix         NH id  Type    State      Next hops\n"));
+	assert_non_null(strstr(got, "100.64.0.0/24  1002   group   installed  "
+				    "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)\n"));
+	assert_non_null(strstr(got, "100.64.1.0/24  1000   single  pending    10.0.1.2 up1 (1000)\n"));
+	free(got);
+}
+
+static void test_memory(void **state)
+{
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__Summary s = CLOSBGP__CTL__SUMMARY__INIT;
+	Closbgp__Ctl__MemorySummary mem = CLOSBGP__CTL__MEMORY_SUMMARY__INIT;
+	struct ctl_reply rep = { (Closbgp__Ctl__Response *[]){ &r }, 1 };
+	struct mem m;
+
+	mem.attr_sets = 2;
+	mem.attr_bytes = 256;
+	mem.refs = 5000;
+	mem.loc_rib_bytes = 1000000;
+	s.memory = &mem;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_SUMMARY;
+	r.summary = &s;
+	mem_open(&m);
+	ctl_render_memory(m.f, &rep, true);
+	char *got = mem_close(&m);
+	assert_non_null(strstr(got, "{\"attr_sets\":2,\"attr_bytes\":256,"));
+	assert_non_null(strstr(got, "\"refs\":5000,\"loc_rib_bytes\":1000000,\"adj_rib_in_bytes\":0}\n"));
+	free(got);
+	mem_open(&m);
+	ctl_render_memory(m.f, &rep, false);
+	got = mem_close(&m);
+	assert_non_null(strstr(got, "Attribute sets              2           256 bytes  (5000 references)\n"));
+	assert_non_null(strstr(got, "Loc-RIB                             1000000 bytes\n"));
 	free(got);
 }
 
@@ -264,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_summary_json),
 		cmocka_unit_test(test_peers_json),
 		cmocka_unit_test(test_routes_json),
+		cmocka_unit_test(test_fib_json),
+		cmocka_unit_test(test_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

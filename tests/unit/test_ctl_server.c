@@ -29,7 +29,7 @@
 struct fx {
 	struct bgpd d;
 	struct bgp_config cfg;
-	struct peer *p1, *p2;
+	struct peer *p1, *p2, *p3;
 	char dir[64], path[128];
 	ev_async done;
 	ev_timer guard;
@@ -118,6 +118,13 @@ static struct peer *make_peer(struct fx *f, const char *addr, uint32_t as, enum 
 	p->d = &f->d;
 	snprintf(p->cfg.name, sizeof(p->cfg.name), "%s", addr);
 	p->cfg.remote_as = as;
+	/* as a Loc-RIB source, the way route.c classifies an eBGP peer */
+	p->src.kind = RIB_SRC_EBGP;
+	p->src.peer_as = as;
+	p->src.family = AF_INET;
+	inet_pton(AF_INET, addr, p->src.addr);
+	p->src.router_id = ntohl(inet_addr(addr));
+	p->src.owner = p;
 	p->state = st;
 	p->state_since = time(NULL) - 30;
 	p->adj_in = rib_adj_new(f->d.attr_cache);
@@ -160,6 +167,36 @@ static void fill_peers(struct fx *f)
 	f->p2 = p2;
 }
 
+/* Feed a peer's Adj-RIB-In into the Loc-RIB, as route_peer_update does:
+ * paths with our AS in the AS_PATH have looped and stay out. */
+static int loc_feed_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+{
+	struct peer *p = arg;
+	const struct bgp_attrs *a = rib_attrs_get(ra);
+
+	if (!aspath_contains(a->aspath, a->aspath_len, p->d->cfg->local_as))
+		rib_loc_update(p->d->loc, pfx, &p->src, (struct rib_attrs *)ra);
+	return 0;
+}
+
+static void loc_feed(struct peer *p)
+{
+	rib_adj_walk(p->adj_in, 0, loc_feed_one, p);
+}
+
+/* One of our own networks, as route_originate enters it. */
+static void originate(struct fx *f, const char *prefix)
+{
+	struct bgp_attrs a = { .seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH),
+			       .origin = BGP_ORIGIN_IGP };
+	struct bgp_prefix pfx;
+
+	assert_int_equal(bgp_prefix_parse(prefix, &pfx), 0);
+	rib_adj_update(f->d.originated, &pfx, &a);
+	rib_loc_update(f->d.loc, &pfx, &f->d.local_src,
+		       (struct rib_attrs *)rib_adj_get(f->d.originated, &pfx));
+}
+
 /* ---- fixture ------------------------------------------------------------- */
 static void done_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
@@ -185,7 +222,15 @@ static int setup(void **state)
 	f->d.cfg = &f->cfg;
 	inet_pton(AF_INET, "1.2.3.4", &f->cfg.router_id);
 	f->cfg.local_as = 65001;
+	f->d.loc = rib_loc_new(&(struct rib_decide_cfg){ .multipath_relax = true, .max_paths = 64 });
+	f->d.originated = rib_adj_new(f->d.attr_cache);
+	assert_non_null(f->d.loc);
+	assert_non_null(f->d.originated);
+	f->d.local_src.kind = RIB_SRC_LOCAL;
+	f->d.local_src.router_id = 0x01020304;
 	fill_peers(f);
+	for (struct peer *p = f->d.peers; p; p = p->next)
+		loc_feed(p);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ctl.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	/* a subdirectory that does not exist yet: the server creates it */
@@ -209,6 +254,8 @@ static int teardown(void **state)
 	ctl_server_free(f->d.ctl);
 	assert_int_equal(access(f->path, F_OK), -1); /* the socket was unlinked */
 	ctl_reply_free(&f->reply);
+	rib_loc_free(f->d.loc);
+	rib_adj_free(f->d.originated);
 	for (struct peer *p = f->d.peers, *n; p; p = n) {
 		n = p->next;
 		rib_adj_free(p->adj_in);
@@ -288,6 +335,16 @@ static void test_summary(void **state)
 	assert_int_equal(sum->peers_configured, 2);
 	assert_int_equal(sum->peers_established, 1);
 	assert_int_equal(sum->prefixes_received, NROUTES_V4 + 2);
+	assert_non_null(sum->loc_rib);
+	assert_int_equal(sum->loc_rib->ipv4, NROUTES_V4 + 1);
+	assert_int_equal(sum->loc_rib->ipv6, 1);
+	assert_int_equal(sum->loc_rib->paths, NROUTES_V4 + 2);
+	assert_null(sum->fib); /* no kernel FIB in this test, as with -n */
+	assert_non_null(sum->memory);
+	assert_true(sum->memory->attr_sets >= 2);
+	assert_true(sum->memory->attr_bytes > 0);
+	assert_true(sum->memory->loc_rib_bytes > (NROUTES_V4 + 2) * sizeof(struct rib_path));
+	assert_true(sum->memory->adj_rib_in_bytes > 0);
 	assert_int_equal(sum->n_peers, 2);
 	assert_string_equal(sum->peers[0]->address, "10.0.0.2");
 	assert_string_equal(sum->peers[0]->state, "Established");
@@ -364,7 +421,7 @@ static void test_peers_filter_and_error(void **state)
 	assert_string_equal(ctl_reply_error(&f->reply), "no such peer");
 }
 
-static void show_routes(struct fx *f, const char *prefix, const char *peer)
+static void show_routes_view(struct fx *f, const char *prefix, const char *peer, bool received)
 {
 	static Closbgp__Ctl__Request q;
 	static Closbgp__Ctl__ShowRoutesRequest s;
@@ -373,12 +430,19 @@ static void show_routes(struct fx *f, const char *prefix, const char *peer)
 	closbgp__ctl__show_routes_request__init(&s);
 	s.prefix = (char *)prefix;
 	s.peer = (char *)peer;
+	s.received = received;
 	q.req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES;
 	q.show_routes = &s;
 	call(f, &q);
 }
 
-/* All routes: pages of at most 1000, in order, each route exactly once. */
+/* The Adj-RIB-In view (show routes received). */
+static void show_routes(struct fx *f, const char *prefix, const char *peer)
+{
+	show_routes_view(f, prefix, peer, true);
+}
+
+/* All received routes: pages of at most 1000, in order, each route once. */
 static void test_routes_paged(void **state)
 {
 	struct fx *f = *state;
@@ -412,6 +476,9 @@ static void test_routes_paged(void **state)
 	const Closbgp__Ctl__Route *r2 = last->routes[last->n_routes - 1];
 	assert_string_equal(r2->prefix, "192.0.2.0/24");
 	assert_string_equal(r2->peer, "10.0.0.3");
+	/* alone for its prefix: the best path and the whole ECMP set */
+	assert_true(r2->valid && r2->best && r2->multipath);
+	assert_string_equal(r2->source, "ebgp");
 }
 
 static void test_routes_attrs_and_filters(void **state)
@@ -454,6 +521,225 @@ static void test_routes_attrs_and_filters(void **state)
 	assert_string_equal(ctl_reply_error(&f->reply), "invalid prefix");
 	show_routes(f, "", "10.9.9.9");
 	assert_string_equal(ctl_reply_error(&f->reply), "no such peer");
+}
+
+/* ---- the Loc-RIB view ---------------------------------------------------------- */
+#define NMULTI 1200 /* prefixes p3 sends as well, equal to p1's: ECMP */
+#define NLONGER 10  /* after those, with a longer AS_PATH: valid only */
+
+/* p3 (10.0.0.4, AS 65005, router id 11.11.11.11 so p1 stays best) repeats
+ * p1's first prefixes; p2 sends 10.1.0.0/24 with a longer path, so the
+ * first entry has 3 paths and pages end inside entries; p3 also sends a
+ * looped route; we originate 203.0.113.0/24. */
+static void add_ecmp_data(struct fx *f)
+{
+	static const uint8_t eq[] = { AS_SEQUENCE, 2, 0, 0, 0xfd, 0xed, 0, 0, 0xfd, 0xeb };
+	static const uint8_t longer[] = { AS_SEQUENCE, 3, 0, 0, 0xfd, 0xed, 0, 0, 0xfd, 0xee,
+					  0, 0, 0xfd, 0xeb };
+	static const uint8_t looped[] = { AS_SEQUENCE, 2, 0, 0, 0xfd, 0xed, 0, 0, 0xfd, 0xe9 };
+	struct peer *p3 = make_peer(f, "10.0.0.4", 65005, FSM_ESTABLISHED);
+	struct bgp_attrs a = { .seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+				       BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MED),
+			       .origin = BGP_ORIGIN_IGP, .med = 7 };
+	struct bgp_prefix pfx;
+
+	p3->src.router_id = 0x0b0b0b0b; /* above p1's 10.0.0.2 */
+	inet_pton(AF_INET, "10.0.0.4", &a.nexthop);
+	for (int i = 0; i < NMULTI + NLONGER; i++) {
+		a.aspath = i < NMULTI ? eq : longer;
+		a.aspath_len = i < NMULTI ? sizeof(eq) : sizeof(longer);
+		prefix4(&pfx, 10, (uint8_t)(1 + i / 256), (uint8_t)(i % 256), 24);
+		rib_adj_update(p3->adj_in, &pfx, &a);
+	}
+	a.aspath = looped;
+	a.aspath_len = sizeof(looped);
+	prefix4(&pfx, 198, 51, 100, 24);
+	rib_adj_update(p3->adj_in, &pfx, &a);
+	f->p2->next = p3;
+	f->p3 = p3;
+	loc_feed(p3);
+
+	a.aspath = longer;
+	a.aspath_len = sizeof(longer);
+	inet_pton(AF_INET, "10.0.0.3", &a.nexthop);
+	prefix4(&pfx, 10, 1, 0, 24);
+	rib_adj_update(f->p2->adj_in, &pfx, &a);
+	rib_loc_update(f->d.loc, &pfx, &f->p2->src,
+		       (struct rib_attrs *)rib_adj_get(f->p2->adj_in, &pfx));
+	originate(f, "203.0.113.0/24");
+}
+
+/* What the Loc-RIB must hold for p1's i-th prefix: peers best first. */
+static size_t want_paths(size_t i, const char *peers[3], const char *marks[3])
+{
+	size_t n = 0;
+
+	peers[n] = "10.0.0.2";
+	marks[n++] = "*>";
+	if (i < NMULTI + NLONGER) {
+		peers[n] = "10.0.0.4";
+		marks[n++] = i < NMULTI ? "*=" : "*";
+	}
+	if (i == 0) {
+		peers[n] = "10.0.0.3";
+		marks[n++] = "*";
+	}
+	return n;
+}
+
+static const char *mark(const Closbgp__Ctl__Route *r)
+{
+	assert_true(r->valid);
+	assert_false(r->best && !r->multipath);
+	return r->best ? "*>" : r->multipath ? "*=" : "*";
+}
+
+/* Every route of a reply, in order. */
+static size_t reply_routes(const struct fx *f, const Closbgp__Ctl__Route ***out)
+{
+	size_t n = 0;
+
+	assert_null(ctl_reply_error(&f->reply));
+	for (size_t i = 0; i < f->reply.n; i++)
+		n += f->reply.frames[i]->routes->n_routes;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	assert_non_null(*out);
+	n = 0;
+	for (size_t i = 0; i < f->reply.n; i++) {
+		const Closbgp__Ctl__RouteList *rl = f->reply.frames[i]->routes;
+		assert_int_equal(f->reply.frames[i]->payload_case, CLOSBGP__CTL__RESPONSE__PAYLOAD_ROUTES);
+		assert_true(rl->n_routes <= CTL_PAGE_ROUTES);
+		assert_int_equal(rl->last, i + 1 == f->reply.n);
+		for (size_t j = 0; j < rl->n_routes; j++)
+			(*out)[n++] = rl->routes[j];
+	}
+	return n;
+}
+
+/* The whole Loc-RIB over several pages, some ending inside a prefix: every
+ * path exactly once, prefixes in order, each prefix best first with the
+ * ECMP set marked. */
+static void test_loc_routes_paged(void **state)
+{
+	struct fx *f = *state;
+	const Closbgp__Ctl__Route **rs;
+	const char *peers[3], *marks[3];
+	size_t n, k = 0;
+	char want[32];
+
+	add_ecmp_data(f);
+	show_routes_view(f, "", "", false);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, NROUTES_V4 + NMULTI + NLONGER + 1 + 1 + 1 + 1);
+	assert_true(f->reply.n >= 4);
+	for (size_t i = 0; i < NROUTES_V4; i++) {
+		size_t np = want_paths(i, peers, marks);
+		snprintf(want, sizeof(want), "10.%zu.%zu.0/24", 1 + i / 256, i % 256);
+		for (size_t j = 0; j < np; j++, k++) {
+			assert_string_equal(rs[k]->prefix, want);
+			assert_string_equal(rs[k]->peer, peers[j]);
+			assert_string_equal(mark(rs[k]), marks[j]);
+			assert_string_equal(rs[k]->source, "ebgp");
+			assert_string_equal(rs[k]->next_hop, peers[j]);
+		}
+	}
+	assert_string_equal(rs[k]->prefix, "192.0.2.0/24");
+	assert_string_equal(mark(rs[k++]), "*>");
+	/* 198.51.100.0/24 looped (AS 65001 in the path): not in the Loc-RIB */
+	assert_string_equal(rs[k]->prefix, "203.0.113.0/24");
+	assert_string_equal(rs[k]->peer, "local");
+	assert_string_equal(rs[k]->source, "local");
+	assert_string_equal(rs[k]->next_hop, "0.0.0.0");
+	assert_string_equal(rs[k]->as_path, "");
+	assert_string_equal(mark(rs[k++]), "*>");
+	assert_string_equal(rs[k]->prefix, "2001:db8:1::/48");
+	assert_string_equal(rs[k]->next_hop_link_local, "fe80::2");
+	assert_string_equal(mark(rs[k++]), "*>");
+	assert_int_equal(k, n);
+	free(rs);
+}
+
+static void test_loc_routes_filters(void **state)
+{
+	struct fx *f = *state;
+	const Closbgp__Ctl__Route **rs;
+	size_t n;
+
+	add_ecmp_data(f);
+	/* one prefix: its three paths, best first */
+	show_routes_view(f, "10.1.0.0/24", "", false);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, 3);
+	assert_string_equal(rs[0]->peer, "10.0.0.2");
+	assert_string_equal(mark(rs[0]), "*>");
+	assert_string_equal(rs[1]->peer, "10.0.0.4");
+	assert_string_equal(mark(rs[1]), "*=");
+	assert_string_equal(rs[2]->peer, "10.0.0.3");
+	assert_string_equal(mark(rs[2]), "*");
+	assert_string_equal(rs[2]->as_path, "65005 65006 65003");
+	free(rs);
+
+	/* one peer's paths: never best here (p1 wins the router-id tie-break) */
+	show_routes_view(f, "", "10.0.0.4", false);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, NMULTI + NLONGER);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(rs[i]->peer, "10.0.0.4");
+		assert_string_equal(mark(rs[i]), i < NMULTI ? "*=" : "*");
+	}
+	free(rs);
+
+	show_routes_view(f, "", "local", false);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, 1);
+	assert_string_equal(rs[0]->prefix, "203.0.113.0/24");
+	free(rs);
+
+	show_routes_view(f, "198.51.100.0/24", "", false); /* looped: not used */
+	assert_int_equal(reply_routes(f, &rs), 0);
+	free(rs);
+	show_routes_view(f, "", "10.9.9.9", false);
+	assert_string_equal(ctl_reply_error(&f->reply), "no such peer");
+	show_routes_view(f, "", "local", true); /* no Adj-RIB-In of ours */
+	assert_string_equal(ctl_reply_error(&f->reply), "no such peer");
+}
+
+/* The received view keeps what the Loc-RIB leaves out, marked not valid,
+ * and shows where the others stand in the Loc-RIB. */
+static void test_received_marks(void **state)
+{
+	struct fx *f = *state;
+	const Closbgp__Ctl__Route **rs;
+	size_t n;
+
+	add_ecmp_data(f);
+	show_routes_view(f, "198.51.100.0/24", "", true);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, 1);
+	assert_string_equal(rs[0]->peer, "10.0.0.4");
+	assert_string_equal(rs[0]->as_path, "65005 65001");
+	assert_false(rs[0]->valid || rs[0]->best || rs[0]->multipath);
+	free(rs);
+
+	show_routes_view(f, "", "10.0.0.4", true);
+	n = reply_routes(f, &rs);
+	assert_int_equal(n, NMULTI + NLONGER + 1);
+	assert_string_equal(mark(rs[0]), "*=");
+	assert_string_equal(mark(rs[NMULTI]), "*");
+	free(rs);
+}
+
+static void test_fib_disabled(void **state)
+{
+	struct fx *f = *state;
+	Closbgp__Ctl__Request q = CLOSBGP__CTL__REQUEST__INIT;
+	Closbgp__Ctl__ShowFibRequest s = CLOSBGP__CTL__SHOW_FIB_REQUEST__INIT;
+
+	q.req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB;
+	q.show_fib = &s;
+	call(f, &q);
+	assert_int_equal(f->reply.n, 1);
+	assert_string_equal(ctl_reply_error(&f->reply), CTL_ERR_NO_FIB);
 }
 
 static void test_not_supported(void **state)
@@ -590,6 +876,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peers_filter_and_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_paged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_routes_attrs_and_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loc_routes_paged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loc_routes_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_received_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fib_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_supported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_then_survives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
