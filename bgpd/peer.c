@@ -231,7 +231,7 @@ static void gr_add_afi(struct bgp_caps *c, uint16_t afi, bool forwarding_kept)
 	c->gr_afi[i].flags = forwarding_kept ? 0x80 : 0; /* F bit */
 }
 
-static void peer_send_open(struct peer *p)
+static void peer_send_open(struct peer *p, struct conn *c)
 {
 	const struct bgp_config *cfg = p->d->cfg;
 	struct bgp_open o = { .version = BGP_VERSION };
@@ -258,7 +258,7 @@ static void peer_send_open(struct peer *p)
 		gr_add_afi(&o.caps, AFI_IPV4, p->d->restarting);
 	if (p->cfg.ipv6_unicast)
 		gr_add_afi(&o.caps, AFI_IPV6, p->d->restarting);
-	peer_send_msg(p, p->conn, msg, bgp_open_encode(msg, sizeof(msg), &o));
+	peer_send_msg(p, c, msg, bgp_open_encode(msg, sizeof(msg), &o));
 }
 
 static void peer_send_keepalive(struct peer *p)
@@ -330,7 +330,7 @@ static void peer_do_actions(struct peer *p, const struct fsm_step *st, const str
 	if (a & ACT_CONNECT)
 		peer_start_connect(p);
 	if (a & ACT_SEND_OPEN)
-		peer_send_open(p);
+		peer_send_open(p, p->conn);
 	if (a & ACT_SEND_KEEPALIVE)
 		peer_send_keepalive(p);
 	if (a & ACT_START_HOLD_LARGE)
@@ -553,6 +553,21 @@ static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *
 		p->collide = NULL;
 		return false;
 	}
+	if (n.code == BGP_ERR_CEASE && n.subcode == BGP_CEASE_COLLISION && p->collide &&
+	    p->state != FSM_ESTABLISHED) {
+		/* The peer resolved the collision first and kept its own
+		 * connection, which is our pending one (it has our OPEN):
+		 * continue there and wait for its OPEN. */
+		log_info("peer", "%s: the peer kept its connection; continuing on it", peer_name(p));
+		conn_free(p->conn);
+		p->conn = p->collide;
+		p->collide = NULL;
+		ev_timer_stop(p->d->loop, &p->keepalive);
+		ev_timer_stop(p->d->loop, &p->connect_retry);
+		peer_timer_start(p, &p->hold, HOLD_LARGE);
+		peer_set_state(p, FSM_OPENSENT);
+		return false;
+	}
 	peer_set_error(p, false, n.code, n.subcode, text);
 	/* RFC 4271 8.2.2: a version error in OpenSent/OpenConfirm is Event 24. */
 	peer_event(p, n.code == BGP_ERR_OPEN && n.subcode == BGP_OPEN_BAD_VERSION ?
@@ -641,6 +656,17 @@ bool peer_conn_connected(struct peer *p, struct conn *c, int err)
 {
 	if (err) {
 		log_info("peer", "%s: connect: %s", peer_name(p), strerror(err));
+		if (p->collide) {
+			/* The peer's connection is there and has our OPEN:
+			 * continue on it in OpenSent. */
+			conn_free(p->conn);
+			p->conn = p->collide;
+			p->collide = NULL;
+			ev_timer_stop(p->d->loop, &p->connect_retry);
+			peer_timer_start(p, &p->hold, HOLD_LARGE);
+			peer_set_state(p, FSM_OPENSENT);
+			return false;
+		}
 		peer_event(p, EV_TCP_CONN_FAILS, NULL);
 		return false;
 	}
@@ -680,6 +706,16 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 	}
 	switch (p->state) {
 	case FSM_CONNECT:
+		if (p->conn && p->conn->connecting) {
+			/* Both sides are connecting at once: keep both and let
+			 * the OPENs decide (6.8), or dropping ours and the peer
+			 * dropping its own would leave no connection at all. */
+			conn_free(p->collide);
+			p->collide = c;
+			peer_send_open(p, c);
+			break;
+		}
+		/* fall through */
 	case FSM_ACTIVE:
 		/* Take the inbound connection, drop our own attempt. */
 		conn_free(p->conn);
@@ -691,12 +727,7 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 		/* 6.8: run the new connection up to its OPEN, then decide. */
 		conn_free(p->collide);
 		p->collide = c;
-		{
-			struct conn *saved = p->conn;
-			p->conn = c;
-			peer_send_open(p);
-			p->conn = saved;
-		}
+		peer_send_open(p, c);
 		break;
 	default:
 		/* Established: the existing session wins (6.8, last paragraph). */

@@ -171,6 +171,10 @@ static int alloc_racks(struct topo_fabric *f, struct topo_err *err)
 	uint64_t k = 0;
 	size_t i;
 
+	if ((p->vip4.af && p->vip4_len < p->vip4.len) ||
+	    (p->vip6.af && p->vip6_len < p->vip6.len))
+		return topo_errf(err, "address-pools/vip: ipv4-length/ipv6-length "
+				 "missing or shorter than the pool");
 	for (i = 0; i < f->ndevs; i++) {
 		struct topo_device *d = &f->devs[i];
 

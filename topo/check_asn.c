@@ -90,10 +90,13 @@ static int check_pair(const struct topo_fabric *f, const struct asn_use *x,
 	const struct topo_device *a = &f->devs[x->dev], *b = &f->devs[y->dev];
 
 	if (x->cls != y->cls)
-		return topo_errf(err, "AS %u is used as %s by %s and as %s by "
-				 "%s: reuse across tiers breaks loop "
-				 "prevention", x->asn, cls_name(x->cls), a->name,
-				 cls_name(y->cls), b->name);
+		return topo_errf(err, "AS %u is used as %s by %s%s and as %s by "
+				 "%s%s: reuse across tiers breaks loop "
+				 "prevention", x->asn, cls_name(x->cls),
+				 x->cls == TOPO_SERVER ? "the pod of " : "",
+				 a->name, cls_name(y->cls),
+				 y->cls == TOPO_SERVER ? "the pod of " : "",
+				 b->name);
 	if (x->cls == TOPO_SERVER && a->pod != b->pod)
 		return topo_errf(err, "pods %u (%s) and %u (%s) share "
 				 "confederation identifier %u", a->pod, a->name,

@@ -33,20 +33,26 @@ static void exec_routes(const struct topo_fabric *f,
 			topo_prefix_str(&r[i].via, false, g));
 }
 
+/* Forwarding, the rack bridge and (without FRR, whose zebra does it from
+ * frr.conf) the addresses. */
 static void exec_switch(const struct topo_device *d, FILE *out)
 {
 	size_t i;
 
-	fprintf(out, "        - sysctl -w net.ipv4.ip_forward=1\n"
+	fprintf(out, "      exec:\n        - sysctl -w net.ipv4.ip_forward=1\n"
 		"        - sysctl -w net.ipv6.conf.all.forwarding=1\n");
-	exec_addr("lo", &d->lo4, out);
-	exec_addr("lo", &d->lo6, out);
 	if (topo_if_find(d, "br0") >= 0)
 		fprintf(out, "        - ip link add br0 type bridge\n"
 			"        - ip link set br0 up\n");
+	if (!d->frr) {
+		exec_addr("lo", &d->lo4, out);
+		exec_addr("lo", &d->lo6, out);
+	}
 	for (i = 0; i < d->nifs; i++) {
 		const struct topo_iface *ifc = &d->ifs[i];
 
+		if (d->frr && (ifc->v4.af || ifc->v6.af))
+			continue;
 		if (!strcmp(ifc->name, "br0")) {
 			exec_addr("br0", &ifc->v4, out);
 			exec_addr("br0", &ifc->v6, out);
@@ -71,20 +77,21 @@ static void emit_node(const struct topo_fabric *f, const struct topo_device *d,
 	fprintf(out, "    %s:\n      kind: linux\n", d->name);
 	if (d->tier == TOPO_SERVER) {
 		fprintf(out, "      image: %s\n      exec:\n", TOPO_HOST_IMAGE);
+		/* ...addresses and routes to the fabric pools via the RSW */
 		exec_addr("eth1", &d->ifs[0].v4, out);
 		exec_addr("eth1", &d->ifs[0].v6, out);
 		exec_routes(f, d, out);
 		return;
 	}
-	if (d->frr) {
+	if (d->frr)
 		fprintf(out, "      image: %s\n      binds:\n"
 			"        - %s/frr.conf:/etc/frr/frr.conf\n"
 			"        - %s/daemons:/etc/frr/daemons\n", TOPO_FRR_IMAGE,
 			d->name, d->name);
-		return; /* addresses are in frr.conf (zebra) */
-	}
-	fprintf(out, "      image: %s\n      binds:\n        - %s:/etc/closbgp:ro\n"
-		"      exec:\n", TOPO_CLOSBGP_IMAGE, d->name);
+	else
+		fprintf(out, "      image: %s\n      binds:\n"
+			"        - %s:/etc/closbgp:ro\n", TOPO_CLOSBGP_IMAGE,
+			d->name);
 	exec_switch(d, out);
 }
 

@@ -71,13 +71,10 @@ static void emit_neighbors(const struct topo_session *s, size_t n, FILE *out)
 
 	for (i = 0; i < n; i++) {
 		nbr(&s[i], b);
-		if (s[i].linklocal)
-			fprintf(out, " neighbor %s interface peer-group %s\n", b,
-				topo_peer_group(&s[i], g));
-		fprintf(out, " neighbor %s remote-as %u\n", b, s[i].remote_as);
-		if (!s[i].linklocal)
-			fprintf(out, " neighbor %s peer-group %s\n", b,
-				topo_peer_group(&s[i], g));
+		fprintf(out, " neighbor %s%s remote-as %u\n", b,
+			s[i].linklocal ? " interface" : "", s[i].remote_as);
+		fprintf(out, " neighbor %s peer-group %s\n", b,
+			topo_peer_group(&s[i], g));
 		fprintf(out, " neighbor %s description %s\n", b, s[i].peer->name);
 	}
 }
@@ -157,9 +154,13 @@ int topo_emit_frr(const struct topo_fabric *f, const struct topo_device *d,
 		for (i = 0; i < nm; i++)
 			fprintf(out, " %u%s", m[i], i + 1 == nm ? "\n" : "");
 	}
+	/* multipath-relax: ECMP over FSWs of different member ASes; confed:
+	 * count member ASes in the path length (RFC 5065 leaves them out) so
+	 * that a detour through another RSW never ties the direct path. */
 	fprintf(out, " no bgp ebgp-requires-policy\n no bgp default ipv4-unicast\n"
 		" no bgp network import-check\n"
-		" bgp bestpath as-path multipath-relax\n timers bgp %u %u\n",
+		" bgp bestpath as-path multipath-relax\n"
+		" bgp bestpath as-path confed\n timers bgp %u %u\n",
 		f->timers.keepalive, f->timers.hold);
 	emit_groups(f, s, n, out);
 	emit_neighbors(s, n, out);

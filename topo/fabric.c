@@ -233,7 +233,7 @@ int topo_defaults(struct topo_fabric *f, struct topo_err *err)
 	}
 	if (f->naggs == 0 && topo_rtype_find(f, "infra") >= 0 &&
 	    topo_rtype_find(f, "pod_aggregate") >= 0 &&
-	    topo_rtype_find(f, "rack_prefix") >= 0)
-		return default_aggs(f, err);
-	return 0;
+	    topo_rtype_find(f, "rack_prefix") >= 0 && default_aggs(f, err))
+		return -1;
+	return topo_policy_defaults(f, err);
 }

@@ -61,9 +61,11 @@ static int load_shape(struct topo_fabric *f, const struct lyd_node *s,
 	static const char *const need[] = {
 		"planes", "ssws-per-plane", "pods", "rsws-per-pod"
 	};
-	size_t i;
+	size_t i, given = 0;
 
-	if (!s)
+	for (i = 0; s && i < 4; i++)
+		given += topo_yd_leaf(s, need[i]) != NULL;
+	if (!given) /* only defaults: no compact form */
 		return 0;
 	for (i = 0; i < 4; i++)
 		if (!topo_yd_leaf(s, need[i]))

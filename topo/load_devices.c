@@ -20,8 +20,8 @@ static int load_ifaces(struct topo_device *d, const struct lyd_node *dn,
 			return -1;
 		if (topo_yd_prefix(n, "ipv4", &i->v4, err) ||
 		    topo_yd_prefix(n, "ipv6", &i->v6, err))
-			return topo_errf(err, "%s: interface %s: %s", d->name,
-					 i->name, err->msg);
+			return topo_errf(err, "%s: interface %s: bad address",
+					 d->name, i->name);
 		if ((i->v4.af && i->v4.af != 4) || (i->v6.af && i->v6.af != 6))
 			return topo_errf(err, "%s: interface %s: address of "
 					 "the wrong family", d->name, i->name);

@@ -168,8 +168,10 @@ int topo_link_add(struct topo_fabric *f, int a, int a_if, int b, int b_if,
 int topo_dev_find(const struct topo_fabric *f, const char *name);
 int topo_if_find(const struct topo_device *d, const char *name);
 int topo_rtype_find(const struct topo_fabric *f, const char *name);
-/* Fills defaults: standard route types and aggregation intent. */
+/* Fills defaults: standard route types, aggregation and policy intent. */
 int topo_defaults(struct topo_fabric *f, struct topo_err *err);
+/* policy_defaults.c: the standard policy intent when none is given. */
+int topo_policy_defaults(struct topo_fabric *f, struct topo_err *err);
 
 /* load.c: FABRIC.json (compact or explicit) through libyang. */
 int topo_load(struct topo_fabric *f, const char *path, const char *yang_dir,
