@@ -164,9 +164,6 @@ def test_spine_sees_confederation_identifier(lab):
     assert paths[0]["aspath"]["string"] == "65101", paths[0]["aspath"]
 
 
-@pytest.mark.xfail(strict=False, reason="closbgpd-to-closbgpd sessions with ttl-security "
-                   "(GTSM) stay in Connect (seen 2026-11-23; with GTSM off they come up); "
-                   "closbgpd-to-FRR works")
 def test_mixed_lab_sessions_and_routes(mixed_lab):
     """closbgpd FSWs/RSWs configured by closgen peer with FRR SSWs."""
     for name, d in mixed_lab["frr"].items():
