@@ -680,6 +680,8 @@ static void cfg_build_selection(struct cfg_build *b, const struct lyd_node *bgp)
 		s->max_paths = ((const struct lyd_node_term *)n)->value.uint8;
 	if ((n = cfg_child(rs, "multipath-relax")))
 		s->multipath_relax = cfg_bool(n);
+	if ((n = cfg_child(rs, "count-confederation-segments")))
+		s->count_confed = cfg_bool(n);
 	if ((n = cfg_child(rs, "always-compare-med")))
 		s->always_compare_med = cfg_bool(n);
 	if ((n = cfg_child(rs, "max-as-path-length")))

@@ -53,6 +53,7 @@ struct cfg_selection {
 	uint8_t max_paths;	 /* ECMP width, 1..64 */
 	bool multipath_relax;
 	bool always_compare_med;
+	bool count_confed;	 /* confederation segments count in length */
 	uint16_t max_aspath_len; /* longer paths are not used */
 	uint16_t eor_wait;	 /* seconds */
 };

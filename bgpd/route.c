@@ -310,6 +310,7 @@ void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc
 	dc->max_paths = cfg->selection.max_paths;
 	dc->multipath_relax = cfg->selection.multipath_relax;
 	dc->always_compare_med = cfg->selection.always_compare_med;
+	dc->count_confed = cfg->selection.count_confed;
 }
 
 int route_init(struct bgpd *d, char *err, size_t errlen)

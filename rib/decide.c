@@ -17,6 +17,27 @@ static uint32_t med(const struct bgp_attrs *a)
 	return (a->seen & BGP_ATTR_BIT(BGP_ATTR_MED)) ? a->med : 0;
 }
 
+/* Number of ASes in AS_CONFED_SEQUENCE segments (canonical 4-octet form). */
+static unsigned confed_seq_len(const uint8_t *ap, size_t len)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i + 2 <= len;) {
+		uint8_t type = ap[i], count = ap[i + 1];
+		if (type == AS_CONFED_SEQUENCE)
+			n += count;
+		i += 2 + (size_t)count * 4;
+	}
+	return n;
+}
+
+static unsigned path_length(const struct rib_decide_cfg *cfg, const struct bgp_attrs *a)
+{
+	unsigned n = aspath_length(a->aspath, a->aspath_len);
+
+	return cfg->count_confed ? n + confed_seq_len(a->aspath, a->aspath_len) : n;
+}
+
 static int cmp_u32(uint32_t x, uint32_t y)
 {
 	return x < y ? -1 : x > y;
@@ -37,8 +58,7 @@ static int cmp_upto_type(const struct rib_decide_cfg *cfg, const struct rib_src 
 	if ((c = -cmp_u32(local_pref(a), local_pref(b))) != 0)
 		return c;
 	*step = RIB_STEP_AS_PATH;
-	if ((c = cmp_u32(aspath_length(a->aspath, a->aspath_len),
-			 aspath_length(b->aspath, b->aspath_len))) != 0)
+	if ((c = cmp_u32(path_length(cfg, a), path_length(cfg, b))) != 0)
 		return c;
 	*step = RIB_STEP_ORIGIN;
 	if ((c = cmp_u32(a->origin, b->origin)) != 0)

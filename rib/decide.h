@@ -29,6 +29,7 @@ struct rib_src {
 struct rib_decide_cfg {
 	bool always_compare_med; /* compare MED across neighbour ASes */
 	bool multipath_relax;	 /* equal paths via different ASes are ECMP (default on) */
+	bool count_confed;	 /* AS_CONFED_SEQUENCE ASes count in the length */
 	unsigned max_paths;	 /* ECMP width, default 64 */
 };
 

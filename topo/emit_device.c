@@ -107,6 +107,8 @@ int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
 		emit_confed(f, d, out);
 	fprintf(out, "    \"listen\": [{\"address\": \"0.0.0.0\", \"port\": 179}, "
 		"{\"address\": \"::\", \"port\": 179}],\n");
+	if (d->confed_id) /* like the FRR configs' "bgp bestpath as-path confed" */
+		fprintf(out, "    \"route-selection\": {\"count-confederation-segments\": true},\n");
 	fprintf(out, "    \"timers\": {\"hold-time\": %u, \"keepalive\": %u, "
 		"\"connect-retry\": %u},\n", f->timers.hold, f->timers.keepalive,
 		f->timers.connect_retry);

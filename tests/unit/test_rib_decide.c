@@ -99,6 +99,16 @@ static void test_as_path_length_confed_and_set(void **state)
 	mk(&a, RIB_SRC_CONFED, 65301, 1, 1, "C 65301 65302 65303 | S 65000");
 	mk(&b, RIB_SRC_EBGP, 65000, 2, 2, "S 65000 65001");
 	expect(&a, &b, -1, RIB_STEP_AS_PATH, &dflt);
+	/* ... unless configured to count them (FRR's "as-path confed"): a
+	 * detour through another rack of the pod is then longer. */
+	struct rib_decide_cfg confed = dflt;
+	confed.count_confed = true;
+	mk(&a, RIB_SRC_CONFED, 65401, 1, 1, "C 65401");
+	mk(&b, RIB_SRC_CONFED, 65402, 2, 2, "C 65402 65301 65401");
+	expect(&a, &b, -1, RIB_STEP_ROUTER_ID, &dflt);
+	expect(&a, &b, -1, RIB_STEP_AS_PATH, &confed);
+	assert_true(rib_path_multipath(&dflt, &a.src, &a.a, &b.src, &b.a));
+	assert_false(rib_path_multipath(&confed, &a.src, &a.a, &b.src, &b.a));
 	/* An AS_SET counts as one. */
 	mk(&a, RIB_SRC_EBGP, 65000, 1, 1, "S 65000 | T 1 2 3 4");
 	mk(&b, RIB_SRC_EBGP, 65000, 2, 2, "S 65000 65001 65002");
