@@ -91,6 +91,7 @@ static void test_minimal(void **state)
 	assert_int_equal(c->selection.max_paths, 64);
 	assert_true(c->selection.multipath_relax);
 	assert_false(c->selection.always_compare_med);
+	assert_false(c->selection.count_confed);
 	assert_int_equal(c->selection.max_aspath_len, 64);
 	assert_int_equal(c->selection.eor_wait, 120);
 	config_free(c);
@@ -204,6 +205,7 @@ static void test_fsw(void **state)
 	/* route-selection: set values, and the YANG default of the one not set */
 	assert_int_equal(c->selection.max_paths, 24);
 	assert_true(c->selection.always_compare_med);
+	assert_true(c->selection.count_confed);
 	assert_true(c->selection.multipath_relax);
 	assert_int_equal(c->selection.max_aspath_len, 16);
 	assert_int_equal(c->selection.eor_wait, 30);
