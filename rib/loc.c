@@ -37,6 +37,25 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 	return loc;
 }
 
+/* A path lives in the entry's slot when it is free, else on the heap. */
+static struct rib_path *path_alloc(struct rib_entry *e)
+{
+	if (!e->slot_used) {
+		e->slot_used = true;
+		memset(&e->slot, 0, sizeof(e->slot));
+		return &e->slot;
+	}
+	return calloc(1, sizeof(struct rib_path));
+}
+
+static void path_free(struct rib_entry *e, struct rib_path *p)
+{
+	if (p == &e->slot)
+		e->slot_used = false;
+	else
+		free(p);
+}
+
 static void entry_free(void *value, void *arg)
 {
 	struct rib_entry *e = value;
@@ -45,7 +64,7 @@ static void entry_free(void *value, void *arg)
 		struct rib_path *p = e->paths;
 		e->paths = p->next;
 		rib_attrs_unref(p->attrs);
-		free(p);
+		path_free(e, p);
 	}
 	free(e);
 }
@@ -176,7 +195,7 @@ bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struc
 		}
 		rib_attrs_unref(path->attrs);
 	} else {
-		path = calloc(1, sizeof(*path));
+		path = path_alloc(e);
 		if (!path)
 			return false;
 		path->src = src;
@@ -200,7 +219,7 @@ bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const str
 	if (!path)
 		return false;
 	rib_attrs_unref(path->attrs);
-	free(path);
+	path_free(e, path);
 	loc->npaths--;
 	if (entry_changed(loc, e, &before))
 		return true;
@@ -317,7 +336,10 @@ int rib_loc_walk_from(const struct rib_loc *loc, uint8_t family, const struct bg
 
 size_t rib_loc_bytes(const struct rib_loc *loc)
 {
+	size_t entries = rib_loc_count(loc, 0);
+
+	/* Each entry holds one path in its slot; the others are on the heap. */
 	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +
-	       rib_loc_count(loc, 0) * sizeof(struct rib_entry) +
-	       loc->npaths * sizeof(struct rib_path);
+	       entries * sizeof(struct rib_entry) +
+	       (loc->npaths > entries ? loc->npaths - entries : 0) * sizeof(struct rib_path);
 }

@@ -15,11 +15,13 @@ struct rib_path {
 
 struct rib_entry {
 	struct bgp_prefix prefix;
-	struct rib_path *paths; /* best first */
 	uint16_t npaths;
 	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
 	bool queued;
+	bool slot_used;		/* `slot` holds one of the paths */
+	struct rib_path *paths; /* best first */
 	struct rib_entry *qnext;
+	struct rib_path slot;	/* storage for one path: most prefixes have one */
 };
 
 struct rib_loc;
