@@ -171,21 +171,25 @@ static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct
 	return true;
 }
 
+static void *entry_new(const struct bgp_prefix *p, void *arg)
+{
+	struct rib_entry *e = calloc(1, sizeof(*e));
+
+	if (e)
+		e->prefix = *p;
+	return e;
+}
+
 bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
 		    struct rib_attrs *ra)
 {
 	struct rib_table *t = loc_table(loc, p->family);
-	struct rib_entry *e = rib_table_get(t, p);
+	struct rib_entry *e = rib_table_get_or_insert(t, p, entry_new, NULL);
 	struct snapshot before = { 0 };
 	struct rib_path *path;
 
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e)
-			return false;
-		e->prefix = *p;
-		rib_table_insert(t, p, e);
-	}
+	if (!e)
+		return false;
 	snap(e, &before);
 	path = entry_take(e, src);
 	if (path) {

@@ -49,6 +49,11 @@ void rib_table_free(struct rib_table *t, void (*free_value)(void *value, void *a
 /* Insert or replace; returns the previous value (or NULL). */
 void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value);
 void *rib_table_get(const struct rib_table *t, const struct bgp_prefix *p); /* exact */
+/* The value at p, or make(p, arg)'s new value inserted there (one walk).
+ * NULL if make() returned NULL or memory ran out (make()'s value, which
+ * must come from malloc, is then freed). */
+void *rib_table_get_or_insert(struct rib_table *t, const struct bgp_prefix *p,
+			      void *(*make)(const struct bgp_prefix *p, void *arg), void *arg);
 void *rib_table_remove(struct rib_table *t, const struct bgp_prefix *p);     /* returns the value */
 /* Longest match of an address (full-length prefix) or of a prefix. */
 void *rib_table_lookup(const struct rib_table *t, const struct bgp_prefix *p, struct bgp_prefix *matched);

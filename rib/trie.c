@@ -334,6 +334,45 @@ int rib_table_insert_ex(struct rib_table *t, const struct bgp_prefix *p, void *v
 	}
 }
 
+/* One walk for "find, or create and insert": the Loc-RIB's hot path. */
+void *rib_table_get_or_insert(struct rib_table *t, const struct bgp_prefix *p,
+			      void *(*make)(const struct bgp_prefix *p, void *arg), void *arg)
+{
+	void *value, *prev;
+	uint32_t *link = &t->root;
+
+	if (!prefix_ok(t, p))
+		return NULL;
+	for (;;) {
+		unsigned d = p->len;
+		if (*link != RT_NIL) {
+			struct rt_node *n = node(t, *link);
+			unsigned min = n->len < p->len ? n->len : p->len;
+			d = first_diff(n->addr, p->addr, min);
+			if (d == n->len && n->len == p->len) {
+				if (n->flags & RT_F_VALUE)
+					return node_value(t, n);
+				value = make(p, arg);
+				if (value && set_route(t, link, value, &prev) < 0) {
+					free(value);
+					return NULL;
+				}
+				return value;
+			}
+			if (d >= n->len) {
+				link = &n->child[bit_at(p->addr, n->len)];
+				continue;
+			}
+		}
+		value = make(p, arg);
+		if (value && splice_route(t, link, p, value, d) < 0) {
+			free(value);
+			return NULL;
+		}
+		return value;
+	}
+}
+
 void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value)
 {
 	void *prev;

@@ -350,6 +350,45 @@ static void test_random_v6(void **state)
 	random_ops(AF_INET6);
 }
 
+static void *make_tag(const struct bgp_prefix *p, void *arg)
+{
+	int *made = arg;
+	int *v = malloc(sizeof(*v));
+
+	if (v)
+		*v = 1000 + (*made)++;
+	return v;
+}
+
+static void free_tag(void *value, void *arg)
+{
+	free(value);
+}
+
+/* get-or-insert: creates only where nothing is, in every trie shape
+ * (empty, exact glue node, split below, covering above), one value each. */
+static void test_get_or_insert(void **state)
+{
+	struct rib_table *t = rib_table_new(AF_INET);
+	const char *order[] = { "10.0.0.0/24", "10.0.1.0/24", "10.0.0.0/23", "10.0.0.0/8",
+				"10.0.0.0/24", "10.0.0.128/25", "0.0.0.0/0" };
+	int made = 0;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		struct bgp_prefix p = P(order[i]);
+		int *v = rib_table_get_or_insert(t, &p, make_tag, &made);
+		assert_non_null(v);
+		assert_ptr_equal(v, rib_table_get(t, &p));
+	}
+	/* 10.0.0.0/24 came twice: created once. 10.0.0.0/23 is a glue node
+	 * when asked for, and becomes a route. */
+	assert_int_equal(made, 6);
+	assert_int_equal(rib_table_count(t), 6);
+	struct bgp_prefix p = P("10.0.0.0/24");
+	assert_int_equal(*(int *)rib_table_get(t, &p), 1000);
+	rib_table_free(t, free_tag, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_free_values),
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_get_or_insert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
