@@ -629,6 +629,7 @@ static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const 
 	m->best = idx == 0;
 	m->multipath = idx < e->nmulti;
 	m->valid = true;
+	m->fib = (char *)rib_fib_state_str((enum rib_fib_state)e->fib);
 	page_push(pg, m);
 	return 0;
 }

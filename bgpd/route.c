@@ -161,7 +161,10 @@ static void route_fib(struct bgpd *d, const struct rib_entry *e)
 		}
 		n++;
 	}
+	/* Cast away const: only the FIB state of the entry changes. */
+	((struct rib_entry *)e)->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
 	if (fib_route_set(d->fib, &e->prefix, nh, n) < 0) {
+		((struct rib_entry *)e)->fib = RIB_FIB_FAILED;
 		char buf[64];
 		log_warn("route", "%s: no next hop on a connected network; not installed",
 			 bgp_prefix_str(&e->prefix, buf, sizeof(buf)));
@@ -289,6 +292,15 @@ static void fib_link_change(void *arg, uint32_t ifindex, bool up)
 			peer_link_lost(p, "link down");
 }
 
+/* The FIB acknowledges a route: the RIB records it (and could advertise
+ * only programmed routes, as the paper's agent does). */
+static void fib_route_done(void *arg, const struct bgp_prefix *p, int err)
+{
+	struct bgpd *d = arg;
+
+	rib_loc_set_fib(d->loc, p, err ? RIB_FIB_FAILED : RIB_FIB_INSTALLED);
+}
+
 static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr)
 {
 	struct bgpd *d = arg;
@@ -316,7 +328,8 @@ void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc
 int route_init(struct bgpd *d, char *err, size_t errlen)
 {
 	struct rib_decide_cfg dc;
-	struct fib_ops ops = { .link_change = fib_link_change, .addr_del = fib_addr_del, .arg = d };
+	struct fib_ops ops = { .link_change = fib_link_change, .addr_del = fib_addr_del,
+			       .route_done = fib_route_done, .arg = d };
 
 	route_selection_cfg(d->cfg, &dc);
 	d->loc = rib_loc_new(&dc);

@@ -520,11 +520,10 @@ int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh
 		f->st.routes++;
 	}
 	if (r->want == target) {
-		if (r->state == FR_STALE && r->kernel_id == target->id) {
+		if (r->state == FR_STALE && r->kernel_id == target->id)
 			r->state = FR_INSTALLED; /* already right in the kernel */
-			if (f->ops.route_done)
-				f->ops.route_done(f->ops.arg, p, 0);
-		}
+		if (r->state == FR_INSTALLED && f->ops.route_done)
+			f->ops.route_done(f->ops.arg, p, 0);
 		return 0;
 	}
 	fib_obj_ref(target);

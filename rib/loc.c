@@ -239,6 +239,21 @@ const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_
 	return rib_table_get(loc_table(loc, p->family), p);
 }
 
+void rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p, enum rib_fib_state st)
+{
+	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
+
+	if (e)
+		e->fib = (uint8_t)st;
+}
+
+const char *rib_fib_state_str(enum rib_fib_state st)
+{
+	static const char *const names[] = { "", "pending", "installed", "failed" };
+
+	return (unsigned)st < 4 ? names[st] : "";
+}
+
 size_t rib_loc_count(const struct rib_loc *loc, uint8_t family)
 {
 	if (family)

@@ -19,10 +19,14 @@ struct rib_entry {
 	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
 	bool queued;
 	bool slot_used;		/* `slot` holds one of the paths */
+	uint8_t fib;		/* enum rib_fib_state: what the kernel has */
 	struct rib_path *paths; /* best first */
 	struct rib_entry *qnext;
 	struct rib_path slot;	/* storage for one path: most prefixes have one */
 };
+
+/* Where the prefix stands in the kernel FIB (FIB acknowledgement). */
+enum rib_fib_state { RIB_FIB_NONE = 0, RIB_FIB_PENDING, RIB_FIB_INSTALLED, RIB_FIB_FAILED };
 
 struct rib_loc;
 
@@ -38,6 +42,9 @@ bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struc
 bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src);
 const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p);
 size_t rib_loc_count(const struct rib_loc *loc, uint8_t family); /* prefixes; 0 = all */
+/* Record what the FIB reported for p (ignored if p is gone). */
+void rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p, enum rib_fib_state st);
+const char *rib_fib_state_str(enum rib_fib_state st);
 size_t rib_loc_paths(const struct rib_loc *loc);
 bool rib_loc_pending(const struct rib_loc *loc);
 

@@ -368,6 +368,7 @@ static void route_json(struct json_writer *w, const Closbgp__Ctl__Route *r)
 	json_kv_bool(w, "best", r->best);
 	json_kv_bool(w, "multipath", r->multipath);
 	json_kv_bool(w, "valid", r->valid);
+	json_kv_str(w, "fib", r->fib ? r->fib : "");
 	json_kv_str(w, "next_hop", r->next_hop);
 	if (r->next_hop_link_local[0])
 		json_kv_str(w, "next_hop_link_local", r->next_hop_link_local);

@@ -115,6 +115,9 @@ def test_ecmp_group_in_kernel(net):
     assert sorted(r["peer"] for r in paths) == sorted([L1.b4, L2.b4]), paths
     assert all(r["prefix"] == p and r["multipath"] and r["source"] == "ebgp" for r in paths), paths
     assert [r["best"] for r in paths] == [True, False], paths
+    # FIB acknowledgement: the RIB knows the prefix is programmed.
+    wait_until(lambda: all(r["fib"] == "installed" for r in c.ctl_json("show", "routes", p)["routes"]),
+               10, "Loc-RIB marks %s installed" % p)
     fib = c.ctl_json("show", "fib")
     by_prefix = {r["prefix"]: r for r in fib["routes"]}
     assert set(V4) | set(V6) <= set(by_prefix)

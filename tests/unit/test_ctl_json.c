@@ -251,6 +251,7 @@ static void test_routes_json(void **state)
 	a.peer = "10.0.0.2";
 	a.source = "ebgp";
 	a.best = a.multipath = a.valid = true;
+	a.fib = "installed";
 	a.next_hop = "10.0.0.2";
 	a.as_path = "65002 65003";
 	a.communities = comms;
@@ -279,11 +280,13 @@ static void test_routes_json(void **state)
 	char *got = render1(&r, true);
 	assert_string_equal(got,
 		"{\"routes\":[{\"prefix\":\"10.1.0.0/24\",\"peer\":\"10.0.0.2\",\"source\":\"ebgp\","
-		"\"best\":true,\"multipath\":true,\"valid\":true,\"next_hop\":\"10.0.0.2\","
+		"\"best\":true,\"multipath\":true,\"valid\":true,\"fib\":\"installed\","
+		"\"next_hop\":\"10.0.0.2\","
 		"\"as_path\":\"65002 65003\",\"origin\":\"igp\",\"local_pref\":100,\"communities\":"
 		"[\"65000:1\",\"no-export\"],\"large_communities\":[\"65000:1:2\"],\"atomic_aggregate\":false},"
 		"{\"prefix\":\"2001:db8:1::/48\",\"peer\":\"fe80::2\",\"source\":\"confed\","
-		"\"best\":false,\"multipath\":true,\"valid\":true,\"next_hop\":\"2001:db8::2\","
+		"\"best\":false,\"multipath\":true,\"valid\":true,\"fib\":\"\","
+		"\"next_hop\":\"2001:db8::2\","
 		"\"next_hop_link_local\":\"fe80::2\",\"as_path\":\"\",\"origin\":\"egp\",\"communities\":[],"
 		"\"large_communities\":[],\"atomic_aggregate\":true}]}\n");
 	free(got);
