@@ -184,7 +184,13 @@ static bool export_send(struct peer *p, struct item *it, size_t n, struct bgp_pr
 	uint8_t msg[BGP_MAX_MSG];
 	size_t i = 0;
 
-	qsort(it, n, sizeof(*it), item_cmp);
+	/* Most chunks are one UPDATE's worth of prefixes with one attribute
+	 * set: sort only when they are not in runs already. */
+	for (size_t k = 1; k < n; k++)
+		if (item_cmp(&it[k - 1], &it[k]) > 0) {
+			qsort(it, n, sizeof(*it), item_cmp);
+			break;
+		}
 	while (i < n) {
 		size_t j = i, k = 0;
 		while (j < n && item_cmp(&it[i], &it[j]) == 0)

@@ -123,7 +123,11 @@ static bool prefix_get(struct rbuf *r, uint8_t family, struct bgp_prefix *p)
 		return false;
 	if (!rbuf_bytes(r, p->addr, ((size_t)p->len + 7) / 8))
 		return false;
-	prefix_mask(p);
+	/* Only the last byte read can carry bits beyond the length (the rest
+	 * of addr is still zero): clear them, RFC 4271 4.3 calls them
+	 * irrelevant. */
+	if (p->len % 8)
+		p->addr[p->len / 8] &= (uint8_t)(0xff << (8 - p->len % 8));
 	return true;
 }
 
