@@ -60,7 +60,7 @@ static void pool_release(struct rt_pool *p)
 	pool_init(p, p->nodesize);
 }
 
-static uint8_t *pool_slot(const struct rt_pool *p, uint32_t slot)
+static inline uint8_t *pool_slot(const struct rt_pool *p, uint32_t slot)
 {
 	return p->chunks[slot >> RT_CHUNK_SHIFT] + (size_t)(slot & (RT_CHUNK - 1)) * p->nodesize;
 }
@@ -110,14 +110,14 @@ static void pool_free(struct rt_pool *p, uint32_t slot1)
 
 /* ---- nodes ------------------------------------------------------------ */
 
-static struct rt_node *node(const struct rib_table *t, uint32_t idx)
+static inline struct rt_node *node(const struct rib_table *t, uint32_t idx)
 {
 	if (idx & RT_ROUTE)
 		return (struct rt_node *)pool_slot(&t->route, (idx & ~RT_ROUTE) - 1);
 	return (struct rt_node *)pool_slot(&t->glue, idx - 1);
 }
 
-static void *node_value(const struct rib_table *t, const struct rt_node *n)
+static inline void *node_value(const struct rib_table *t, const struct rt_node *n)
 {
 	void *v;
 	memcpy(&v, (const uint8_t *)n + t->voff, sizeof(v));
@@ -168,20 +168,20 @@ static uint32_t node_convert(struct rib_table *t, uint32_t idx)
 
 /* ---- bit helpers ------------------------------------------------------ */
 
-static unsigned bit_at(const uint8_t *a, unsigned i)
+static inline unsigned bit_at(const uint8_t *a, unsigned i)
 {
 	return (a[i >> 3] >> (7 - (i & 7))) & 1;
 }
 
 /* First bit index < max where a and b differ, or max. */
-static uint32_t load_be32(const uint8_t *p)
+static inline uint32_t load_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 /* 32 bits at a time (one step for IPv4, at most four for IPv6): this runs
  * for every node on every lookup, so it is the trie's hot spot. */
-static unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned max)
+static inline unsigned first_diff(const uint8_t *a, const uint8_t *b, unsigned max)
 {
 	for (unsigned i = 0; i < max; i += 32) {
 		uint32_t x = load_be32(a + i / 8) ^ load_be32(b + i / 8);
