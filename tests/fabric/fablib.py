@@ -1,0 +1,498 @@
+"""A closgen-generated fabric deployed with tools/closlab, and what the
+fabric tests and tools/demo ask of it: sessions, BGP routes (closctl or
+FRR's vtysh, normalised), kernel ECMP widths, server pings, link failure.
+
+Every wait is a bounded poll (no fixed sleeps); every ping is bounded in
+count and time.  Also a small CLI for tools/demo:
+
+    fablib.py gen     --input J --out DIR [--frr N,N] [--name LAB]
+    fablib.py wait    -t FILE [--timeout S]       all sessions Established
+    fablib.py summary -t FILE                     sessions, routes, ECMP
+    fablib.py pingmesh -t FILE                    every server to every other
+    fablib.py ecmp    -t FILE --rsw NODE          kernel route + closctl/vtysh
+    fablib.py linkfail -t FILE [--rsw NODE]       ping flow across a link failure
+"""
+import argparse
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CLOSLAB = os.path.join(TOP, "tools", "closlab")
+POD_AGGREGATE = "65520:102"
+PY = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+
+
+MEASURED = []  # printed by conftest.py in pytest's terminal summary
+
+
+def note(text):
+    MEASURED.append(text)
+    print("\nclosbgp-fabric: " + text)
+
+
+def build_dir():
+    return os.environ.get("CLOSBGP_BUILD", os.path.join(TOP, "build"))
+
+
+def closgen_bin():
+    return os.environ.get("CLOSGEN", os.path.join(build_dir(), "topo", "closgen"))
+
+
+def run(cmd, check=True, timeout=60):
+    return subprocess.run(cmd, check=check, timeout=timeout, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_until(fn, timeout, what, interval=0.25):
+    """fn() until truthy (exceptions count as not yet); bounded by time."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as exc:  # noqa: BLE001 - reported below
+            last = exc
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %ds waiting for %s; last: %s"
+                                 % (timeout, what, str(last)[:1500]))
+        time.sleep(interval)
+
+
+def generate(input_json, out, frr_nodes=(), name=None):
+    """closgen -i INPUT -o OUT [--frr ...]; returns the .clab.yml path.
+    `name` renames the lab (namespaces clos-<name>-<node>)."""
+    cmd = [closgen_bin(), "-Y", os.path.join(TOP, "topo", "yang"), "-i", input_json, "-o", out]
+    if frr_nodes:
+        cmd += ["--frr", ",".join(frr_nodes)]
+    run(cmd, timeout=120)
+    files = [f for f in os.listdir(out) if f.endswith(".clab.yml")]
+    assert len(files) == 1, files
+    path = os.path.join(out, files[0])
+    if name:
+        text = open(path).read()
+        text = re.sub(r"^name: .*$", "name: %s" % name, text, count=1, flags=re.M)
+        new = os.path.join(out, name + ".clab.yml")
+        with open(new, "w") as f:
+            f.write(text)
+        if new != path:
+            os.unlink(path)
+        path = new
+    return path
+
+
+class Lab:
+    """A generated fabric: topology file, closgen output next to it."""
+
+    def __init__(self, clab):
+        self.clab = os.path.abspath(clab)
+        self.out = os.path.dirname(self.clab)
+        self.topo = yaml.safe_load(open(self.clab))
+        self.name = self.topo["name"]
+        self.labdir = os.path.join(self.out, "clab-%s" % self.name)
+        self.nodes = self.topo["topology"]["nodes"]
+        self.links = [tuple(l["endpoints"]) for l in self.topo["topology"]["links"]]
+
+    # --- inventory --------------------------------------------------------
+    def kind(self, node):
+        image = self.nodes[node].get("image", "")
+        return "frr" if "frr" in image else "closbgp" if "closbgp" in image else "host"
+
+    def switches(self, tier=None):
+        return [n for n in self.nodes if self.kind(n) != "host"
+                and (tier is None or n.startswith(tier + "-"))]
+
+    def servers(self):
+        return [n for n in self.nodes if self.kind(n) == "host"]
+
+    def ns(self, node):
+        return "clos-%s-%s" % (self.name, node)
+
+    def interfaces(self, node):
+        return json.load(open(os.path.join(self.out, node, "interfaces.json")))
+
+    def host(self, server):
+        return json.load(open(os.path.join(self.out, server, "host.json")))
+
+    def server_addrs(self, server, afi):
+        h = self.host(server)
+        return h["ipv4" if afi == "ipv4" else "ipv6"].split("/")[0]
+
+    def expected_peers(self, node):
+        cfg = json.load(open(os.path.join(self.out, node, "closbgpd.json")))
+        return sorted(n["address"] for n in cfg["closbgp-device:bgp"]["neighbor"])
+
+    def peer_link(self, node, ifname):
+        """(peer node, peer interface) of node:ifname."""
+        for a, b in self.links:
+            if a == "%s:%s" % (node, ifname):
+                return tuple(b.split(":"))
+            if b == "%s:%s" % (node, ifname):
+                return tuple(a.split(":"))
+        raise KeyError("%s:%s" % (node, ifname))
+
+    def pod(self, node):
+        return int(node.split("-")[1])
+
+    def rack_prefixes(self, rsw):
+        """(ipv4, ipv6) rack prefixes of an RSW (from its br0)."""
+        for i in self.interfaces(rsw)["interfaces"]:
+            if i["name"] == "br0":
+                return (str(ipaddress.ip_interface(i["ipv4"]).network),
+                        str(ipaddress.ip_interface(i["ipv6"]).network))
+        raise KeyError(rsw)
+
+    def pod_aggregates(self):
+        """{pod: (ipv4, ipv6)} from closgen's FSW configs (network, pod_aggregate)."""
+        out = {}
+        for fsw in self.switches("fsw"):
+            cfg = json.load(open(os.path.join(self.out, fsw, "closbgpd.json")))["closbgp-device:bgp"]
+            # the pod_aggregate route type (closgen's default community 65520:102)
+            nets = [n["prefix"] for n in cfg.get("network", [])
+                    if POD_AGGREGATE in n.get("community", [])]
+            v4 = [p for p in nets if ":" not in p]
+            v6 = [p for p in nets if ":" in p]
+            if v4 and v6:
+                out[self.pod(fsw)] = (v4[0], v6[0])
+        return out
+
+    def fsw_count(self, pod):
+        return len([f for f in self.switches("fsw") if self.pod(f) == pod])
+
+    def expected_remote(self, rsw):
+        """Prefixes an RSW must reach over all FSWs of its pod: the other racks
+        of its pod and the other pods' aggregates, both families."""
+        want = []
+        for other in self.switches("rsw"):
+            if other != rsw and self.pod(other) == self.pod(rsw):
+                want += list(self.rack_prefixes(other))
+        for pod, aggs in self.pod_aggregates().items():
+            if pod != self.pod(rsw):
+                want += list(aggs)
+        return want
+
+    # --- lifecycle ----------------------------------------------------------
+    def closlab(self, *args, timeout=300):
+        env = dict(os.environ, CLOSBGP_BUILD=build_dir())
+        return subprocess.run([PY, CLOSLAB] + list(args), env=env, text=True, timeout=timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def deploy(self):
+        r = self.closlab("deploy", "-t", self.clab, "--reconfigure")
+        if r.returncode != 0:
+            raise RuntimeError("closlab deploy failed:\n" + r.stdout[-4000:])
+        return r.stdout
+
+    def destroy(self):
+        return self.closlab("destroy", "-t", self.clab, "--cleanup")
+
+    # --- commands in nodes ---------------------------------------------------
+    def nsrun(self, node, *cmd, check=True, timeout=30):
+        return run(["ip", "netns", "exec", self.ns(node)] + list(cmd), check=check, timeout=timeout)
+
+    def closctl(self, node, *args):
+        sock = os.path.join(self.labdir, node, "closbgpd.sock")
+        r = run([os.path.join(build_dir(), "tools", "closctl"), "-s", sock, "--json"] + list(args))
+        return json.loads(r.stdout)
+
+    def vtysh(self, node, command, as_json=True):
+        vty = os.path.join(self.labdir, node, "frr")
+        r = self.nsrun(node, "vtysh", "--vty_socket", vty, "-c", command)
+        return json.loads(r.stdout) if as_json else r.stdout
+
+    # --- BGP state, normalised ----------------------------------------------
+    def sessions(self, node):
+        """{peer address: state}"""
+        if self.kind(node) == "closbgp":
+            return {p["address"]: p["state"] for p in self.closctl(node, "show", "summary")["peers"]}
+        d = self.vtysh(node, "show bgp summary json")
+        out = {}
+        for af in ("ipv4Unicast", "ipv6Unicast"):
+            for addr, p in d.get(af, {}).get("peers", {}).items():
+                out[addr] = p.get("state")
+        return out
+
+    def sessions_down(self, node):
+        """Expected peers of node not Established (list)."""
+        got = self.sessions(node)
+        return [a for a in self.expected_peers(node) if got.get(a) != "Established"]
+
+    def all_established(self, nodes=None):
+        bad = {}
+        for n in nodes or self.switches():
+            down = self.sessions_down(n)
+            if down:
+                bad[n] = down
+        return bad
+
+    def routes(self, node):
+        """{prefix: [{"as_path", "best", "multipath", "next_hop", "communities"}]}
+        (usable paths only: valid for FRR; closctl's Loc-RIB view)."""
+        out = {}
+        if self.kind(node) == "closbgp":
+            for r in self.closctl(node, "show", "routes")["routes"]:
+                out.setdefault(r["prefix"], []).append({
+                    "as_path": r["as_path"], "best": r["best"], "multipath": r["multipath"],
+                    "next_hop": r["next_hop"], "communities": sorted(r.get("communities", []))})
+            return out
+        for afi in ("ipv4", "ipv6"):
+            d = self.vtysh(node, "show bgp %s unicast json" % afi)
+            for prefix, paths in d.get("routes", {}).items():
+                for p in paths:
+                    if not p.get("valid"):
+                        continue
+                    nh = (p.get("nexthops") or [{}])[0].get("ip", "")
+                    out.setdefault(prefix, []).append({
+                        "as_path": p.get("path", ""), "best": bool(p.get("bestpath")),
+                        "multipath": bool(p.get("multipath") or p.get("bestpath")),
+                        "next_hop": nh, "communities": []})
+        return out
+
+    def kernel_route(self, node, prefix):
+        """Kernel route (ip -j route show exact PREFIX) or None."""
+        fam = "-6" if ":" in prefix else "-4"
+        r = self.nsrun(node, "ip", fam, "-j", "route", "show", "exact", prefix, check=False)
+        if r.returncode != 0 or not r.stdout.strip():
+            return None
+        rows = [x for x in json.loads(r.stdout) if x.get("dst") == prefix]
+        return rows[0] if rows else None
+
+    def ecmp_width(self, node, prefix):
+        rt = self.kernel_route(node, prefix)
+        if rt is None:
+            return 0
+        return len(rt["nexthops"]) if "nexthops" in rt else 1
+
+    def ecmp_devs(self, node, prefix):
+        rt = self.kernel_route(node, prefix) or {}
+        hops = rt.get("nexthops") or ([rt] if rt else [])
+        return sorted(h.get("dev", "?") for h in hops)
+
+    # --- traffic ---------------------------------------------------------------
+    def ping(self, src, dst_addr, count=1, wait=1, interval=None, timeout=None):
+        cmd = ["ping", "-n", "-q", "-c", str(count), "-W", str(wait)]
+        if interval:
+            cmd += ["-i", str(interval)]
+        if ":" in dst_addr:
+            cmd.insert(1, "-6")
+        r = self.nsrun(src, *cmd, dst_addr, check=False,
+                       timeout=timeout or (count * (interval or 1) + wait + 10))
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+        sent, recv = (int(m.group(1)), int(m.group(2))) if m else (count, 0)
+        return sent, recv
+
+    def pingmesh(self, afis=("ipv4", "ipv6")):
+        """ping -c 1 -W 1 from every server to every other; returns failures."""
+        fails = []
+        servers = self.servers()
+        for afi in afis:
+            for s in servers:
+                for d in servers:
+                    if s == d:
+                        continue
+                    addr = self.server_addrs(d, afi)
+                    _, recv = self.ping(s, addr)
+                    if recv != 1:
+                        # one retry: the first packet may wait for neighbour discovery
+                        _, recv = self.ping(s, addr)
+                    if recv != 1:
+                        fails.append((afi, s, d, addr))
+        return fails
+
+    def tx_packets(self, node, ifname):
+        r = self.nsrun(node, "ip", "-j", "-s", "link", "show", ifname)
+        return json.loads(r.stdout)[0]["stats64"]["tx"]["packets"]
+
+    def keep_addr_on_down(self, node, ifname):
+        """Keep the configured IPv6 addresses when the link goes down, as a
+        switch (or zebra) does: with the kernel default (0) `ip link set
+        down` flushes the global IPv6 address the lab's exec lines set, and
+        the IPv6 session of that link could never come back."""
+        self.nsrun(node, "sysctl", "-q", "-w", "net.ipv6.conf.%s.keep_addr_on_down=1" % ifname)
+
+    def set_link(self, node, ifname, up):
+        self.nsrun(node, "ip", "link", "set", ifname, "up" if up else "down")
+
+
+def uplinks(lab, rsw):
+    """RSW interfaces towards FSWs: [(ifname, fsw, fsw ifname)]."""
+    out = []
+    for i in lab.interfaces(rsw)["interfaces"]:
+        peer = i.get("peer", "")
+        if peer.startswith("fsw-"):
+            out.append((i["name"], peer, i["peer-interface"]))
+    return out
+
+
+def link_failure(lab, src, dst, rsw, afi="ipv4", count=1000, interval=0.01, log=print):
+    """A ping flow src->dst (bounded: count packets every interval s) while
+    the RSW uplink carrying it goes down; then measure routing recovery.
+    Returns a dict of measurements; the link stays down (call restore_link)."""
+    addr = lab.server_addrs(dst, afi)
+    ups = uplinks(lab, rsw)
+    # find the uplink this flow hashes onto: 20 probe packets, compare counters
+    before = {u[0]: lab.tx_packets(rsw, u[0]) for u in ups}
+    lab.ping(src, addr, count=20, interval=0.01, wait=1)
+    delta = {u[0]: lab.tx_packets(rsw, u[0]) - before[u[0]] for u in ups}
+    ifname, fsw, fsw_if = max(ups, key=lambda u: delta[u[0]])
+    log("flow %s -> %s (%s) leaves %s through %s (towards %s); tx deltas %s"
+        % (src, dst, addr, rsw, ifname, fsw, delta))
+    prefixes = lab.expected_remote(rsw)
+    widths_before = {p: lab.ecmp_width(rsw, p) for p in prefixes}
+    result = {}
+
+    def flow():
+        result["flow"] = lab.ping(src, addr, count=count, interval=interval, wait=1,
+                                  timeout=count * interval * 3 + 30)
+    lab.keep_addr_on_down(rsw, ifname)
+    lab.keep_addr_on_down(fsw, fsw_if)
+    t = threading.Thread(target=flow)
+    t.start()
+    time.sleep(min(2.0, count * interval / 4))  # let the flow run before the failure
+    t_down = time.monotonic()
+    lab.set_link(rsw, ifname, False)
+    log("link %s:%s -- %s:%s set down" % (rsw, ifname, fsw, fsw_if))
+    want = {p: w - 1 for p, w in widths_before.items()}
+    wait_until(lambda: all(lab.ecmp_width(rsw, p) == w for p, w in want.items()), 60,
+               "%s: kernel routes one next hop narrower" % rsw, interval=0.05)
+    result["fib_reconverged_s"] = time.monotonic() - t_down
+
+    def peers_gone():  # the IPv4 and IPv6 session of the failed link
+        return len(lab.sessions_down(rsw)) == 2
+    wait_until(peers_gone, 60, "%s: the 2 sessions of %s down" % (rsw, ifname), interval=0.1)
+    result["sessions_down_s"] = time.monotonic() - t_down
+    t.join(timeout=count * interval * 3 + 60)
+    sent, recv = result["flow"]
+    result.update(link=(rsw, ifname, fsw, fsw_if), sent=sent, received=recv, lost=sent - recv,
+                  outage_ms=(sent - recv) * interval * 1000, widths_before=widths_before)
+    return result
+
+
+def restore_link(lab, rsw, ifname, timeout=90):
+    t_up = time.monotonic()
+    lab.set_link(rsw, ifname, True)
+    wait_until(lambda: not lab.all_established(), timeout,
+               "every session Established again", interval=0.25)
+    sessions_s = time.monotonic() - t_up
+    wait_until(lambda: all(lab.ecmp_width(rsw, p) == lab.fsw_count(lab.pod(rsw))
+                           for p in lab.expected_remote(rsw)), timeout,
+               "%s: full ECMP again" % rsw, interval=0.25)
+    return {"sessions_s": sessions_s, "routes_s": time.monotonic() - t_up}
+
+
+# --- CLI for tools/demo ---------------------------------------------------------
+
+def _summary(lab):
+    fmt = "%-9s %-8s %9s %8s %8s  %s"
+    print(fmt % ("switch", "daemon", "sessions", "v4 pfx", "v6 pfx", "kernel ECMP width (remote prefixes)"))
+    for n in lab.switches():
+        sess = lab.sessions(n)
+        est = sum(1 for s in sess.values() if s == "Established")
+        routes = lab.routes(n)
+        v4 = sum(1 for p in routes if ":" not in p)
+        v6 = len(routes) - v4
+        widths = ""
+        if n.startswith("rsw-"):
+            w = sorted({lab.ecmp_width(n, p) for p in lab.expected_remote(n)})
+            widths = "/".join(str(x) for x in w) + " (want %d)" % lab.fsw_count(lab.pod(n))
+        print(fmt % (n, lab.kind(n), "%d/%d" % (est, len(lab.expected_peers(n))), v4, v6, widths))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="fablib.py")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("gen")
+    g.add_argument("--input", required=True)
+    g.add_argument("--out", required=True)
+    g.add_argument("--frr", default="")
+    g.add_argument("--name")
+    for c in ("wait", "summary", "pingmesh", "ecmp", "linkfail"):
+        p = sub.add_parser(c)
+        p.add_argument("-t", required=True)
+        p.add_argument("--timeout", type=int, default=180)
+        p.add_argument("--rsw")
+        p.add_argument("--prefix")
+        p.add_argument("--src")
+        p.add_argument("--dst")
+    a = ap.parse_args(argv)
+    if a.cmd == "gen":
+        print(generate(a.input, a.out, [x for x in a.frr.split(",") if x], a.name))
+        return 0
+    lab = Lab(a.t)
+    if a.cmd == "wait":
+        t0 = time.monotonic()
+        wait_until(lambda: not lab.all_established(), a.timeout, "every session Established", 0.5)
+        t1 = time.monotonic()
+        print("all %d sessions Established after %.1f s"
+              % (sum(len(lab.expected_peers(n)) for n in lab.switches()), t1 - t0))
+        rsws = lab.switches("rsw")
+        wait_until(lambda: all(lab.ecmp_width(r, p) > 0 for r in rsws
+                               for p in lab.expected_remote(r)), a.timeout,
+                   "every RSW has a kernel route to every other rack / pod", 0.5)
+        print("every RSW has kernel routes to every other rack and pod after %.1f s"
+              % (time.monotonic() - t0))
+    elif a.cmd == "summary":
+        _summary(lab)
+    elif a.cmd == "pingmesh":
+        n = len(lab.servers())
+        fails = lab.pingmesh()
+        total = 2 * n * (n - 1)
+        print("%d servers, %d pings (IPv4 + IPv6, ping -c 1 -W 1): %d ok, %d failed"
+              % (n, total, total - len(fails), len(fails)))
+        for f in fails:
+            print("  FAILED %s %s -> %s (%s)" % f)
+        return 1 if fails else 0
+    elif a.cmd == "ecmp":
+        pfx = a.prefix or lab.expected_remote(a.rsw)[-2]
+        fam = "-6" if ":" in pfx else "-4"
+        print("$ ip %s route show %s        (in %s)" % (fam, pfx, lab.ns(a.rsw)))
+        print(lab.nsrun(a.rsw, "ip", fam, "route", "show", "exact", pfx).stdout.rstrip())
+        rt = lab.kernel_route(a.rsw, pfx) or {}
+        if "nhid" in rt:
+            print("$ ip nexthop show id %s" % rt["nhid"])
+            print(lab.nsrun(a.rsw, "ip", "nexthop", "show", "id", str(rt["nhid"])).stdout.rstrip())
+        if lab.kind(a.rsw) == "closbgp":
+            sock = os.path.join(lab.labdir, a.rsw, "closbgpd.sock")
+            for args in (["show", "routes", pfx], ["show", "fib"]):
+                print("$ closctl %s" % " ".join(args))
+                out = run([os.path.join(build_dir(), "tools", "closctl"), "-s", sock] + args).stdout
+                if args[1] == "fib":
+                    out = "\n".join(l for i, l in enumerate(out.splitlines())
+                                    if i < 2 or pfx in l)
+                print(out.rstrip())
+        else:
+            print("$ vtysh -c 'show bgp %s'" % pfx)
+            print(lab.vtysh(a.rsw, "show bgp %s" % pfx, as_json=False).rstrip())
+    elif a.cmd == "linkfail":
+        rsw = a.rsw or next(r for r in lab.switches("rsw") if lab.kind(r) == "closbgp")
+        src = a.src or next(s for s in lab.servers() if lab.host(s)["rack"] == rsw)
+        dst = a.dst or next(s for s in lab.servers() if lab.pod(lab.host(s)["rack"]) != lab.pod(rsw))
+        res = link_failure(lab, src, dst, rsw)
+        rsw_, ifname, fsw, fsw_if = res["link"]
+        print("ping flow: %d sent, %d received, %d lost (~%.0f ms of traffic at 10 ms spacing)"
+              % (res["sent"], res["received"], res["lost"], res["outage_ms"]))
+        print("%s kernel routes one next hop narrower after %.2f s; its 2 sessions over %s down after %.2f s"
+              % (rsw, res["fib_reconverged_s"], ifname, res["sessions_down_s"]))
+        pfx = lab.expected_remote(rsw)[-2]
+        print("$ ip route show %s   (in %s, link down)" % (pfx, lab.ns(rsw)))
+        print(lab.nsrun(rsw, "ip", "route", "show", "exact", pfx).stdout.rstrip())
+        print("restoring %s:%s ..." % (rsw, ifname))
+        back = restore_link(lab, rsw, ifname)
+        print("after restore: every session Established in %.1f s, full ECMP on %s in %.1f s"
+              % (back["sessions_s"], rsw, back["routes_s"]))
+        print(lab.nsrun(rsw, "ip", "route", "show", "exact", pfx).stdout.rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""End-to-end fabric tests: closgen's output deployed with tools/closlab,
+closbgpd on most switches and FRR 8.4 (zebra + bgpd) on one switch of each
+tier, servers as plain hosts.  See tests/fabric/README.md.
+
+Run as root with Debian's python3:
+    CLOSBGP_BUILD=build /usr/bin/python3 -m pytest -v tests/fabric
+"""
+import os
+import shutil
+import tempfile
+import time
+
+import pytest
+
+import fablib
+from fablib import note
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INPUT = os.path.join(fablib.TOP, "tests", "topo", "input")
+FRR_NODES = ["ssw-1-1", "fsw-1-1", "rsw-1-1"]  # one switch of each tier on FRR
+LAB_ID = "%d" % (os.getpid() % 100000)
+
+pytestmark = pytest.mark.fabric
+
+
+def _need():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces)")
+    missing = [p for p in (fablib.closgen_bin(),
+                           os.path.join(fablib.build_dir(), "bgpd", "closbgpd"),
+                           os.path.join(fablib.build_dir(), "tools", "closctl"),
+                           "/usr/lib/frr/zebra", "/usr/lib/frr/bgpd")
+               if not os.access(p, os.X_OK)]
+    if missing:
+        pytest.fail("missing binaries: %s (set CLOSBGP_BUILD)" % ", ".join(missing),
+                    pytrace=False)
+
+
+def _make_lab(input_name, name, timeout):
+    """Generate, deploy, wait for convergence; always destroyed afterwards."""
+    _need()
+    work = tempfile.mkdtemp(prefix="closbgp-fabric-")
+    clab = fablib.generate(os.path.join(INPUT, input_name), os.path.join(work, "out"),
+                           FRR_NODES, name=name)
+    lab = fablib.Lab(clab)
+    t0 = time.monotonic()
+    try:
+        lab.deploy()
+        t_deployed = time.monotonic()
+        fablib.wait_until(lambda: not lab.all_established(), timeout,
+                          "%s: every session Established" % name, interval=0.5)
+        t_sessions = time.monotonic()
+        rsws = lab.switches("rsw")
+        fablib.wait_until(lambda: all(lab.ecmp_width(r, p) > 0 for r in rsws
+                                      for p in lab.expected_remote(r)), timeout,
+                          "%s: every RSW routes to every other rack and pod" % name,
+                          interval=0.5)
+        t_routes = time.monotonic()
+        sessions = sum(len(lab.expected_peers(n)) for n in lab.switches())
+        note("%s: %d switches (%d on FRR), %d servers, %d BGP sessions; deploy %.1f s, "
+             "all sessions Established %.1f s and all RSW kernel routes %.1f s after deploy"
+             % (name, len(lab.switches()), len(FRR_NODES), len(lab.servers()), sessions,
+                t_deployed - t0, t_sessions - t_deployed, t_routes - t_deployed))
+        yield lab
+    finally:
+        r = lab.destroy()
+        shutil.rmtree(work, ignore_errors=True)
+        assert r.returncode == 0, r.stdout
+
+
+@pytest.fixture(scope="module")
+def demo():
+    yield from _make_lab("demo.json", "fd" + LAB_ID, 180)
+
+
+# --- reachability ------------------------------------------------------------
+
+@pytest.mark.parametrize("afi", ["ipv4", "ipv6"])
+def test_full_mesh_reachability(demo, afi):
+    n = len(demo.servers())
+    fails = demo.pingmesh(afis=(afi,))
+    note("demo %s full mesh: %d/%d server pairs reachable" % (afi, n * (n - 1) - len(fails),
+                                                              n * (n - 1)))
+    assert not fails, fails
+
+
+# --- ECMP ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("rsw", ["rsw-1-1", "rsw-1-2", "rsw-2-1"])
+def test_rsw_ecmp_over_all_fsws(demo, rsw):
+    """Every other rack of the pod and every other pod's aggregate is a
+    kernel route with one next hop per FSW of the pod, one per uplink.
+    rsw-1-1 runs FRR (routes through zebra), the others closbgpd."""
+    want = demo.fsw_count(demo.pod(rsw))
+    devs = sorted(u[0] for u in fablib.uplinks(demo, rsw))
+    prefixes = demo.expected_remote(rsw)
+
+    def widths():
+        got = {p: demo.ecmp_devs(rsw, p) for p in prefixes}
+        return got if all(d == devs for d in got.values()) else None
+    try:
+        fablib.wait_until(widths, 30, "%s: every remote prefix over %s" % (rsw, devs))
+    finally:
+        got = {p: demo.ecmp_devs(rsw, p) for p in prefixes}
+        note("demo %s (%s) kernel ECMP widths: %s (want %d)"
+             % (rsw, demo.kind(rsw), sorted({len(d) for d in got.values()}), want))
+    if demo.kind(rsw) == "closbgp":
+        fib = {r["prefix"]: r for r in demo.closctl(rsw, "show", "fib")["routes"]}
+        for p in prefixes:
+            assert fib[p]["state"] == "installed", fib[p]
+            assert len(fib[p]["nexthops"]) == want and fib[p]["group"], fib[p]
+
+
+# --- link failure ----------------------------------------------------------------
+
+def test_link_failure_and_restore(demo):
+    """A ping flow (1000 packets, 10 ms apart) from a rack of pod 2 to a rack
+    of pod 1; the RSW uplink it leaves through goes down; the flow keeps
+    going over the other FSW, the routes narrow, then the link comes back
+    and every session and ECMP route with it."""
+    rsw, src, dst = "rsw-2-2", "srv-2-2-1", "srv-1-2-1"
+    res = fablib.link_failure(demo, src, dst, rsw, log=print)
+    rsw_, ifname, fsw, fsw_if = res["link"]
+    note("demo link failure %s:%s-%s:%s under a 1000 x 10 ms ping flow: %d lost "
+         "(~%.0f ms outage); RSW kernel routes narrowed after %.2f s, sessions down after %.2f s"
+         % (rsw, ifname, fsw, fsw_if, res["lost"], res["outage_ms"],
+            res["fib_reconverged_s"], res["sessions_down_s"]))
+    # the other FSW still reaches the destination: the flow must not stop
+    # for more than a second (100 packets)
+    assert res["received"] > 0 and res["lost"] <= 100, res
+    # the fabric drops the failed link everywhere: fsw side no longer routes
+    # rsw-2-2's rack over it
+    rack4, rack6 = demo.rack_prefixes(rsw)
+    assert demo.ecmp_devs(fsw, rack4) != [fsw_if], demo.kernel_route(fsw, rack4)
+    back = fablib.restore_link(demo, rsw, ifname)
+    note("demo link restore: every session Established after %.1f s, full ECMP after %.1f s"
+         % (back["sessions_s"], back["routes_s"]))
+    for r in demo.switches("rsw"):
+        assert all(demo.ecmp_width(r, p) > 0 for p in demo.expected_remote(r)), r
+    sent, recv = demo.ping(src, demo.server_addrs(dst, "ipv6"), count=5, interval=0.2)
+    assert recv == sent, (sent, recv)
+
+
+# --- FRR and closbgpd agree ------------------------------------------------------
+
+def _view(lab, node, prefixes):
+    """{prefix: (ECMP width, sorted AS_PATHs of the multipath set)}"""
+    routes = lab.routes(node)
+    out = {}
+    for p in prefixes:
+        paths = [x for x in routes.get(p, []) if x["multipath"] or x["best"]]
+        out[p] = (len(paths), sorted(x["as_path"] for x in paths))
+    return out
+
+
+@pytest.mark.parametrize("frr_node,closbgp_node", [
+    ("ssw-1-1", "ssw-1-2"),   # same plane, same AS, same neighbours
+    ("rsw-1-1", "rsw-1-3"),   # same pod: the other pods and the rack both do not own
+])
+def test_frr_and_closbgpd_agree(demo, frr_node, closbgp_node):
+    assert demo.kind(frr_node) == "frr" and demo.kind(closbgp_node) == "closbgp"
+    if frr_node.startswith("ssw"):
+        prefixes = [a for aggs in demo.pod_aggregates().values() for a in aggs]
+        prefixes += [p for r in demo.switches("rsw") for p in demo.rack_prefixes(r)][:4]
+    else:
+        prefixes = [a for pod, aggs in demo.pod_aggregates().items()
+                    if pod != demo.pod(frr_node) for a in aggs]
+        prefixes += list(demo.rack_prefixes("rsw-1-2"))
+    state = {}
+
+    def agree():
+        a, b = _view(demo, frr_node, prefixes), _view(demo, closbgp_node, prefixes)
+        state["a"], state["b"] = a, b
+        return a == b and all(w > 0 for w, _ in a.values())
+    try:
+        fablib.wait_until(agree, 30, "%s and %s agree" % (frr_node, closbgp_node))
+    except AssertionError:
+        diff = {p: (state["a"][p], state["b"][p]) for p in prefixes
+                if state["a"][p] != state["b"][p]}
+        raise AssertionError("FRR %s and closbgpd %s disagree (prefix: (FRR), (closbgpd)): %s"
+                             % (frr_node, closbgp_node, diff)) from None
+    # the prefix sets agree as a whole (the switch's own routes aside)
+    own = lambda n: {p for p in demo.routes(n)
+                     if any(x["as_path"] == "" for x in demo.routes(n)[p])}
+    sa = set(demo.routes(frr_node)) - own(frr_node) - own(closbgp_node)
+    sb = set(demo.routes(closbgp_node)) - own(frr_node) - own(closbgp_node)
+    assert sa == sb, (sorted(sa - sb), sorted(sb - sa))
+
+
+# --- scale ----------------------------------------------------------------------
+
+@pytest.mark.scale
+@pytest.mark.skipif(os.environ.get("CLOSBGP_FABRIC_SCALE", "1") == "0",
+                    reason="CLOSBGP_FABRIC_SCALE=0")
+def test_scale_fabric_converges():
+    """4 planes x 4 SSWs, 4 pods x (4 FSWs + 8 RSWs): 64 switches, 32 servers.
+    Converged = every session Established and every RSW has a kernel route
+    to every other rack of its pod and every other pod."""
+    t0 = time.monotonic()
+    gen = _make_lab("scale.json", "fs" + LAB_ID, 600)
+    lab = next(gen)
+    try:
+        assert len(lab.switches()) >= 64
+        # a few cross-pod pings prove the data plane (one per pod pair)
+        srv = {lab.pod(lab.host(s)["rack"]): s for s in lab.servers()}
+        for a in srv:
+            for b in srv:
+                if a != b:
+                    for afi in ("ipv4", "ipv6"):
+                        sent, recv = lab.ping(srv[a], lab.server_addrs(srv[b], afi), count=2,
+                                              interval=0.2)
+                        assert recv >= 1, (srv[a], srv[b], afi)
+    finally:
+        gen.close()
+    note("scale fabric total (generate, deploy, converge, check, destroy): %.1f s"
+         % (time.monotonic() - t0))
