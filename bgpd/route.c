@@ -30,10 +30,27 @@ static bool route_usable(const struct bgpd *d, const struct bgp_attrs *a)
 	return aspath_length(a->aspath, a->aspath_len) <= cfg->selection.max_aspath_len;
 }
 
+/* RFC 4271 9.1.2.1: a path whose NEXT_HOP cannot be resolved is not a
+ * candidate. Sessions are single-hop, so the next hop must sit on a
+ * connected network (an IPv6 link-local one is reached over the session's
+ * link). Without the kernel FIB (-n) there is nothing to check against. */
+static bool route_nexthop_ok(const struct bgpd *d, uint8_t family, const struct bgp_attrs *a)
+{
+	if (!d->fib)
+		return true;
+	if (family == AF_INET)
+		return fib_addr_ifindex(d->fib, AF_INET, (const uint8_t *)&a->nexthop) != 0;
+	if (a->nh6_has_ll || IN6_IS_ADDR_LINKLOCAL(&a->nh6))
+		return true;
+	return fib_addr_ifindex(d->fib, AF_INET6, a->nh6.s6_addr) != 0;
+}
+
 void route_peer_update(struct peer *p, const struct bgp_update *u)
 {
 	struct bgpd *d = p->d;
 	bool usable = u->nnlri && route_usable(d, &u->attrs);
+	bool nh_ok[2] = { usable && route_nexthop_ok(d, AF_INET, &u->attrs),
+			  usable && route_nexthop_ok(d, AF_INET6, &u->attrs) };
 
 	for (size_t i = 0; i < u->nwithdrawn; i++)
 		if (rib_adj_withdraw(p->adj_in, &u->withdrawn[i]))
@@ -50,7 +67,15 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 		const struct bgp_prefix *pfx = &u->nlri[i];
 		if (!rib_adj_set(p->adj_in, pfx, ra))
 			continue; /* a duplicate */
-		if (usable)
+		if (usable && !nh_ok[pfx->family == AF_INET6]) {
+			char a[64], b[INET6_ADDRSTRLEN];
+			log_debug("route", "%s: %s: next hop %s is not on a connected network; "
+				  "not used", peer_name(p), bgp_prefix_str(pfx, a, sizeof(a)),
+				  inet_ntop(pfx->family, pfx->family == AF_INET
+							 ? (const void *)&u->attrs.nexthop
+							 : (const void *)&u->attrs.nh6, b, sizeof(b)));
+		}
+		if (nh_ok[pfx->family == AF_INET6])
 			rib_loc_update(d->loc, pfx, &p->src, ra);
 		else
 			rib_loc_withdraw(d->loc, pfx, &p->src);

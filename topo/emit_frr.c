@@ -106,7 +106,10 @@ static void emit_af(const struct topo_fabric *f, const struct topo_device *d,
 		if (s[i].af != af || !strcmp(topo_peer_group(&s[i], g), last))
 			continue;
 		strcpy(last, g);
-		fprintf(out, "  neighbor %s activate\n", g);
+		/* Single-hop fabric: we are the next hop for everything we
+		 * send. FRR keeps a received next hop towards confederation
+		 * members unless told. */
+		fprintf(out, "  neighbor %s activate\n  neighbor %s next-hop-self\n", g, g);
 	}
 	fprintf(out, "  maximum-paths 64\n exit-address-family\n");
 }
