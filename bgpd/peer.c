@@ -694,9 +694,16 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 	struct peer *p = peer_find(d, (const struct sockaddr *)from);
 	struct conn *c;
 
-	if (!p || p->state == FSM_IDLE || p->cfg.shutdown) {
+	if (!p || p->cfg.shutdown || d->stopping) {
 		close(fd);
 		return;
+	}
+	if (p->state == FSM_IDLE) {
+		/* Only waiting out the restart backoff: the peer is back first.
+		 * Start now with passive TCP establishment (Event 5), then take
+		 * its connection (Event 14), instead of refusing it. */
+		ev_timer_stop(d->loop, &p->idle_hold);
+		peer_event(p, EV_AUTO_START_PASSIVE, NULL);
 	}
 	conn_setsockopts(fd, from->ss_family, &p->cfg);
 	c = conn_new(p, fd, false, false);
