@@ -537,6 +537,19 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 	return true;
 }
 
+/* Drop the session's connection and go on with the colliding one, which
+ * already carries our OPEN: OpenSent, waiting for the peer's OPEN. */
+static void peer_continue_on_collide(struct peer *p)
+{
+	conn_free(p->conn);
+	p->conn = p->collide;
+	p->collide = NULL;
+	ev_timer_stop(p->d->loop, &p->keepalive);
+	ev_timer_stop(p->d->loop, &p->connect_retry);
+	peer_timer_start(p, &p->hold, HOLD_LARGE);
+	peer_set_state(p, FSM_OPENSENT);
+}
+
 static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *body)
 {
 	struct bgp_notification n;
@@ -559,13 +572,7 @@ static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *
 		 * connection, which is our pending one (it has our OPEN):
 		 * continue there and wait for its OPEN. */
 		log_info("peer", "%s: the peer kept its connection; continuing on it", peer_name(p));
-		conn_free(p->conn);
-		p->conn = p->collide;
-		p->collide = NULL;
-		ev_timer_stop(p->d->loop, &p->keepalive);
-		ev_timer_stop(p->d->loop, &p->connect_retry);
-		peer_timer_start(p, &p->hold, HOLD_LARGE);
-		peer_set_state(p, FSM_OPENSENT);
+		peer_continue_on_collide(p);
 		return false;
 	}
 	peer_set_error(p, false, n.code, n.subcode, text);
@@ -659,12 +666,7 @@ bool peer_conn_connected(struct peer *p, struct conn *c, int err)
 		if (p->collide) {
 			/* The peer's connection is there and has our OPEN:
 			 * continue on it in OpenSent. */
-			conn_free(p->conn);
-			p->conn = p->collide;
-			p->collide = NULL;
-			ev_timer_stop(p->d->loop, &p->connect_retry);
-			peer_timer_start(p, &p->hold, HOLD_LARGE);
-			peer_set_state(p, FSM_OPENSENT);
+			peer_continue_on_collide(p);
 			return false;
 		}
 		peer_event(p, EV_TCP_CONN_FAILS, NULL);

@@ -1,6 +1,6 @@
 /* Internal interfaces between the daemon's session pieces: connections
- * (conn.c), the peer FSM driver (peer.c), route announcement (announce.c)
- * and listeners (listen.c). Not used outside bgpd/. */
+ * (conn.c), the peer FSM driver (peer.c), routes in and out (route.c,
+ * export.c), listeners (listen.c) and reload (reload.c). Not used outside bgpd/. */
 #ifndef CLOS_SESSION_H
 #define CLOS_SESSION_H
 
