@@ -138,6 +138,8 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from); /
 void peer_classify(struct peer *p);
 /* The session's link or local address went away: close at once. */
 void peer_link_lost(struct peer *p, const char *why);
+/* The session's link or a local address came up: retry a waiting connect. */
+void peer_connect_now(struct peer *p, const char *why);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
 /* Number of prefixes received (Adj-RIB-In size). */

@@ -440,12 +440,20 @@ static void peer_negotiate(struct peer *p, const struct bgp_open *o)
 static bool peer_resolve_collision(struct peer *p, struct conn *c, const struct bgp_open *o)
 {
 	uint32_t local_id = ntohl(p->d->cfg->router_id.s_addr);
+	/* Our own connect has not even completed (its SYN was lost, e.g. to
+	 * an address still in duplicate address detection): no collision,
+	 * the peer's connection is the session (Connect state, Event 17). */
+	bool ours_pending = p->conn->connecting;
 	/* If the session's connection is inbound too, the peer restarted and
 	 * the newer connection supersedes it. */
-	bool keep_new = local_id < o->bgp_id || !p->conn->outbound;
+	bool keep_new = ours_pending || local_id < o->bgp_id || !p->conn->outbound;
 
-	log_info("peer", "%s: connection collision, keeping the %s connection", peer_name(p),
-		 keep_new ? "new inbound" : "existing");
+	if (ours_pending)
+		log_info("peer", "%s: taking its connection, ours has not connected",
+			 peer_name(p));
+	else
+		log_info("peer", "%s: connection collision, keeping the %s connection",
+			 peer_name(p), keep_new ? "new inbound" : "existing");
 	if (!keep_new) {
 		peer_send_notification(p, c, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0,
 				       "connection collision resolution");
@@ -453,8 +461,9 @@ static bool peer_resolve_collision(struct peer *p, struct conn *c, const struct 
 		p->collide = NULL;
 		return false;
 	}
-	peer_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0,
-			       "connection collision resolution");
+	if (!ours_pending)
+		peer_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0,
+				       "connection collision resolution");
 	p->last_error.valid = false;
 	conn_free(p->conn);
 	p->conn = c;
@@ -688,6 +697,20 @@ void peer_link_lost(struct peer *p, const char *why)
 	if (p->state == FSM_ESTABLISHED)
 		peer_set_error(p, false, 0, 0, why);
 	peer_event(p, EV_TCP_CONN_FAILS, NULL);
+}
+
+/* The session's link or a local address on it just became usable: a peer
+ * waiting out its ConnectRetryTimer (Connect or Active, after a connect that
+ * could not work yet) tries now, as if the timer had expired (Event 9).
+ * Idle peers keep their restart backoff: they are down for a reason. */
+void peer_connect_now(struct peer *p, const char *why)
+{
+	if (p->cfg.passive || p->cfg.shutdown || p->d->stopping)
+		return;
+	if (p->state != FSM_CONNECT && p->state != FSM_ACTIVE)
+		return;
+	log_info("peer", "%s: %s, connecting now", peer_name(p), why);
+	peer_event(p, EV_CONNECT_RETRY_EXPIRES, NULL);
 }
 
 /* A TCP connection arrived from a configured peer (listen.c checked). */

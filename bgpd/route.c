@@ -306,12 +306,34 @@ void route_peer_eor(struct peer *p)
 
 /* ---- set-up ------------------------------------------------------------ */
 
+/* Peers of this family whose address is on the network of ifindex (or
+ * whose link-local session runs over it). */
+static void route_nudge(struct bgpd *d, uint32_t ifindex, uint8_t family, const char *why)
+{
+	for (struct peer *p = d->peers; p; p = p->next) {
+		const struct sockaddr_storage *ra = &p->cfg.addr;
+		const void *a = ra->ss_family == AF_INET
+					? (const void *)&((const struct sockaddr_in *)ra)->sin_addr
+					: (const void *)&((const struct sockaddr_in6 *)ra)->sin6_addr;
+		if (ra->ss_family != family)
+			continue;
+		bool on_link = fib_addr_ifindex(d->fib, family, a) == ifindex ||
+			       (p->cfg.interface[0] && if_nametoindex(p->cfg.interface) == ifindex);
+		if (on_link)
+			peer_connect_now(p, why);
+	}
+}
+
 static void fib_link_change(void *arg, uint32_t ifindex, bool up)
 {
 	struct bgpd *d = arg;
 
-	if (up)
+	if (up) {
+		/* IPv4 addresses stay through a link flap; IPv6 ones redo
+		 * duplicate address detection and are reported by addr_add. */
+		route_nudge(d, ifindex, AF_INET, "link up");
 		return;
+	}
 	for (struct peer *p = d->peers; p; p = p->next)
 		if (p->ifindex == ifindex && p->conn)
 			peer_link_lost(p, "link down");
@@ -342,6 +364,11 @@ static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint
 	}
 }
 
+static void fib_addr_add(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr)
+{
+	route_nudge(arg, ifindex, family, "local address usable");
+}
+
 void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc)
 {
 	dc->max_paths = cfg->selection.max_paths;
@@ -354,6 +381,7 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 {
 	struct rib_decide_cfg dc;
 	struct fib_ops ops = { .link_change = fib_link_change, .addr_del = fib_addr_del,
+			       .addr_add = fib_addr_add,
 			       .route_done = fib_route_done, .arg = d };
 
 	route_selection_cfg(d->cfg, &dc);

@@ -28,6 +28,9 @@ struct fib_ops {
 	void (*link_change)(void *arg, uint32_t ifindex, bool up);
 	/* An address was removed from an interface. */
 	void (*addr_del)(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr);
+	/* An address became usable as a source: added, or its IPv6 duplicate
+	 * address detection finished. */
+	void (*addr_add)(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr);
 	/* A route reached the kernel (err 0) or failed (-errno) — the FIB
 	 * acknowledgement that advertisement can wait for. */
 	void (*route_done)(void *arg, const struct bgp_prefix *p, int err);

@@ -46,6 +46,7 @@ struct fib_link {
 struct fib_addr {
 	uint32_t ifindex;
 	uint8_t family, plen;
+	bool usable;		/* not tentative (IPv6 DAD) or failed */
 	uint8_t addr[16];
 };
 

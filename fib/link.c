@@ -102,6 +102,7 @@ static void fib_addr_update(struct fib *f, const struct nlmsghdr *nlh)
 	struct nlattr *attr;
 	struct fib_addr a = { .ifindex = ifa->ifa_index, .family = ifa->ifa_family,
 			      .plen = ifa->ifa_prefixlen };
+	uint32_t flags = ifa->ifa_flags;
 	bool have = false;
 
 	if (a.family != AF_INET && a.family != AF_INET6)
@@ -115,10 +116,14 @@ static void fib_addr_update(struct fib *f, const struct nlmsghdr *nlh)
 				memcpy(a.addr, mnl_attr_get_payload(attr), len);
 				have = true;
 			}
+		} else if (t == IFA_FLAGS && mnl_attr_get_payload_len(attr) >= 4) {
+			flags = mnl_attr_get_u32(attr);
 		}
 	}
 	if (!have)
 		return;
+	/* A tentative IPv6 address cannot be a connection's source yet. */
+	a.usable = !(flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED));
 	for (size_t i = 0; i < f->naddrs; i++) {
 		struct fib_addr *o = &f->addrs[i];
 		if (o->ifindex == a.ifindex && o->family == a.family && memcmp(o->addr, a.addr, 16) == 0) {
@@ -127,7 +132,11 @@ static void fib_addr_update(struct fib *f, const struct nlmsghdr *nlh)
 				if (f->ops.addr_del)
 					f->ops.addr_del(f->ops.arg, a.ifindex, a.family, a.addr);
 			} else {
+				bool became = a.usable && !o->usable;
 				o->plen = a.plen;
+				o->usable = a.usable;
+				if (became && f->ops.addr_add)
+					f->ops.addr_add(f->ops.arg, a.ifindex, a.family, a.addr);
 			}
 			return;
 		}
@@ -143,6 +152,8 @@ static void fib_addr_update(struct fib *f, const struct nlmsghdr *nlh)
 		f->caddrs = cap;
 	}
 	f->addrs[f->naddrs++] = a;
+	if (a.usable && f->ops.addr_add)
+		f->ops.addr_add(f->ops.arg, a.ifindex, a.family, a.addr);
 }
 
 static int fib_link_msg_cb(const struct nlmsghdr *nlh, void *arg)
