@@ -56,11 +56,42 @@ struct peer_error {
 	char text[160];		/* human reason */
 };
 
-/* Prefixes waiting to be sent to a peer; what is sent is read from the
+/* Prefixes waiting to be sent; what is sent is read from the group's
  * Adj-RIB-Out at send time (present: announce, absent: withdraw). */
 struct pfx_queue {
 	struct bgp_prefix *v;
 	size_t head, n, cap;
+};
+
+/* What makes the outbound attributes of two peers identical but for the
+ * next hop (our address on each session): they share an update group. The
+ * neighbour AS is part of it so that a route is never sent to an AS that
+ * is already in its AS_PATH (the receiver would drop it as a loop). */
+struct export_key {
+	uint32_t remote_as;
+	uint8_t kind;		/* RIB_SRC_EBGP, RIB_SRC_CONFED or RIB_SRC_IBGP */
+	uint8_t nh_family;	/* family of our session address: the next hop */
+	bool as4, ipv4, ipv6;	/* negotiated */
+};
+
+/* An update group: one Adj-RIB-Out, one queue of changes and one encoding
+ * of every UPDATE for all its members; each member gets a copy with its own
+ * next hop patched in. */
+struct export_group {
+	struct export_group *next;
+	struct bgpd *d;
+	struct export_key key;
+	struct bgp_codec_ctx codec;
+	uint32_t id;
+	struct peer **members;	 /* Established peers in it */
+	size_t nmembers, cmembers;
+	struct rib_adj *adj_out; /* what the members were sent (next hop 0) */
+	struct pfx_queue outq;	 /* Adj-RIB-Out changes not yet on the wire */
+	struct {		 /* last Loc-RIB attributes -> what we sent for them */
+		struct rib_attrs *in, *out;
+		uint8_t family, kind;
+	} xmemo;
+	uint64_t updates_encoded; /* messages built once for all members */
 };
 
 struct peer {
@@ -90,15 +121,11 @@ struct peer {
 	struct peer_stats stats;
 	struct peer_error last_error;
 	struct rib_adj *adj_in;	 /* what this peer sent us (post RFC 7606) */
-	struct rib_adj *adj_out; /* what we sent it */
-	struct pfx_queue outq;	 /* Adj-RIB-Out changes not yet on the wire */
-	struct {		 /* last Loc-RIB attributes -> what we sent for them */
-		struct rib_attrs *in, *out;
-		uint8_t family, kind;
-	} xmemo;
+	struct export_group *xg; /* its update group while Established */
+	struct pfx_queue outq;	 /* catch-up: the group's Adj-RIB-Out for this
+				    member alone (joined late, route refresh) */
 	struct rib_src src;	 /* this peer as a Loc-RIB path source */
 	uint32_t ifindex;	 /* interface of the session (0 unknown) */
-	bool dumping;		 /* initial table dump not yet fully queued */
 	bool deleted;		 /* removed by reconfiguration; freed when idle */
 };
 
@@ -110,6 +137,8 @@ struct bgpd {
 	struct rib_attr_cache *attr_cache;
 	struct rib_loc *loc;	/* Loc-RIB */
 	struct rib_adj *originated; /* our configured networks, as interned */
+	struct export_group *groups; /* update groups of Established peers */
+	uint32_t next_group_id;
 	struct rib_src local_src;   /* source of originated routes */
 	struct fib *fib;	/* NULL with -n */
 	ev_prepare route_prep;	/* exports Loc-RIB changes once per loop turn */

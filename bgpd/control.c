@@ -319,6 +319,10 @@ static void summary_memory(struct bgpd *d, Closbgp__Ctl__MemorySummary *m)
 	m->loc_rib_bytes = d->loc ? rib_loc_bytes(d->loc) : 0;
 	for (const struct peer *p = d->peers; p; p = p->next)
 		m->adj_rib_in_bytes += p->adj_in ? rib_adj_bytes(p->adj_in) : 0;
+	for (const struct export_group *g = d->groups; g; g = g->next) {
+		m->adj_rib_out_bytes += rib_adj_bytes(g->adj_out);
+		m->update_groups++;
+	}
 }
 
 static void do_summary(struct ctl_client *c)
@@ -414,6 +418,11 @@ static void fill_peer_scalars(struct bgpd *d, const struct peer *p, Closbgp__Ctl
 	m->prefixes_received = peer_prefixes(p);
 	m->prefixes_sent = p->stats.prefixes_out;
 	m->established_count = p->stats.established_count;
+	if (p->xg) {
+		m->update_group = p->xg->id;
+		m->update_group_members = (uint32_t)p->xg->nmembers;
+		m->update_group_messages = p->xg->updates_encoded;
+	}
 }
 
 static int fill_peer(struct bgpd *d, struct ctl_pool **pool, const struct peer *p,

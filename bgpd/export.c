@@ -1,8 +1,12 @@
-/* Export of Loc-RIB best paths to one peer: the outbound attributes its
- * relationship calls for (RFC 4271 5.1, RFC 5065 5.1: AS_PATH prepend or
- * confederation segments, next-hop-self, LOCAL_PREF and MED scope), the
- * Adj-RIB-Out that suppresses duplicates, and UPDATEs packed many prefixes
- * per message, sent only while the socket keeps up (backpressure). */
+/* Export of Loc-RIB best paths to peers, by update group. Peers whose
+ * outbound attributes can only differ in the next hop (same relationship,
+ * neighbour AS and negotiated capabilities) share one group: one set of
+ * outbound attributes per path (RFC 4271 5.1, RFC 5065 5.1: AS_PATH prepend
+ * or confederation segments, next-hop-self, LOCAL_PREF and MED scope), one
+ * Adj-RIB-Out that suppresses duplicates, and one encoding of every packed
+ * UPDATE; each member gets a copy with its own address patched in as the
+ * next hop. Sending stops while a member's socket is over its mark
+ * (backpressure) and resumes when it drains. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,64 +35,125 @@ static bool pq_push(struct pfx_queue *q, const struct bgp_prefix *p)
 	return true;
 }
 
-static void export_memo_clear(struct peer *p)
+static void pq_free(struct pfx_queue *q)
 {
-	if (p->xmemo.in)
-		rib_attrs_unref(p->xmemo.in);
-	if (p->xmemo.out)
-		rib_attrs_unref(p->xmemo.out);
-	memset(&p->xmemo, 0, sizeof(p->xmemo));
+	free(q->v);
+	memset(q, 0, sizeof(*q));
 }
 
-void export_reset(struct peer *p)
+/* ---- groups ------------------------------------------------------------ */
+
+static void export_key_of(const struct peer *p, struct export_key *k)
 {
-	export_memo_clear(p);
-	free(p->outq.v);
-	memset(&p->outq, 0, sizeof(p->outq));
-	rib_adj_clear(p->adj_out);
-	p->stats.prefixes_out = 0;
-	p->eor_sent = false;
+	memset(k, 0, sizeof(*k));
+	k->remote_as = p->cfg.remote_as;
+	k->kind = p->ebgp ? RIB_SRC_EBGP : p->confed_member ? RIB_SRC_CONFED : RIB_SRC_IBGP;
+	k->nh_family = (uint8_t)p->local_addr.ss_family;
+	k->as4 = p->codec.as4;
+	k->ipv4 = p->codec.ipv4;
+	k->ipv6 = p->codec.ipv6;
 }
 
-/* May this path go to this peer at all? */
-static bool export_allowed(const struct peer *p, const struct rib_path *best)
+static bool export_key_eq(const struct export_key *a, const struct export_key *b)
+{
+	return a->remote_as == b->remote_as && a->kind == b->kind &&
+	       a->nh_family == b->nh_family && a->as4 == b->as4 && a->ipv4 == b->ipv4 &&
+	       a->ipv6 == b->ipv6;
+}
+
+static void group_memo_clear(struct export_group *g)
+{
+	if (g->xmemo.in)
+		rib_attrs_unref(g->xmemo.in);
+	if (g->xmemo.out)
+		rib_attrs_unref(g->xmemo.out);
+	memset(&g->xmemo, 0, sizeof(g->xmemo));
+}
+
+static void group_free(struct export_group *g)
+{
+	struct export_group **pp = &g->d->groups;
+
+	while (*pp && *pp != g)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = g->next;
+	group_memo_clear(g);
+	pq_free(&g->outq);
+	rib_adj_free(g->adj_out);
+	free(g->members);
+	free(g);
+}
+
+static struct export_group *group_get(struct bgpd *d, const struct peer *p, bool *created)
+{
+	struct export_key k;
+	struct export_group *g;
+
+	export_key_of(p, &k);
+	*created = false;
+	for (g = d->groups; g; g = g->next)
+		if (export_key_eq(&g->key, &k))
+			return g;
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->adj_out = rib_adj_new(d->attr_cache))) {
+		free(g);
+		return NULL;
+	}
+	g->d = d;
+	g->key = k;
+	g->codec = p->codec;
+	g->id = ++d->next_group_id;
+	g->next = d->groups;
+	d->groups = g;
+	*created = true;
+	return g;
+}
+
+/* ---- outbound attributes ------------------------------------------------ */
+
+/* May this path go to this group at all? */
+static bool export_allowed(const struct export_group *g, const struct rib_path *best)
 {
 	const struct rib_src *s = best->src;
 
-	if (s->owner == p)
+	if (s->owner && ((const struct peer *)s->owner)->xg == g)
 		return false; /* never back to the peer it came from */
 	/* RFC 4271 9.2: iBGP-learned routes are not sent to iBGP peers. */
-	if (s->kind == RIB_SRC_IBGP && !p->ebgp && !p->confed_member)
+	if (s->kind == RIB_SRC_IBGP && g->key.kind == RIB_SRC_IBGP)
 		return false;
 	return true;
 }
 
-/* Build the attributes as sent to p. aspath_buf holds the new AS_PATH. */
-static bool export_attrs(const struct peer *p, const struct rib_path *best, uint8_t family,
-			 struct bgp_attrs *out, uint8_t *aspath_buf, size_t bufsize)
+/* Build the attributes as sent to the group; the next hop is left 0 and
+ * patched per member. aspath_buf holds the new AS_PATH. NULL-equivalent
+ * (false) when the path cannot or need not go: the receiving AS is in it. */
+static bool export_attrs(const struct export_group *g, const struct rib_path *best,
+			 uint8_t family, struct bgp_attrs *out, uint8_t *aspath_buf,
+			 size_t bufsize)
 {
-	const struct bgp_config *cfg = p->d->cfg;
+	const struct bgp_config *cfg = g->d->cfg;
 	const struct bgp_attrs *in = rib_attrs_get(best->attrs);
-	const struct sockaddr_storage *la = &p->local_addr;
 	uint8_t tmp[BGP_MAX_MSG];
 	size_t len = in->aspath_len;
 
+	if (family == AF_INET ? !g->key.ipv4 : !g->key.ipv6)
+		return false;
+	if (g->key.nh_family != family)
+		return false; /* no next hop of that family on these sessions */
+	/* Sender-side loop avoidance: the neighbour AS would drop it (RFC
+	 * 4271 9.1.2; RFC 5065 for member ASes in confederation segments). */
+	if (g->key.kind != RIB_SRC_IBGP && aspath_contains(in->aspath, in->aspath_len,
+							      g->key.remote_as))
+		return false;
 	*out = *in;
 	out->seen &= ~(BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP) | BGP_ATTR_BIT(BGP_ATTR_MP_REACH) |
 		       BGP_ATTR_BIT(BGP_ATTR_LOCAL_PREF));
-	if (family == AF_INET) {
-		if (!p->codec.ipv4 || la->ss_family != AF_INET)
-			return false;
-		out->nexthop = ((const struct sockaddr_in *)la)->sin_addr;
-		out->seen |= BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
-	} else {
-		if (!p->codec.ipv6 || la->ss_family != AF_INET6)
-			return false;
-		out->nh6 = ((const struct sockaddr_in6 *)la)->sin6_addr;
-		out->nh6_has_ll = false;
-		out->seen |= BGP_ATTR_BIT(BGP_ATTR_MP_REACH);
-	}
-	if (p->ebgp) {
+	memset(&out->nexthop, 0, sizeof(out->nexthop));
+	memset(&out->nh6, 0, sizeof(out->nh6));
+	out->nh6_has_ll = false;
+	out->seen |= BGP_ATTR_BIT(family == AF_INET ? BGP_ATTR_NEXT_HOP : BGP_ATTR_MP_REACH);
+	if (g->key.kind == RIB_SRC_EBGP) {
 		/* RFC 5065 5.1: confederation segments never leave it; then our
 		 * AS (or the confederation identifier) goes in front. */
 		len = aspath_strip_confed(tmp, sizeof(tmp), in->aspath, in->aspath_len);
@@ -98,7 +163,7 @@ static bool export_attrs(const struct peer *p, const struct rib_path *best, uint
 		if (best->src->kind != RIB_SRC_LOCAL)
 			out->seen &= ~BGP_ATTR_BIT(BGP_ATTR_MED);
 	} else {
-		if (p->confed_member)
+		if (g->key.kind == RIB_SRC_CONFED)
 			len = aspath_prepend(aspath_buf, bufsize, in->aspath, in->aspath_len,
 					     AS_CONFED_SEQUENCE, cfg->local_as);
 		else if (len <= bufsize)
@@ -115,50 +180,136 @@ static bool export_attrs(const struct peer *p, const struct rib_path *best, uint
 	return true;
 }
 
-/* The interned outbound attributes of best for p, or NULL if it cannot go.
- * Consecutive prefixes mostly share their attributes (one UPDATE's worth),
- * so the last answer is remembered: no rebuild, no re-intern. */
-static struct rib_attrs *export_out(struct peer *p, const struct rib_path *best, uint8_t family)
+/* The interned outbound attributes of best for g, or NULL if it does not
+ * go. Consecutive prefixes mostly share their attributes (one UPDATE's
+ * worth), so the last answer is remembered: no rebuild, no re-intern. */
+static struct rib_attrs *export_out(struct export_group *g, const struct rib_path *best,
+				    uint8_t family)
 {
 	uint8_t aspath[BGP_MAX_MSG];
 	struct bgp_attrs out;
-	struct rib_attrs *ra;
+	struct rib_attrs *ra = NULL;
 
-	if (p->xmemo.in == best->attrs && p->xmemo.family == family &&
-	    p->xmemo.kind == best->src->kind)
-		return p->xmemo.out;
-	if (!export_attrs(p, best, family, &out, aspath, sizeof(aspath)))
-		return NULL;
-	ra = rib_attrs_intern(p->d->attr_cache, &out);
-	if (!ra)
-		return NULL;
-	export_memo_clear(p);
-	p->xmemo.in = rib_attrs_ref(best->attrs);
-	p->xmemo.out = ra; /* the intern reference */
-	p->xmemo.family = family;
-	p->xmemo.kind = (uint8_t)best->src->kind;
+	if (g->xmemo.in == best->attrs && g->xmemo.family == family &&
+	    g->xmemo.kind == best->src->kind)
+		return g->xmemo.out;
+	if (export_attrs(g, best, family, &out, aspath, sizeof(aspath))) {
+		ra = rib_attrs_intern(g->d->attr_cache, &out);
+		if (!ra)
+			return NULL;
+	}
+	group_memo_clear(g);
+	g->xmemo.in = rib_attrs_ref(best->attrs);
+	g->xmemo.out = ra; /* the intern reference (NULL: not sent) */
+	g->xmemo.family = family;
+	g->xmemo.kind = (uint8_t)best->src->kind;
 	return ra;
 }
 
-void export_entry(struct peer *p, const struct rib_entry *e)
+static void group_entry(struct export_group *g, const struct rib_entry *e)
 {
 	const struct rib_path *best = e->paths;
 	struct rib_attrs *out = NULL;
 	bool changed;
 
-	if (p->state != FSM_ESTABLISHED)
-		return;
-	if (best && export_allowed(p, best))
-		out = export_out(p, best, e->prefix.family);
+	if (best && export_allowed(g, best))
+		out = export_out(g, best, e->prefix.family);
 	if (out)
-		changed = rib_adj_set(p->adj_out, &e->prefix, out);
+		changed = rib_adj_set(g->adj_out, &e->prefix, out);
 	else
-		changed = rib_adj_withdraw(p->adj_out, &e->prefix);
+		changed = rib_adj_withdraw(g->adj_out, &e->prefix);
 	if (changed)
-		pq_push(&p->outq, &e->prefix);
+		pq_push(&g->outq, &e->prefix);
 }
 
-/* ---- encoding --------------------------------------------------------- */
+void export_entry(struct bgpd *d, const struct rib_entry *e)
+{
+	for (struct export_group *g = d->groups; g; g = g->next)
+		group_entry(g, e);
+}
+
+/* ---- membership ---------------------------------------------------------- */
+
+static int dump_one(const struct rib_entry *e, void *arg)
+{
+	group_entry(arg, e);
+	return 0;
+}
+
+static int catchup_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+{
+	struct peer *p = arg;
+
+	return pq_push(&p->outq, pfx) ? 0 : 1;
+}
+
+void export_join(struct peer *p)
+{
+	bool created;
+	struct export_group *g;
+
+	export_leave(p);
+	p->eor_sent = false;
+	g = group_get(p->d, p, &created);
+	if (!g) {
+		log_err("export", "%s: out of memory for its update group", peer_name(p));
+		return;
+	}
+	if (g->nmembers == g->cmembers) {
+		size_t cap = g->cmembers ? 2 * g->cmembers : 4;
+		struct peer **v = realloc(g->members, cap * sizeof(*v));
+		if (!v) {
+			log_err("export", "%s: out of memory for its update group", peer_name(p));
+			if (created)
+				group_free(g);
+			return;
+		}
+		g->members = v;
+		g->cmembers = cap;
+	}
+	g->members[g->nmembers++] = p;
+	p->xg = g;
+	if (created) /* the whole Loc-RIB, through the group */
+		rib_loc_walk(p->d->loc, 0, dump_one, g);
+	else	     /* what the group has sent so far, for p alone */
+		rib_adj_walk(g->adj_out, 0, catchup_one, p);
+	log_info("export", "%s: update group %u (%s, AS %u), %zu member%s", peer_name(p), g->id,
+		 g->key.kind == RIB_SRC_EBGP ? "eBGP" : g->key.kind == RIB_SRC_CONFED
+			 ? "confederation eBGP" : "iBGP",
+		 g->key.remote_as, g->nmembers, g->nmembers == 1 ? "" : "s");
+	export_flush(p);
+}
+
+void export_refresh(struct peer *p)
+{
+	if (!p->xg)
+		return;
+	/* RFC 2918 3: the Adj-RIB-Out again; only to this member. */
+	pq_free(&p->outq);
+	rib_adj_walk(p->xg->adj_out, 0, catchup_one, p);
+	export_flush(p);
+}
+
+void export_leave(struct peer *p)
+{
+	struct export_group *g = p->xg;
+
+	pq_free(&p->outq);
+	p->stats.prefixes_out = 0;
+	p->eor_sent = false;
+	p->xg = NULL;
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nmembers; i++)
+		if (g->members[i] == p) {
+			g->members[i] = g->members[--g->nmembers];
+			break;
+		}
+	if (g->nmembers == 0)
+		group_free(g);
+}
+
+/* ---- encoding ------------------------------------------------------------ */
 
 struct item {
 	struct bgp_prefix prefix;
@@ -177,9 +328,51 @@ static int item_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* The members a queue goes to. */
+struct targets {
+	struct peer **v;
+	size_t n;
+};
+
+static bool targets_have_room(const struct targets *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!t->v[i]->conn || !conn_writable_room(t->v[i]->conn))
+			return false;
+	return true;
+}
+
+/* One encoded UPDATE to every target, each with its own next hop. */
+static bool send_copies(const struct targets *t, uint8_t *msg, size_t len, bool announce)
+{
+	size_t off = 0, nhlen = 0;
+
+	if (announce && !bgp_update_nexthop_at(msg, len, &off, &nhlen))
+		return false;
+	for (size_t i = 0; i < t->n; i++) {
+		struct peer *p = t->v[i];
+		if (announce) {
+			const struct sockaddr_storage *la = &p->local_addr;
+			const void *a = la->ss_family == AF_INET
+						? (const void *)&((const struct sockaddr_in *)la)->sin_addr
+						: (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
+			size_t alen = la->ss_family == AF_INET ? 4 : 16;
+			memcpy(msg + off, a, nhlen < alen ? nhlen : alen);
+		}
+		if (!conn_send(p->conn, msg, len)) {
+			log_err("export", "%s: output queue overflow", peer_name(p));
+			return false;
+		}
+		p->stats.msgs_out[BGP_UPDATE]++;
+		p->stats.updates_out++;
+	}
+	return true;
+}
+
 /* Send runs of prefixes sharing family and attributes, packed. Returns
- * false if the connection refused more. */
-static bool export_send(struct peer *p, struct item *it, size_t n, struct bgp_prefix *pfx)
+ * false if a connection refused more. */
+static bool export_send(struct export_group *g, const struct targets *t, struct item *it,
+			size_t n, struct bgp_prefix *pfx)
 {
 	uint8_t msg[BGP_MAX_MSG];
 	size_t i = 0;
@@ -199,25 +392,51 @@ static bool export_send(struct peer *p, struct item *it, size_t n, struct bgp_pr
 		for (size_t done = 0; done < k;) {
 			size_t took = 0, len;
 			if (a)
-				len = bgp_update_encode(msg, sizeof(msg), &p->codec, a, NULL, 0, NULL,
+				len = bgp_update_encode(msg, sizeof(msg), &g->codec, a, NULL, 0, NULL,
 							pfx + done, k - done, &took);
 			else
-				len = bgp_update_encode(msg, sizeof(msg), &p->codec, NULL, pfx + done,
+				len = bgp_update_encode(msg, sizeof(msg), &g->codec, NULL, pfx + done,
 							k - done, &took, NULL, 0, NULL);
 			if (len == 0 || took == 0) {
-				log_err("export", "%s: cannot encode an UPDATE; dropping %zu prefixes",
-					peer_name(p), k - done);
+				log_err("export", "update group %u: cannot encode an UPDATE; "
+					"dropping %zu prefixes", g->id, k - done);
 				break;
 			}
-			if (!conn_send(p->conn, msg, len))
+			g->updates_encoded++;
+			if (!send_copies(t, msg, len, a != NULL))
 				return false;
-			p->stats.msgs_out[BGP_UPDATE]++;
-			p->stats.updates_out++;
 			done += took;
 		}
 		i = j;
 	}
 	return true;
+}
+
+/* Drain q to the targets while all of them have room. */
+static void export_drain(struct export_group *g, struct pfx_queue *q, const struct targets *t)
+{
+	struct item *it = NULL;
+	struct bgp_prefix *pfx = NULL;
+
+	if (!q->n || !t->n)
+		return;
+	it = malloc(EXPORT_CHUNK * sizeof(*it));
+	pfx = malloc(EXPORT_CHUNK * sizeof(*pfx));
+	while (it && pfx && q->n && targets_have_room(t)) {
+		size_t n = q->n < EXPORT_CHUNK ? q->n : EXPORT_CHUNK;
+		for (size_t i = 0; i < n; i++) {
+			it[i].prefix = q->v[q->head + i];
+			it[i].attrs = rib_adj_get(g->adj_out, &it[i].prefix);
+		}
+		q->head += n;
+		q->n -= n;
+		if (!export_send(g, t, it, n, pfx))
+			break;
+	}
+	free(it);
+	free(pfx);
+	if (q->n == 0)
+		q->head = 0;
 }
 
 static void export_eor(struct peer *p)
@@ -230,39 +449,40 @@ static void export_eor(struct peer *p)
 		p->stats.msgs_out[BGP_UPDATE]++;
 	p->eor_sent = true;
 	log_info("export", "%s: initial table sent (%zu prefixes), End-of-RIB", peer_name(p),
-		 rib_adj_count(p->adj_out, 0));
+		 rib_adj_count(p->xg->adj_out, 0));
+}
+
+/* The group's shared queue to all members, then each member's catch-up,
+ * then End-of-RIB to members that have the whole table (RFC 4724 2). */
+static void group_flush(struct export_group *g)
+{
+	struct targets all = { g->members, g->nmembers };
+
+	export_drain(g, &g->outq, &all);
+	for (size_t i = 0; i < g->nmembers; i++) {
+		struct peer *p = g->members[i];
+		struct targets one = { &g->members[i], 1 };
+		if (p->outq.n)
+			export_drain(g, &p->outq, &one);
+		if (!p->outq.n && !g->outq.n && !p->eor_sent && p->conn)
+			export_eor(p);
+		p->stats.prefixes_out = (uint32_t)rib_adj_count(g->adj_out, 0);
+	}
 }
 
 void export_flush(struct peer *p)
 {
-	struct item *it;
-	struct bgp_prefix *pfx;
+	if (p->state == FSM_ESTABLISHED && p->conn && p->xg)
+		group_flush(p->xg);
+}
 
-	if (p->state != FSM_ESTABLISHED || !p->conn)
-		return;
-	it = malloc(EXPORT_CHUNK * sizeof(*it));
-	pfx = malloc(EXPORT_CHUNK * sizeof(*pfx));
-	/* Bounded by the queue; stops while the socket is over its mark and
-	 * resumes from peer_output_drained(). */
-	while (it && pfx && p->outq.n && conn_writable_room(p->conn)) {
-		size_t n = p->outq.n < EXPORT_CHUNK ? p->outq.n : EXPORT_CHUNK;
-		for (size_t i = 0; i < n; i++) {
-			it[i].prefix = p->outq.v[p->outq.head + i];
-			it[i].attrs = rib_adj_get(p->adj_out, &it[i].prefix);
-		}
-		p->outq.head += n;
-		p->outq.n -= n;
-		if (!export_send(p, it, n, pfx)) {
-			log_err("export", "%s: output queue overflow", peer_name(p));
-			break;
-		}
+void export_flush_all(struct bgpd *d)
+{
+	for (struct export_group *g = d->groups; g; g = g->next) {
+		bool work = g->outq.n > 0;
+		for (size_t i = 0; !work && i < g->nmembers; i++)
+			work = g->members[i]->outq.n || !g->members[i]->eor_sent;
+		if (work)
+			group_flush(g);
 	}
-	free(it);
-	free(pfx);
-	if (p->outq.n == 0) {
-		p->outq.head = 0;
-		if (!p->eor_sent && !p->dumping)
-			export_eor(p);
-	}
-	p->stats.prefixes_out = (uint32_t)rib_adj_count(p->adj_out, 0);
 }

@@ -98,10 +98,7 @@ struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg)
 	p->state = FSM_IDLE;
 	p->state_since = time(NULL);
 	p->adj_in = rib_adj_new(d->attr_cache);
-	p->adj_out = rib_adj_new(d->attr_cache);
-	if (!p->adj_in || !p->adj_out) {
-		rib_adj_free(p->adj_in);
-		rib_adj_free(p->adj_out);
+	if (!p->adj_in) {
 		free(p);
 		return NULL;
 	}
@@ -132,9 +129,8 @@ void peer_free(struct peer *p)
 	peer_stop_timers(p);
 	conn_free(p->conn);
 	conn_free(p->collide);
-	export_reset(p);
+	export_leave(p);
 	rib_adj_free(p->adj_in);
-	rib_adj_free(p->adj_out);
 	free(p);
 }
 
@@ -607,7 +603,7 @@ static bool peer_recv_refresh(struct peer *p, struct rbuf *body)
 	}
 	/* RFC 2918 3: re-send the Adj-RIB-Out for that AFI/SAFI. */
 	log_info("peer", "%s: route refresh for AFI %u SAFI %u", peer_name(p), afi, safi);
-	route_peer_up(p);
+	export_refresh(p);
 	return true;
 }
 

@@ -98,7 +98,7 @@ void route_peer_down(struct peer *p)
 	rib_adj_walk(p->adj_in, 0, withdraw_one, p);
 	if (n)
 		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
-	export_reset(p);
+	export_leave(p);
 }
 
 /* ---- origination ------------------------------------------------------- */
@@ -202,9 +202,7 @@ static void route_changed(const struct rib_entry *e, void *arg)
 
 	if (d->fib)
 		route_fib(d, e);
-	for (struct peer *p = d->peers; p; p = p->next)
-		if (p->state == FSM_ESTABLISHED)
-			export_entry(p, e);
+	export_entry(d, e);
 }
 
 static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
@@ -212,9 +210,7 @@ static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct bgpd *d = w->data;
 
 	rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
-	for (struct peer *p = d->peers; p; p = p->next)
-		if (p->state == FSM_ESTABLISHED && p->outq.n)
-			export_flush(p);
+	export_flush_all(d);
 	if (d->fib)
 		fib_flush(d->fib);
 	/* More left: do not block in the next loop turn. */
@@ -227,12 +223,6 @@ static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 static void route_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
 {
 	/* Nothing: its only job is to make the loop turn (and prepare run). */
-}
-
-static int dump_one(const struct rib_entry *e, void *arg)
-{
-	export_entry(arg, e);
-	return 0;
 }
 
 void route_peer_up(struct peer *p)
@@ -260,13 +250,9 @@ void route_peer_up(struct peer *p)
 	}
 	if (!p->ifindex && c->interface[0])
 		p->ifindex = if_nametoindex(c->interface);
-	/* The whole Loc-RIB; the queue drains as the socket allows, then
-	 * End-of-RIB (RFC 4724 2). */
-	export_reset(p);
-	p->dumping = true;
-	rib_loc_walk(d->loc, 0, dump_one, p);
-	p->dumping = false;
-	export_flush(p);
+	/* The whole table through its update group; the queue drains as the
+	 * socket allows, then End-of-RIB (RFC 4724 2). */
+	export_join(p);
 }
 
 /* ---- restart: stale kernel routes -------------------------------------- */

@@ -39,11 +39,15 @@ void route_peer_up(struct peer *p);	     /* Established: dump the table */
 void route_peer_down(struct peer *p);	     /* withdraw what it sent */
 void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
 
-/* export.c: one Loc-RIB entry towards one peer: outbound attributes,
- * Adj-RIB-Out (duplicate suppression), and packed UPDATEs on the wire. */
-void export_entry(struct peer *p, const struct rib_entry *e);
-void export_flush(struct peer *p);  /* send queued changes while the socket has room */
-void export_reset(struct peer *p);  /* forget what was sent (session down / refresh) */
+/* export.c: Loc-RIB entries towards peers, by update group: outbound
+ * attributes, Adj-RIB-Out (duplicate suppression), packed UPDATEs encoded
+ * once per group, next hop patched per member. */
+void export_join(struct peer *p);    /* Established: join a group, get its table */
+void export_leave(struct peer *p);   /* session down: leave (last one frees it) */
+void export_refresh(struct peer *p); /* route refresh: the group's table again */
+void export_entry(struct bgpd *d, const struct rib_entry *e); /* to every group */
+void export_flush(struct peer *p);   /* p's group and catch-up, while sockets have room */
+void export_flush_all(struct bgpd *d);
 
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);

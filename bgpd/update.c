@@ -300,3 +300,47 @@ size_t bgp_update_encode(uint8_t *out, size_t cap, const struct bgp_codec_ctx *c
 		*nn_done = tn;
 	return len;
 }
+
+/* Where the next hop sits in an UPDATE we encoded: the NEXT_HOP value or
+ * the next hop field of MP_REACH_NLRI (RFC 4760 3). Update groups encode a
+ * message once and patch each member's own address in here. */
+bool bgp_update_nexthop_at(const uint8_t *msg, size_t len, size_t *off, size_t *nhlen)
+{
+	struct rbuf r = rbuf_make(msg, len), attrs;
+	uint16_t wlen, alen;
+
+	if (!rbuf_skip(&r, BGP_HDR_LEN) || !rbuf_u16(&r, &wlen) || !rbuf_skip(&r, wlen) ||
+	    !rbuf_u16(&r, &alen) || !rbuf_sub(&r, alen, &attrs))
+		return false;
+	while (rbuf_left(&attrs)) {
+		uint8_t flags, type, l8;
+		uint16_t alen2;
+		if (!rbuf_u8(&attrs, &flags) || !rbuf_u8(&attrs, &type))
+			return false;
+		if (flags & BGP_AF_EXTLEN) {
+			if (!rbuf_u16(&attrs, &alen2))
+				return false;
+		} else {
+			if (!rbuf_u8(&attrs, &l8))
+				return false;
+			alen2 = l8;
+		}
+		size_t at = (size_t)(attrs.p - msg);
+		if (type == BGP_ATTR_NEXT_HOP && alen2 == 4) {
+			*off = at;
+			*nhlen = 4;
+			return true;
+		}
+		if (type == BGP_ATTR_MP_REACH && alen2 >= 4 && at + 4 <= len) {
+			uint8_t n = msg[at + 3];
+			if (at + 4 + n > len)
+				return false;
+			*off = at + 4;
+			*nhlen = n;
+			return true;
+		}
+		if (!rbuf_skip(&attrs, alen2))
+			return false;
+	}
+	return false;
+}

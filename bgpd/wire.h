@@ -228,6 +228,9 @@ size_t bgp_update_encode(uint8_t *out, size_t cap, const struct bgp_codec_ctx *c
 			 const struct bgp_attrs *attrs,
 			 const struct bgp_prefix *withdrawn, size_t nw, size_t *nw_done,
 			 const struct bgp_prefix *nlri, size_t nn, size_t *nn_done);
+/* Offset and length of the next hop in an encoded UPDATE (NEXT_HOP or the
+ * MP_REACH_NLRI next hop field); false if it has none. */
+bool bgp_update_nexthop_at(const uint8_t *msg, size_t len, size_t *off, size_t *nhlen);
 
 /* --- decoders: body is the message after the 19-byte header. ----------- */
 enum bgp_verdict bgp_open_decode(struct rbuf *body, struct bgp_open *o, struct bgp_error *err);

@@ -139,6 +139,8 @@ static void memory_json(struct json_writer *w, const Closbgp__Ctl__MemorySummary
 	json_kv_uint(w, "refs", m->refs);
 	json_kv_uint(w, "loc_rib_bytes", m->loc_rib_bytes);
 	json_kv_uint(w, "adj_rib_in_bytes", m->adj_rib_in_bytes);
+	json_kv_uint(w, "adj_rib_out_bytes", m->adj_rib_out_bytes);
+	json_kv_uint(w, "update_groups", m->update_groups);
 	json_obj_end(w);
 }
 
@@ -289,6 +291,9 @@ static void peer_json(struct json_writer *w, const Closbgp__Ctl__Peer *p)
 	counters_json(w, "messages_received", p->messages_received);
 	counters_json(w, "messages_sent", p->messages_sent);
 	json_kv_uint(w, "established_count", p->established_count);
+	json_kv_uint(w, "update_group", p->update_group);
+	json_kv_uint(w, "update_group_members", p->update_group_members);
+	json_kv_uint(w, "update_group_messages", p->update_group_messages);
 	caps_json(w, p->capabilities);
 	error_json(w, p->last_error);
 	json_obj_end(w);
@@ -343,6 +348,10 @@ static void peer_text(FILE *f, const Closbgp__Ctl__Peer *p)
 	if (strcmp(p->state, "Established") == 0)
 		fprintf(f, "  Up for %s, remote router ID %s\n", ctl_duration_str(p->uptime, d, sizeof(d)),
 			p->remote_id);
+	if (p->update_group)
+		fprintf(f, "  Update group %u, %u member%s, %" PRIu64 " UPDATEs encoded for it\n",
+			p->update_group, p->update_group_members,
+			p->update_group_members == 1 ? "" : "s", p->update_group_messages);
 	fprintf(f, "  Hold time %u s, keepalive %u s\n", p->hold_time, p->keepalive);
 	caps_text(f, p->capabilities);
 	fprintf(f, "  Prefixes: received %" PRIu64 ", sent %" PRIu64 "\n", p->prefixes_received,
@@ -584,10 +593,11 @@ void ctl_render_memory(FILE *f, const struct ctl_reply *r, bool json)
 		   "Unknown attributes %10" PRIu64 "  %12" PRIu64 " bytes\n"
 		   "Intern tables                  %12" PRIu64 " bytes\n"
 		   "Loc-RIB                        %12" PRIu64 " bytes\n"
-		   "Adj-RIBs-In                    %12" PRIu64 " bytes\n",
+		   "Adj-RIBs-In                    %12" PRIu64 " bytes\n"
+		   "Adj-RIBs-Out       %10" PRIu64 "  %12" PRIu64 " bytes  (update groups)\n",
 		m->attr_sets, m->attr_bytes, m->refs, m->aspaths, m->aspath_bytes, m->community_lists,
 		m->community_bytes, m->unknown_attrs, m->unknown_bytes, m->intern_table_bytes,
-		m->loc_rib_bytes, m->adj_rib_in_bytes);
+		m->loc_rib_bytes, m->adj_rib_in_bytes, m->update_groups, m->adj_rib_out_bytes);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */

@@ -154,7 +154,7 @@ static void test_summary_json(void **state)
 		"\"loc_rib\":{\"ipv4\":10000,\"ipv6\":10,\"paths\":20020},\"fib\":null,"
 		"\"memory\":{\"attr_sets\":3,\"attr_bytes\":300,\"aspaths\":0,\"aspath_bytes\":0,"
 		"\"community_lists\":0,\"community_bytes\":0,\"unknown_attrs\":0,\"unknown_bytes\":0,"
-		"\"intern_table_bytes\":0,\"refs\":0,\"loc_rib_bytes\":123456,\"adj_rib_in_bytes\":0},"
+		"\"intern_table_bytes\":0,\"refs\":0,\"loc_rib_bytes\":123456,\"adj_rib_in_bytes\":0,\"adj_rib_out_bytes\":0,\"update_groups\":0},"
 		"\"peers\":[{\"address\":\"10.0.0.2\","
 		"\"remote_as\":65002,\"state\":\"Established\",\"uptime\":12,\"prefixes_received\":10000,"
 		"\"prefixes_sent\":5}]}\n");
@@ -224,7 +224,7 @@ static void test_peers_json(void **state)
 		"\"remote_id\":\"0.0.0.0\",\"hold_time\":0,\"keepalive\":0,\"prefixes_received\":0,"
 		"\"prefixes_sent\":0,\"messages_received\":{\"open\":1,\"update\":40,\"notification\":0,"
 		"\"keepalive\":0,\"route_refresh\":0},\"messages_sent\":{\"open\":0,\"update\":0,"
-		"\"notification\":0,\"keepalive\":0,\"route_refresh\":0},\"established_count\":0,"
+		"\"notification\":0,\"keepalive\":0,\"route_refresh\":0},\"established_count\":0,\"update_group\":0,\"update_group_members\":0,\"update_group_messages\":0,"
 		"\"capabilities\":{\"ipv4_unicast\":false,\"ipv6_unicast\":false,\"as4\":true,"
 		"\"route_refresh\":false,\"graceful_restart\":false},\"last_error\":{\"direction\":"
 		"\"received\",\"code\":2,\"subcode\":2,\"name\":\"OPEN Message Error/Bad Peer AS\","
@@ -392,7 +392,7 @@ static void test_memory(void **state)
 	ctl_render_memory(m.f, &rep, true);
 	char *got = mem_close(&m);
 	assert_non_null(strstr(got, "{\"attr_sets\":2,\"attr_bytes\":256,"));
-	assert_non_null(strstr(got, "\"refs\":5000,\"loc_rib_bytes\":1000000,\"adj_rib_in_bytes\":0}\n"));
+	assert_non_null(strstr(got, "\"refs\":5000,\"loc_rib_bytes\":1000000,\"adj_rib_in_bytes\":0,\"adj_rib_out_bytes\":0,\"update_groups\":0}\n"));
 	free(got);
 	mem_open(&m);
 	ctl_render_memory(m.f, &rep, false);

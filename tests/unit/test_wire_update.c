@@ -670,6 +670,59 @@ static void test_arena_exhausted(void **state)
 	assert_int_equal(f->err.subcode, BGP_CEASE_OUT_OF_RESOURCES);
 }
 
+/* Update groups encode once and patch each member's next hop: the locator
+ * finds NEXT_HOP (IPv4) and the MP_REACH next hop field (IPv6), also
+ * behind an extended-length attribute, and nothing in a withdrawal. */
+static void test_nexthop_locator(void **state)
+{
+	struct fx *f = *state;
+	uint8_t ap[16], want[4] = { 10, 0, 0, 1 };
+	struct bgp_attrs a = attrs4(ap);
+	struct bgp_prefix p[2] = { pfx("10.1.0.0/16"), pfx("10.2.1.0/24") };
+	struct bgp_prefix p6 = pfx("2001:db8:1::/48");
+	size_t done, len, off, nhlen;
+	struct in6_addr patched;
+
+	len = bgp_update_encode(f->msg, sizeof(f->msg), &ebgp4, &a, NULL, 0, NULL, p, 2, &done);
+	assert_true(bgp_update_nexthop_at(f->msg, len, &off, &nhlen));
+	assert_int_equal(nhlen, 4);
+	assert_memory_equal(f->msg + off, want, 4);
+	/* Patched in place, it decodes as the new next hop. */
+	f->msg[off + 3] = 9;
+	assert_int_equal(dec_msg(f, &ebgp4, f->msg, len), BGP_OK);
+	assert_int_equal(ntohl(f->u.attrs.nexthop.s_addr), 0x0a000009);
+
+	a.seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+		 BGP_ATTR_BIT(BGP_ATTR_MP_REACH);
+	inet_pton(AF_INET6, "2001:db8::1", &a.nh6);
+	len = bgp_update_encode(f->msg, sizeof(f->msg), &ebgp4, &a, NULL, 0, NULL, &p6, 1, &done);
+	assert_true(bgp_update_nexthop_at(f->msg, len, &off, &nhlen));
+	assert_int_equal(nhlen, 16);
+	assert_memory_equal(f->msg + off, &a.nh6, 16);
+	inet_pton(AF_INET6, "2001:db8::2", &patched);
+	memcpy(f->msg + off, &patched, 16);
+	assert_int_equal(dec_msg(f, &ebgp4, f->msg, len), BGP_OK);
+	assert_memory_equal(&f->u.attrs.nh6, &patched, 16);
+
+	/* Many IPv6 NLRI: MP_REACH takes the extended length. */
+	struct bgp_prefix many[200];
+	for (int i = 0; i < 200; i++) {
+		char s[64];
+		snprintf(s, sizeof(s), "2001:db8:%x::/48", i + 1);
+		many[i] = pfx(s);
+	}
+	len = bgp_update_encode(f->msg, sizeof(f->msg), &ebgp4, &a, NULL, 0, NULL, many, 200, &done);
+	assert_int_equal(done, 200);
+	assert_true(bgp_update_nexthop_at(f->msg, len, &off, &nhlen));
+	assert_memory_equal(f->msg + off, &a.nh6, 16);
+
+	/* A withdrawal has no next hop; a truncated message is refused. */
+	len = bgp_update_encode(f->msg, sizeof(f->msg), &ebgp4, NULL, p, 2, &done, NULL, 0, NULL);
+	assert_false(bgp_update_nexthop_at(f->msg, len, &off, &nhlen));
+	len = bgp_update_encode(f->msg, sizeof(f->msg), &ebgp4, &a, NULL, 0, NULL, &p6, 1, &done);
+	assert_false(bgp_update_nexthop_at(f->msg, 30, &off, &nhlen));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -700,6 +753,7 @@ int main(void)
 		T(test_7606_no_nlri_and_combined),
 		T(test_mixed_withdraw_not_eor),
 		T(test_arena_exhausted),
+		T(test_nexthop_locator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
