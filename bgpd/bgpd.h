@@ -120,7 +120,8 @@ struct peer {
 	bool eor_received_v4, eor_received_v6;
 	struct peer_stats stats;
 	struct peer_error last_error;
-	struct rib_adj *adj_in;	 /* what this peer sent us (post RFC 7606) */
+	size_t prefixes_in[2];	 /* its paths in the Loc-RIB (its Adj-RIB-In),
+				    IPv4 and IPv6, usable or not */
 	struct export_group *xg; /* its update group while Established */
 	struct pfx_queue outq;	 /* catch-up: the group's Adj-RIB-Out for this
 				    member alone (joined late, route refresh) */

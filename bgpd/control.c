@@ -230,7 +230,7 @@ static uint64_t age_since(time_t when)
 
 static size_t peer_prefixes(const struct peer *p)
 {
-	return p->adj_in ? rib_adj_count(p->adj_in, 0) : 0;
+	return p->prefixes_in[0] + p->prefixes_in[1];
 }
 
 static uint64_t msgs_total(const uint64_t m[6])
@@ -317,8 +317,7 @@ static void summary_memory(struct bgpd *d, Closbgp__Ctl__MemorySummary *m)
 	m->intern_table_bytes = as.table_bytes;
 	m->refs = as.refs;
 	m->loc_rib_bytes = d->loc ? rib_loc_bytes(d->loc) : 0;
-	for (const struct peer *p = d->peers; p; p = p->next)
-		m->adj_rib_in_bytes += p->adj_in ? rib_adj_bytes(p->adj_in) : 0;
+	/* The Adj-RIBs-In are the Loc-RIB's paths: counted in loc_rib_bytes. */
 	for (const struct export_group *g = d->groups; g; g = g->next) {
 		m->adj_rib_out_bytes += rib_adj_bytes(g->adj_out);
 		m->update_groups++;
@@ -661,7 +660,8 @@ static int loc_entry_cb(const struct rib_entry *e, void *arg)
 		st->cursor = e->prefix;
 		st->cursor_paths = 0;
 	}
-	for (const struct rib_path *p = e->paths; p; p = p->next, idx++) {
+	/* Only the candidates: the rest is in the Adj-RIB-In view. */
+	for (const struct rib_path *p = e->paths; p && idx < e->nusable; p = p->next, idx++) {
 		if (!src_matches(p->src, st->filter_peer) || seen++ < skip)
 			continue;
 		if (pg->full || loc_add_path(pg, e, p, idx) < 0)
@@ -686,26 +686,23 @@ static void loc_fill_family(struct route_page *pg)
 }
 
 /* -- the Adj-RIB-In view -- */
-/* Where src's path for pfx stands in the Loc-RIB (not there: looped). */
-static void loc_marks(const struct bgpd *d, const struct bgp_prefix *pfx, const struct rib_src *src,
-		      Closbgp__Ctl__Route *m)
+/* Where path idx of e stands: a candidate (best, multipath) or not (looped,
+ * next hop unreachable). */
+static void loc_marks(const struct rib_entry *e, unsigned idx, Closbgp__Ctl__Route *m)
 {
-	const struct rib_entry *e = d->loc ? rib_loc_get(d->loc, pfx) : NULL;
-	unsigned idx = 0;
-
-	for (const struct rib_path *p = e ? e->paths : NULL; p; p = p->next, idx++) {
-		if (p->src != src)
-			continue;
-		m->valid = true;
-		m->best = idx == 0;
-		m->multipath = idx < e->nmulti;
-		return;
-	}
+	m->valid = idx < e->nusable;
+	m->best = m->valid && idx == 0;
+	m->multipath = idx < e->nmulti;
+	m->fib = (char *)rib_fib_state_str(m->best ? (enum rib_fib_state)e->fib : RIB_FIB_NONE);
 }
 
-/* Append one received route to the page. */
-static int page_add(struct route_page *pg, const struct bgp_prefix *pfx, const struct rib_attrs *ra)
+/* Append one received route (path idx of e) to the page. */
+static int page_add(struct route_page *pg, const struct rib_entry *e, const struct rib_path *path,
+		    unsigned idx)
 {
+	const struct bgp_prefix *pfx = &e->prefix;
+	const struct rib_attrs *ra = path->attrs;
+
 	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
 
 	if (!m || fill_route(pg->pool, pfx, rib_attrs_get(ra), m) < 0) {
@@ -714,37 +711,42 @@ static int page_add(struct route_page *pg, const struct bgp_prefix *pfx, const s
 	}
 	m->peer = (char *)pg->peer->cfg.name;
 	m->source = (char *)src_kind_str(pg->peer->src.kind);
-	loc_marks(pg->d, pfx, &pg->peer->src, m);
+	loc_marks(e, idx, m);
 	page_push(pg, m);
 	pg->st->have_cursor = true;
 	pg->st->cursor = *pfx;
 	return pg->full;
 }
 
-static int page_walk_cb(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+static int page_walk_cb(const struct rib_entry *e, void *arg)
 {
 	struct route_page *pg = arg;
+	const struct rib_path *path;
+	unsigned idx;
 
-	if (pg->st->have_cursor && route_order_cmp(pfx, &pg->st->cursor) <= 0)
+	if (pg->st->have_cursor && route_order_cmp(&e->prefix, &pg->st->cursor) <= 0)
 		return 0; /* sent on an earlier page */
-	return page_add(pg, pfx, ra);
+	path = rib_loc_path_of(e, &pg->peer->src, &idx);
+	return path ? page_add(pg, e, path, idx) : 0;
 }
 
-/* Fill the page from one (peer, family) of the cursor. */
+/* Fill the page from one (peer, family) of the cursor: the peer's paths in
+ * the Loc-RIB, usable or not, are its Adj-RIB-In. */
 static void page_fill_family(struct route_page *pg)
 {
 	struct ctl_stream *st = pg->st;
-	const struct rib_adj *adj = pg->peer->adj_in;
-	const struct rib_attrs *ra;
+	const struct rib_entry *e;
 
-	if (!adj)
+	if (!pg->d->loc)
 		return;
 	if (!st->filter_prefix) {
-		rib_adj_walk(adj, st->family, page_walk_cb, pg);
+		rib_loc_walk_from(pg->d->loc, st->family, st->have_cursor ? &st->cursor : NULL,
+				  page_walk_cb, pg);
 		return;
 	}
-	if (st->prefix.family == st->family && !st->have_cursor && (ra = rib_adj_get(adj, &st->prefix)))
-		page_add(pg, &st->prefix, ra);
+	if (st->prefix.family == st->family && !st->have_cursor &&
+	    (e = rib_loc_get(pg->d->loc, &st->prefix)))
+		page_walk_cb(e, pg);
 }
 
 /* The peer the stream is at: the first matching one, or the one of the last

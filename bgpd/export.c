@@ -208,7 +208,7 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 
 static void group_entry(struct export_group *g, const struct rib_entry *e)
 {
-	const struct rib_path *best = e->paths;
+	const struct rib_path *best = e->nmulti ? e->paths : NULL; /* a candidate */
 	struct rib_attrs *out = NULL;
 	bool changed;
 

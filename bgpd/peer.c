@@ -24,7 +24,7 @@ const char *peer_name(const struct peer *p)
 
 size_t peer_prefixes_in(const struct peer *p)
 {
-	return p->adj_in ? rib_adj_count(p->adj_in, 0) : 0;
+	return p->prefixes_in[0] + p->prefixes_in[1];
 }
 
 static void peer_timer_start(struct peer *p, ev_timer *t, double secs)
@@ -97,11 +97,6 @@ struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg)
 	p->cfg = *cfg;
 	p->state = FSM_IDLE;
 	p->state_since = time(NULL);
-	p->adj_in = rib_adj_new(d->attr_cache);
-	if (!p->adj_in) {
-		free(p);
-		return NULL;
-	}
 	ev_init(&p->connect_retry, connect_retry_cb);
 	ev_init(&p->hold, hold_cb);
 	ev_init(&p->keepalive, keepalive_cb);
@@ -130,7 +125,6 @@ void peer_free(struct peer *p)
 	conn_free(p->conn);
 	conn_free(p->collide);
 	export_leave(p);
-	rib_adj_free(p->adj_in);
 	free(p);
 }
 
@@ -201,7 +195,6 @@ static void peer_release(struct peer *p)
 	ev_timer_stop(p->d->loop, &p->hold);
 	ev_timer_stop(p->d->loop, &p->keepalive);
 	route_peer_down(p);
-	rib_adj_clear(p->adj_in);
 	p->eor_received_v4 = p->eor_received_v6 = false;
 	p->up_since = 0;
 }
@@ -536,7 +529,7 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 			p->eor_received_v4 = true;
 		log_info("peer", "%s: End-of-RIB for %s, %zu prefixes", peer_name(p),
 			 u.eor_afi == AFI_IPV6 ? "IPv6" : "IPv4",
-			 rib_adj_count(p->adj_in, u.eor_afi == AFI_IPV6 ? AF_INET6 : AF_INET));
+			 p->prefixes_in[u.eor_afi == AFI_IPV6]);
 		route_peer_eor(p);
 	}
 	return true;

@@ -1,5 +1,6 @@
-/* Routes through the daemon: what peers send goes from their Adj-RIB-In
- * into the Loc-RIB (loop detection first, RFC 4271 9.1.2); configured
+/* Routes through the daemon: what peers send goes into the Loc-RIB, which
+ * is also their Adj-RIB-In (a path that loops or whose next hop is not
+ * reachable is kept there, unusable: RFC 4271 9.1.2); configured
  * networks enter it as local paths; once per event-loop turn the changed
  * prefixes are programmed into the kernel (ECMP over the multipath set)
  * and exported to every established peer, in bounded slices so sessions
@@ -52,9 +53,11 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 	bool nh_ok[2] = { usable && route_nexthop_ok(d, AF_INET, &u->attrs),
 			  usable && route_nexthop_ok(d, AF_INET6, &u->attrs) };
 
-	for (size_t i = 0; i < u->nwithdrawn; i++)
-		if (rib_adj_withdraw(p->adj_in, &u->withdrawn[i]))
-			rib_loc_withdraw(d->loc, &u->withdrawn[i], &p->src);
+	for (size_t i = 0; i < u->nwithdrawn; i++) {
+		const struct bgp_prefix *pfx = &u->withdrawn[i];
+		if (rib_loc_unset(d->loc, pfx, &p->src) & RIB_LOC_GONE)
+			p->prefixes_in[pfx->family == AF_INET6]--;
+	}
 	if (!u->nnlri)
 		return;
 	/* One intern per UPDATE: every NLRI shares the attribute set. */
@@ -65,9 +68,13 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 	}
 	for (size_t i = 0; i < u->nnlri; i++) {
 		const struct bgp_prefix *pfx = &u->nlri[i];
-		if (!rib_adj_set(p->adj_in, pfx, ra))
+		bool v6 = pfx->family == AF_INET6;
+		unsigned r = rib_loc_set(d->loc, pfx, &p->src, ra, nh_ok[v6]);
+		if (r & RIB_LOC_NEW)
+			p->prefixes_in[v6]++;
+		if (r & RIB_LOC_SAME)
 			continue; /* a duplicate */
-		if (usable && !nh_ok[pfx->family == AF_INET6]) {
+		if (usable && !nh_ok[v6]) {
 			char a[64], b[INET6_ADDRSTRLEN];
 			log_debug("route", "%s: %s: next hop %s is not on a connected network; "
 				  "not used", peer_name(p), bgp_prefix_str(pfx, a, sizeof(a)),
@@ -75,27 +82,17 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 							 ? (const void *)&u->attrs.nexthop
 							 : (const void *)&u->attrs.nh6, b, sizeof(b)));
 		}
-		if (nh_ok[pfx->family == AF_INET6])
-			rib_loc_update(d->loc, pfx, &p->src, ra);
-		else
-			rib_loc_withdraw(d->loc, pfx, &p->src);
 	}
 	rib_attrs_unref(ra);
 }
 
-static int withdraw_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
-{
-	struct peer *p = arg;
-
-	rib_loc_withdraw(p->d->loc, pfx, &p->src);
-	return 0;
-}
-
 void route_peer_down(struct peer *p)
 {
-	size_t n = rib_adj_count(p->adj_in, 0);
+	size_t n = p->prefixes_in[0] + p->prefixes_in[1];
 
-	rib_adj_walk(p->adj_in, 0, withdraw_one, p);
+	if (n)
+		rib_loc_unset_src(p->d->loc, &p->src);
+	p->prefixes_in[0] = p->prefixes_in[1] = 0;
 	if (n)
 		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
 	export_leave(p);

@@ -1,6 +1,7 @@
-/* Loc-RIB storage and per-prefix best path / multipath selection. A path
- * change re-sorts only that prefix's list (incremental, RFC 4271 9.1.2);
- * the entry is queued when what is exported or installed changes. */
+/* Loc-RIB storage (also the Adj-RIBs-In: unusable paths are kept after the
+ * candidates) and per-prefix best path / multipath selection. A path change
+ * re-sorts only that prefix's list (incremental, RFC 4271 9.1.2); the entry
+ * is queued when what is exported or installed changes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ struct rib_loc {
 	struct rib_decide_cfg cfg;
 	struct rib_entry *q, **qtail;
 	size_t npaths;
+	size_t nroutes[2];	/* entries with a usable path, per family */
 };
 
 static struct rib_table *loc_table(const struct rib_loc *loc, uint8_t family)
@@ -92,16 +94,21 @@ static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const s
 			    rib_attrs_get(b->attrs), NULL);
 }
 
-/* Insert p into the sorted list. */
-static void entry_insert(const struct rib_loc *loc, struct rib_entry *e, struct rib_path *p)
+/* Insert p: into the sorted candidates, or first among the unusable. */
+static void entry_insert(const struct rib_loc *loc, struct rib_entry *e, struct rib_path *p,
+			 bool usable)
 {
 	struct rib_path **pp = &e->paths;
+	uint16_t i = 0;
 
-	while (*pp && path_cmp(loc, *pp, p) <= 0)
+	while (*pp && i < e->nusable && (!usable || path_cmp(loc, *pp, p) <= 0)) {
 		pp = &(*pp)->next;
+		i++;
+	}
 	p->next = *pp;
 	*pp = p;
 	e->npaths++;
+	e->nusable += usable;
 }
 
 static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e)
@@ -112,7 +119,9 @@ static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e
 	if (!best)
 		return 0;
 	const struct bgp_attrs *ba = rib_attrs_get(best->attrs);
-	for (p = best; p && n < loc->cfg.max_paths; p = p->next, n++)
+	if (!e->nusable)
+		return 0;
+	for (p = best; p && n < loc->cfg.max_paths && n < e->nusable; p = p->next, n++)
 		if (p != best && !rib_path_multipath(&loc->cfg, best->src, ba, p->src,
 						      rib_attrs_get(p->attrs)))
 			break;
@@ -146,14 +155,31 @@ static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
 	loc->qtail = &e->qnext;
 }
 
-/* Unlink src's path; returns it (or NULL). */
-static struct rib_path *entry_take(struct rib_entry *e, const struct rib_src *src)
+/* Unlink src's path; returns it (or NULL) and whether it was usable. */
+static struct rib_path *entry_take(struct rib_entry *e, const struct rib_src *src, bool *usable)
 {
-	for (struct rib_path **pp = &e->paths; *pp; pp = &(*pp)->next)
+	uint16_t i = 0;
+
+	for (struct rib_path **pp = &e->paths; *pp; pp = &(*pp)->next, i++)
 		if ((*pp)->src == src) {
 			struct rib_path *p = *pp;
 			*pp = p->next;
+			*usable = i < e->nusable;
 			e->npaths--;
+			e->nusable -= *usable;
+			return p;
+		}
+	return NULL;
+}
+
+const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct rib_src *src,
+				       unsigned *index)
+{
+	unsigned i = 0;
+
+	for (const struct rib_path *p = e->paths; p; p = p->next, i++)
+		if (p->src == src) {
+			*index = i;
 			return p;
 		}
 	return NULL;
@@ -162,9 +188,14 @@ static struct rib_path *entry_take(struct rib_entry *e, const struct rib_src *sr
 static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct snapshot *before)
 {
 	struct snapshot after;
+	bool had = before->n > 0;
 
 	e->nmulti = entry_multi(loc, e);
 	snap(e, &after);
+	if (had != (after.n > 0)) {
+		size_t *n = &loc->nroutes[e->prefix.family == AF_INET6];
+		*n = had ? *n - 1 : *n + 1;
+	}
 	if (after.n == before->n && memcmp(after.v, before->v, after.n * sizeof(void *)) == 0)
 		return false;
 	entry_queue(loc, e);
@@ -180,58 +211,106 @@ static void *entry_new(const struct bgp_prefix *p, void *arg)
 	return e;
 }
 
-bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
-		    struct rib_attrs *ra)
+unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
+		     struct rib_attrs *ra, bool usable)
 {
 	struct rib_table *t = loc_table(loc, p->family);
 	struct rib_entry *e = rib_table_get_or_insert(t, p, entry_new, NULL);
 	struct snapshot before = { 0 };
 	struct rib_path *path;
+	unsigned flags = 0;
+	bool was_usable;
 
 	if (!e)
-		return false;
+		return 0;
 	snap(e, &before);
-	path = entry_take(e, src);
+	path = entry_take(e, src, &was_usable);
 	if (path) {
-		if (path->attrs == ra) { /* same attributes: nothing to do */
-			entry_insert(loc, e, path);
-			return false;
+		if (path->attrs == ra && was_usable == usable) { /* a duplicate */
+			entry_insert(loc, e, path, usable);
+			return RIB_LOC_SAME;
 		}
 		rib_attrs_unref(path->attrs);
 	} else {
 		path = path_alloc(e);
 		if (!path)
-			return false;
+			return 0;
 		path->src = src;
 		loc->npaths++;
+		flags |= RIB_LOC_NEW;
 	}
 	path->attrs = rib_attrs_ref(ra);
-	entry_insert(loc, e, path);
-	return entry_changed(loc, e, &before);
+	entry_insert(loc, e, path, usable);
+	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+}
+
+/* Take src's path out of e; e is left in the table even when empty. */
+static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src)
+{
+	struct snapshot before;
+	struct rib_path *path;
+	bool was_usable;
+
+	snap(e, &before);
+	path = entry_take(e, src, &was_usable);
+	if (!path)
+		return 0;
+	rib_attrs_unref(path->attrs);
+	path_free(e, path);
+	loc->npaths--;
+	return RIB_LOC_GONE | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+}
+
+unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)
+{
+	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
+	unsigned flags = e ? entry_unset(loc, e, src) : 0;
+
+	if (e && e->npaths == 0 && !e->queued) {
+		rib_table_remove(loc_table(loc, p->family), p);
+		free(e);
+	}
+	return flags;
+}
+
+bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
+		    struct rib_attrs *ra)
+{
+	return rib_loc_set(loc, p, src, ra, true) & RIB_LOC_CHANGED;
 }
 
 bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)
 {
-	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
-	struct snapshot before;
-	struct rib_path *path;
+	return rib_loc_unset(loc, p, src) & RIB_LOC_CHANGED;
+}
 
-	if (!e)
-		return false;
-	snap(e, &before);
-	path = entry_take(e, src);
-	if (!path)
-		return false;
-	rib_attrs_unref(path->attrs);
-	path_free(e, path);
-	loc->npaths--;
-	if (entry_changed(loc, e, &before))
-		return true;
-	if (e->npaths == 0 && !e->queued) {
-		rib_table_remove(loc_table(loc, p->family), p);
-		free(e);
+struct unset_src {
+	struct rib_loc *loc;
+	const struct rib_src *src;
+	size_t n;
+};
+
+static int unset_src_one(const struct bgp_prefix *p, void *value, void *arg)
+{
+	struct unset_src *u = arg;
+	struct rib_entry *e = value;
+
+	if (entry_unset(u->loc, e, u->src)) {
+		u->n++;
+		/* Not removed during the walk: the drain frees it. */
+		if (e->npaths == 0)
+			entry_queue(u->loc, e);
 	}
-	return false;
+	return 0;
+}
+
+size_t rib_loc_unset_src(struct rib_loc *loc, const struct rib_src *src)
+{
+	struct unset_src u = { loc, src, 0 };
+
+	rib_table_walk(loc->t[0], unset_src_one, &u);
+	rib_table_walk(loc->t[1], unset_src_one, &u);
+	return u.n;
 }
 
 const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p)
@@ -257,8 +336,8 @@ const char *rib_fib_state_str(enum rib_fib_state st)
 size_t rib_loc_count(const struct rib_loc *loc, uint8_t family)
 {
 	if (family)
-		return rib_table_count(loc_table(loc, family));
-	return rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
+		return loc->nroutes[family == AF_INET6];
+	return loc->nroutes[0] + loc->nroutes[1];
 }
 
 size_t rib_loc_paths(const struct rib_loc *loc)
@@ -355,7 +434,7 @@ int rib_loc_walk_from(const struct rib_loc *loc, uint8_t family, const struct bg
 
 size_t rib_loc_bytes(const struct rib_loc *loc)
 {
-	size_t entries = rib_loc_count(loc, 0);
+	size_t entries = rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
 
 	/* Each entry holds one path in its slot; the others are on the heap. */
 	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +

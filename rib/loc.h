@@ -1,6 +1,10 @@
-/* The Loc-RIB: every candidate path per prefix, kept ordered best-first by
- * the decision process, with the ECMP set at the front. Changes are queued
- * per prefix so the daemon can export and program them in batches. */
+/* The Loc-RIB: every path per prefix, the usable ones (candidates) kept
+ * ordered best-first by the decision process with the ECMP set at the
+ * front, then the unusable ones (looped, unreachable next hop). It is also
+ * every peer's Adj-RIB-In: a path is what one source sent for the prefix,
+ * usable or not, so there is one table and one lookup per received route.
+ * Changes are queued per prefix so the daemon can export and program them
+ * in batches. */
 #ifndef CLOS_RIB_LOC_H
 #define CLOS_RIB_LOC_H
 
@@ -15,7 +19,8 @@ struct rib_path {
 
 struct rib_entry {
 	struct bgp_prefix prefix;
-	uint16_t npaths;
+	uint16_t npaths;	/* all paths, usable first */
+	uint16_t nusable;	/* the first nusable paths are candidates */
 	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
 	bool queued;
 	bool slot_used;		/* `slot` holds one of the paths */
@@ -34,14 +39,32 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg);
 void rib_loc_free(struct rib_loc *loc);
 void rib_loc_set_cfg(struct rib_loc *loc, const struct rib_decide_cfg *cfg);
 
-/* Add or replace src's path for p; the Loc-RIB takes its own reference on
- * ra. Returns true if the best path or the ECMP set changed (the entry is
- * then queued for rib_loc_drain). */
+/* What a change did (flags). */
+enum {
+	RIB_LOC_CHANGED = 1, /* best path or ECMP set changed: entry queued */
+	RIB_LOC_NEW = 2,     /* src had no path for the prefix before */
+	RIB_LOC_SAME = 4,    /* the same attributes and usability: nothing done */
+	RIB_LOC_GONE = 8,    /* withdraw: src's path was there and is removed */
+};
+
+/* Add or replace src's path for p, usable (a candidate) or not; the Loc-RIB
+ * takes its own reference on ra. Returns RIB_LOC_* flags (0 on no memory). */
+unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
+		     struct rib_attrs *ra, bool usable);
+unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src);
+/* Shorthands: a usable path; true if RIB_LOC_CHANGED. */
 bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
 		    struct rib_attrs *ra);
 bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src);
+/* Every path of src goes (its session ended); returns how many. Entries
+ * left empty are queued and freed by rib_loc_drain. */
+size_t rib_loc_unset_src(struct rib_loc *loc, const struct rib_src *src);
+/* src's path for p and whether it is a candidate; NULL if none. */
+const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct rib_src *src,
+				       unsigned *index);
 const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p);
-size_t rib_loc_count(const struct rib_loc *loc, uint8_t family); /* prefixes; 0 = all */
+/* Prefixes with a usable path; 0 = all families. */
+size_t rib_loc_count(const struct rib_loc *loc, uint8_t family);
 /* Record what the FIB reported for p (ignored if p is gone). */
 void rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p, enum rib_fib_state st);
 const char *rib_fib_state_str(enum rib_fib_state st);

@@ -138,7 +138,6 @@ static void memory_json(struct json_writer *w, const Closbgp__Ctl__MemorySummary
 	json_kv_uint(w, "intern_table_bytes", m->intern_table_bytes);
 	json_kv_uint(w, "refs", m->refs);
 	json_kv_uint(w, "loc_rib_bytes", m->loc_rib_bytes);
-	json_kv_uint(w, "adj_rib_in_bytes", m->adj_rib_in_bytes);
 	json_kv_uint(w, "adj_rib_out_bytes", m->adj_rib_out_bytes);
 	json_kv_uint(w, "update_groups", m->update_groups);
 	json_obj_end(w);
@@ -592,12 +591,11 @@ void ctl_render_memory(FILE *f, const struct ctl_reply *r, bool json)
 		   "Community lists    %10" PRIu64 "  %12" PRIu64 " bytes\n"
 		   "Unknown attributes %10" PRIu64 "  %12" PRIu64 " bytes\n"
 		   "Intern tables                  %12" PRIu64 " bytes\n"
-		   "Loc-RIB                        %12" PRIu64 " bytes\n"
-		   "Adj-RIBs-In                    %12" PRIu64 " bytes\n"
+		   "Loc-RIB and Adj-RIBs-In        %12" PRIu64 " bytes\n"
 		   "Adj-RIBs-Out       %10" PRIu64 "  %12" PRIu64 " bytes  (update groups)\n",
 		m->attr_sets, m->attr_bytes, m->refs, m->aspaths, m->aspath_bytes, m->community_lists,
 		m->community_bytes, m->unknown_attrs, m->unknown_bytes, m->intern_table_bytes,
-		m->loc_rib_bytes, m->adj_rib_in_bytes, m->update_groups, m->adj_rib_out_bytes);
+		m->loc_rib_bytes, m->update_groups, m->adj_rib_out_bytes);
 }
 
 /* ---- dispatch ------------------------------------------------------------------------- */

@@ -154,7 +154,7 @@ static void test_summary_json(void **state)
 		"\"loc_rib\":{\"ipv4\":10000,\"ipv6\":10,\"paths\":20020},\"fib\":null,"
 		"\"memory\":{\"attr_sets\":3,\"attr_bytes\":300,\"aspaths\":0,\"aspath_bytes\":0,"
 		"\"community_lists\":0,\"community_bytes\":0,\"unknown_attrs\":0,\"unknown_bytes\":0,"
-		"\"intern_table_bytes\":0,\"refs\":0,\"loc_rib_bytes\":123456,\"adj_rib_in_bytes\":0,\"adj_rib_out_bytes\":0,\"update_groups\":0},"
+		"\"intern_table_bytes\":0,\"refs\":0,\"loc_rib_bytes\":123456,\"adj_rib_out_bytes\":0,\"update_groups\":0},"
 		"\"peers\":[{\"address\":\"10.0.0.2\","
 		"\"remote_as\":65002,\"state\":\"Established\",\"uptime\":12,\"prefixes_received\":10000,"
 		"\"prefixes_sent\":5}]}\n");
@@ -392,13 +392,13 @@ static void test_memory(void **state)
 	ctl_render_memory(m.f, &rep, true);
 	char *got = mem_close(&m);
 	assert_non_null(strstr(got, "{\"attr_sets\":2,\"attr_bytes\":256,"));
-	assert_non_null(strstr(got, "\"refs\":5000,\"loc_rib_bytes\":1000000,\"adj_rib_in_bytes\":0,\"adj_rib_out_bytes\":0,\"update_groups\":0}\n"));
+	assert_non_null(strstr(got, "\"refs\":5000,\"loc_rib_bytes\":1000000,\"adj_rib_out_bytes\":0,\"update_groups\":0}\n"));
 	free(got);
 	mem_open(&m);
 	ctl_render_memory(m.f, &rep, false);
 	got = mem_close(&m);
 	assert_non_null(strstr(got, "Attribute sets              2           256 bytes  (5000 references)\n"));
-	assert_non_null(strstr(got, "Loc-RIB                             1000000 bytes\n"));
+	assert_non_null(strstr(got, "Loc-RIB and Adj-RIBs-In             1000000 bytes\n"));
 	free(got);
 }
 

@@ -59,6 +59,19 @@ static void prefix4(struct bgp_prefix *p, uint8_t a, uint8_t b, uint8_t c, uint8
 	p->addr[2] = c;
 }
 
+/* A route from p, as route_peer_update takes it: into the Loc-RIB (its
+ * Adj-RIB-In), unusable when our AS is in the AS_PATH (looped). */
+static void peer_recv(struct peer *p, const struct bgp_prefix *pfx, const struct bgp_attrs *a)
+{
+	struct rib_attrs *ra = rib_attrs_intern(p->d->attr_cache, a);
+	bool usable = !aspath_contains(a->aspath, a->aspath_len, p->d->cfg->local_as);
+
+	assert_non_null(ra);
+	if (rib_loc_set(p->d->loc, pfx, &p->src, ra, usable) & RIB_LOC_NEW)
+		p->prefixes_in[pfx->family == AF_INET6]++;
+	rib_attrs_unref(ra);
+}
+
 static void add_routes_p1(struct peer *p)
 {
 	struct bgp_attrs a = { 0 };
@@ -78,7 +91,7 @@ static void add_routes_p1(struct peer *p)
 	a.nlarge = 1;
 	for (int i = 0; i < NROUTES_V4; i++) {
 		prefix4(&pfx, 10, (uint8_t)(1 + i / 256), (uint8_t)(i % 256), 24);
-		rib_adj_update(p->adj_in, &pfx, &a);
+		peer_recv(p, &pfx, &a);
 	}
 	/* one IPv6 route with a link-local next hop (RFC 2545 3) */
 	memset(&pfx, 0, sizeof(pfx));
@@ -89,7 +102,7 @@ static void add_routes_p1(struct peer *p)
 	inet_pton(AF_INET6, "2001:db8::2", &a.nh6);
 	inet_pton(AF_INET6, "fe80::2", &a.nh6_ll);
 	a.nh6_has_ll = true;
-	rib_adj_update(p->adj_in, &pfx, &a);
+	peer_recv(p, &pfx, &a);
 }
 
 static void add_routes_p2(struct peer *p)
@@ -107,7 +120,7 @@ static void add_routes_p2(struct peer *p)
 	a.local_pref = 100;
 	inet_pton(AF_INET, "10.0.0.3", &a.nexthop);
 	prefix4(&pfx, 192, 0, 2, 24);
-	rib_adj_update(p->adj_in, &pfx, &a);
+	peer_recv(p, &pfx, &a);
 }
 
 static struct peer *make_peer(struct fx *f, const char *addr, uint32_t as, enum fsm_state st)
@@ -127,8 +140,6 @@ static struct peer *make_peer(struct fx *f, const char *addr, uint32_t as, enum 
 	p->src.owner = p;
 	p->state = st;
 	p->state_since = time(NULL) - 30;
-	p->adj_in = rib_adj_new(f->d.attr_cache);
-	assert_non_null(p->adj_in);
 	return p;
 }
 
@@ -165,23 +176,6 @@ static void fill_peers(struct fx *f)
 	p1->next = p2;
 	f->d.peers = f->p1 = p1;
 	f->p2 = p2;
-}
-
-/* Feed a peer's Adj-RIB-In into the Loc-RIB, as route_peer_update does:
- * paths with our AS in the AS_PATH have looped and stay out. */
-static int loc_feed_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
-{
-	struct peer *p = arg;
-	const struct bgp_attrs *a = rib_attrs_get(ra);
-
-	if (!aspath_contains(a->aspath, a->aspath_len, p->d->cfg->local_as))
-		rib_loc_update(p->d->loc, pfx, &p->src, (struct rib_attrs *)ra);
-	return 0;
-}
-
-static void loc_feed(struct peer *p)
-{
-	rib_adj_walk(p->adj_in, 0, loc_feed_one, p);
 }
 
 /* One of our own networks, as route_originate enters it. */
@@ -229,8 +223,6 @@ static int setup(void **state)
 	f->d.local_src.kind = RIB_SRC_LOCAL;
 	f->d.local_src.router_id = 0x01020304;
 	fill_peers(f);
-	for (struct peer *p = f->d.peers; p; p = p->next)
-		loc_feed(p);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ctl.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	/* a subdirectory that does not exist yet: the server creates it */
@@ -258,7 +250,6 @@ static int teardown(void **state)
 	rib_adj_free(f->d.originated);
 	for (struct peer *p = f->d.peers, *n; p; p = n) {
 		n = p->next;
-		rib_adj_free(p->adj_in);
 		free(p);
 	}
 	rib_attr_cache_free(f->d.attr_cache);
@@ -344,7 +335,6 @@ static void test_summary(void **state)
 	assert_true(sum->memory->attr_sets >= 2);
 	assert_true(sum->memory->attr_bytes > 0);
 	assert_true(sum->memory->loc_rib_bytes > (NROUTES_V4 + 2) * sizeof(struct rib_path));
-	assert_true(sum->memory->adj_rib_in_bytes > 0);
 	assert_int_equal(sum->n_peers, 2);
 	assert_string_equal(sum->peers[0]->address, "10.0.0.2");
 	assert_string_equal(sum->peers[0]->state, "Established");
@@ -549,23 +539,20 @@ static void add_ecmp_data(struct fx *f)
 		a.aspath = i < NMULTI ? eq : longer;
 		a.aspath_len = i < NMULTI ? sizeof(eq) : sizeof(longer);
 		prefix4(&pfx, 10, (uint8_t)(1 + i / 256), (uint8_t)(i % 256), 24);
-		rib_adj_update(p3->adj_in, &pfx, &a);
+		peer_recv(p3, &pfx, &a);
 	}
 	a.aspath = looped;
 	a.aspath_len = sizeof(looped);
 	prefix4(&pfx, 198, 51, 100, 24);
-	rib_adj_update(p3->adj_in, &pfx, &a);
+	peer_recv(p3, &pfx, &a);
 	f->p2->next = p3;
 	f->p3 = p3;
-	loc_feed(p3);
 
 	a.aspath = longer;
 	a.aspath_len = sizeof(longer);
 	inet_pton(AF_INET, "10.0.0.3", &a.nexthop);
 	prefix4(&pfx, 10, 1, 0, 24);
-	rib_adj_update(f->p2->adj_in, &pfx, &a);
-	rib_loc_update(f->d.loc, &pfx, &f->p2->src,
-		       (struct rib_attrs *)rib_adj_get(f->p2->adj_in, &pfx));
+	peer_recv(f->p2, &pfx, &a);
 	originate(f, "203.0.113.0/24");
 }
 

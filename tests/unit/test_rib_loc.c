@@ -139,11 +139,73 @@ static void test_max_paths_and_walk(void **state)
 	rib_loc_free(loc); /* drops every path's reference */
 }
 
+/* The Loc-RIB is also the Adj-RIB-In: an unusable path (looped, next hop
+ * unreachable) is kept after the candidates, never best, never counted as a
+ * route; becoming usable is a change; a source's paths go in one sweep. */
+static void test_unusable_paths_and_source_sweep(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s[2];
+	struct bgp_prefix p = pfx(1), q = pfx(2);
+	struct rib_attrs *a0 = attrs(65001, 1, 0), *a1 = attrs(65002, 2, 0);
+	unsigned idx = 9;
+	size_t n = 0;
+
+	memset(s, 0, sizeof(s));
+	s[0].kind = s[1].kind = RIB_SRC_EBGP;
+	s[1].router_id = 1;
+	/* An unusable path alone: stored, no route, nothing queued. */
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_NEW);
+	const struct rib_entry *e = rib_loc_get(loc, &p);
+	assert_non_null(e);
+	assert_int_equal(e->npaths, 1);
+	assert_int_equal(e->nusable, 0);
+	assert_int_equal(e->nmulti, 0);
+	assert_int_equal(rib_loc_count(loc, AF_INET), 0);
+	assert_false(rib_loc_pending(loc));
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_SAME);
+	/* A longer usable path is best over the unusable shorter one. */
+	assert_int_equal(rib_loc_set(loc, &p, &s[1], a1, true), RIB_LOC_NEW | RIB_LOC_CHANGED);
+	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_int_equal(e->nusable, 1);
+	assert_ptr_equal(rib_loc_path_of(e, &s[0], &idx)->src, &s[0]);
+	assert_int_equal(idx, 1); /* after the candidates */
+	assert_int_equal(rib_loc_count(loc, AF_INET), 1);
+	/* The same attributes, now usable: a change, and it wins (shorter). */
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, true), RIB_LOC_CHANGED);
+	assert_ptr_equal(e->paths->src, &s[0]);
+	assert_int_equal(e->nusable, 2);
+	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1);
+	/* Unusable again: the other one is best. */
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_CHANGED);
+	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_int_equal(e->nmulti, 1);
+	/* s[0] also sent q (unusable only); its session ends: both go, the
+	 * emptied entry q is freed by the drain, p keeps s[1]'s path. */
+	rib_loc_set(loc, &q, &s[0], a0, false);
+	assert_int_equal(rib_loc_unset_src(loc, &s[0]), 2);
+	assert_int_equal(rib_loc_get(loc, &p)->npaths, 1);
+	assert_int_equal(rib_loc_unset(loc, &p, &s[0]), 0); /* gone already */
+	n = 0;
+	rib_loc_drain(loc, 100, drained, &n);
+	assert_null(rib_loc_get(loc, &q));
+	assert_int_equal(rib_loc_paths(loc), 1);
+	assert_int_equal(rib_loc_unset(loc, &p, &s[1]), RIB_LOC_GONE | RIB_LOC_CHANGED);
+	assert_int_equal(rib_loc_count(loc, 0), 0);
+	rib_loc_drain(loc, 100, drained, &n);
+	assert_null(rib_loc_get(loc, &p));
+	rib_attrs_unref(a0);
+	rib_attrs_unref(a1);
+	rib_loc_free(loc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ecmp_set_and_changes),
 		cmocka_unit_test(test_max_paths_and_walk),
+		cmocka_unit_test(test_unusable_paths_and_source_sweep),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
