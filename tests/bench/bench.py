@@ -485,6 +485,9 @@ def main(argv=None):
         ap.error("needs root (network namespaces)")
     workdir = args.workdir or tempfile.mkdtemp(prefix="closbgp-bench-")
     os.makedirs(workdir, exist_ok=True)
+    # FRR's daemons drop to the frr user: they must reach their directories
+    # (mkdtemp makes 0700 ones).
+    os.chmod(workdir, 0o755)
 
     lockf = open(LOCK, "w")
     try:
