@@ -173,6 +173,5 @@ void peer_connect_now(struct peer *p, const char *why);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
 /* Number of prefixes received (Adj-RIB-In size). */
-size_t peer_prefixes_in(const struct peer *p);
 
 #endif

@@ -22,11 +22,6 @@ const char *peer_name(const struct peer *p)
 	return p->cfg.name;
 }
 
-size_t peer_prefixes_in(const struct peer *p)
-{
-	return p->prefixes_in[0] + p->prefixes_in[1];
-}
-
 static void peer_timer_start(struct peer *p, ev_timer *t, double secs)
 {
 	ev_timer_stop(p->d->loop, t);
