@@ -5,6 +5,7 @@
 #define CLOS_BGPD_H
 
 #include <ev.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -18,6 +19,18 @@
 #include "rib/rib.h"
 
 struct ctl_server;
+
+/* The address bytes of an AF_INET or AF_INET6 socket address. */
+static inline const void *sockaddr_addr(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
+					: (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+static inline size_t sockaddr_addr_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET ? 4 : 16;
+}
 
 /* Output queue chunk; the queue is bounded by PEER_OUTQ_HIWAT bytes. */
 struct outbuf {

@@ -47,7 +47,7 @@ static void export_key_of(const struct peer *p, struct export_key *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->remote_as = p->cfg.remote_as;
-	k->kind = p->ebgp ? RIB_SRC_EBGP : p->confed_member ? RIB_SRC_CONFED : RIB_SRC_IBGP;
+	k->kind = (uint8_t)p->src.kind; /* classified by route_peer_up */
 	k->nh_family = (uint8_t)p->local_addr.ss_family;
 	k->as4 = p->codec.as4;
 	k->ipv4 = p->codec.ipv4;
@@ -352,12 +352,8 @@ static bool send_copies(const struct targets *t, uint8_t *msg, size_t len, bool 
 	for (size_t i = 0; i < t->n; i++) {
 		struct peer *p = t->v[i];
 		if (announce) {
-			const struct sockaddr_storage *la = &p->local_addr;
-			const void *a = la->ss_family == AF_INET
-						? (const void *)&((const struct sockaddr_in *)la)->sin_addr
-						: (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
-			size_t alen = la->ss_family == AF_INET ? 4 : 16;
-			memcpy(msg + off, a, nhlen < alen ? nhlen : alen);
+			size_t alen = sockaddr_addr_len(&p->local_addr);
+			memcpy(msg + off, sockaddr_addr(&p->local_addr), nhlen < alen ? nhlen : alen);
 		}
 		if (!conn_send(p->conn, msg, len)) {
 			log_err("export", "%s: output queue overflow", peer_name(p));

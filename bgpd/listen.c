@@ -76,10 +76,7 @@ static int listen_one(const struct sockaddr_storage *ss, char *err, size_t errle
 	return fd;
 fail:;
 	char a[INET6_ADDRSTRLEN] = "?";
-	const void *addr = ss->ss_family == AF_INET
-				   ? (const void *)&((const struct sockaddr_in *)ss)->sin_addr
-				   : (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
-	inet_ntop(ss->ss_family, addr, a, sizeof(a));
+	inet_ntop(ss->ss_family, sockaddr_addr(ss), a, sizeof(a));
 	snprintf(err, errlen, "listen on %s port %u: %s", a,
 		 ntohs(((const struct sockaddr_in *)ss)->sin_port), strerror(errno));
 	if (fd >= 0)

@@ -233,18 +233,11 @@ void route_peer_up(struct peer *p)
 	p->src.owner = p;
 	p->src.family = (uint8_t)c->addr.ss_family;
 	memset(p->src.addr, 0, sizeof(p->src.addr));
-	if (c->addr.ss_family == AF_INET)
-		memcpy(p->src.addr, &((const struct sockaddr_in *)&c->addr)->sin_addr, 4);
-	else
-		memcpy(p->src.addr, &((const struct sockaddr_in6 *)&c->addr)->sin6_addr, 16);
+	memcpy(p->src.addr, sockaddr_addr(&c->addr), sockaddr_addr_len(&c->addr));
 	p->ifindex = 0;
-	if (d->fib) {
-		const struct sockaddr_storage *la = &p->local_addr;
-		const void *a = la->ss_family == AF_INET
-					? (const void *)&((const struct sockaddr_in *)la)->sin_addr
-					: (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
-		p->ifindex = fib_local_ifindex(d->fib, (uint8_t)la->ss_family, a);
-	}
+	if (d->fib)
+		p->ifindex = fib_local_ifindex(d->fib, (uint8_t)p->local_addr.ss_family,
+					       sockaddr_addr(&p->local_addr));
 	if (!p->ifindex && c->interface[0])
 		p->ifindex = if_nametoindex(c->interface);
 	/* The whole table through its update group; the queue drains as the
@@ -294,13 +287,9 @@ void route_peer_eor(struct peer *p)
 static void route_nudge(struct bgpd *d, uint32_t ifindex, uint8_t family, const char *why)
 {
 	for (struct peer *p = d->peers; p; p = p->next) {
-		const struct sockaddr_storage *ra = &p->cfg.addr;
-		const void *a = ra->ss_family == AF_INET
-					? (const void *)&((const struct sockaddr_in *)ra)->sin_addr
-					: (const void *)&((const struct sockaddr_in6 *)ra)->sin6_addr;
-		if (ra->ss_family != family)
+		if (p->cfg.addr.ss_family != family)
 			continue;
-		bool on_link = fib_addr_ifindex(d->fib, family, a) == ifindex ||
+		bool on_link = fib_addr_ifindex(d->fib, family, sockaddr_addr(&p->cfg.addr)) == ifindex ||
 			       (p->cfg.interface[0] && if_nametoindex(p->cfg.interface) == ifindex);
 		if (on_link)
 			peer_connect_now(p, why);
@@ -339,10 +328,7 @@ static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint
 		const struct sockaddr_storage *la = &p->local_addr;
 		if (!p->conn || la->ss_family != family)
 			continue;
-		const void *mine = family == AF_INET
-					   ? (const void *)&((const struct sockaddr_in *)la)->sin_addr
-					   : (const void *)&((const struct sockaddr_in6 *)la)->sin6_addr;
-		if (memcmp(mine, addr, family == AF_INET ? 4 : 16) == 0)
+		if (memcmp(sockaddr_addr(la), addr, sockaddr_addr_len(la)) == 0)
 			peer_link_lost(p, "local address removed");
 	}
 }
