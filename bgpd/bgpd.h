@@ -69,10 +69,11 @@ struct peer_error {
 	char text[160];		/* human reason */
 };
 
-/* Prefixes waiting to be sent; what is sent is read from the group's
- * Adj-RIB-Out at send time (present: announce, absent: withdraw). */
-struct pfx_queue {
-	struct bgp_prefix *v;
+/* Loc-RIB entries waiting to be sent (each pinned while queued); what is
+ * sent is read from the group's Adj-RIB-Out pair in the entry at send time
+ * (present: announce, absent: withdraw). */
+struct entry_queue {
+	struct rib_entry **v;
 	size_t head, n, cap;
 };
 
@@ -98,8 +99,10 @@ struct export_group {
 	uint32_t id;
 	struct peer **members;	 /* Established peers in it */
 	size_t nmembers, cmembers;
-	struct rib_adj *adj_out; /* what the members were sent (next hop 0) */
-	struct pfx_queue outq;	 /* Adj-RIB-Out changes not yet on the wire */
+	uint16_t out_id;	 /* its Adj-RIB-Out pairs in the Loc-RIB entries:
+				    what the members were sent (next hop 0) */
+	size_t nout;		 /* prefixes in its Adj-RIB-Out */
+	struct entry_queue outq; /* Adj-RIB-Out changes not yet on the wire */
 	struct {		 /* last Loc-RIB attributes -> what we sent for them */
 		struct rib_attrs *in, *out;
 		uint8_t family, kind;
@@ -136,7 +139,7 @@ struct peer {
 	size_t prefixes_in[2];	 /* its paths in the Loc-RIB (its Adj-RIB-In),
 				    IPv4 and IPv6, usable or not */
 	struct export_group *xg; /* its update group while Established */
-	struct pfx_queue outq;	 /* catch-up: the group's Adj-RIB-Out for this
+	struct entry_queue outq; /* catch-up: the group's Adj-RIB-Out for this
 				    member alone (joined late, route refresh) */
 	struct rib_src src;	 /* this peer as a Loc-RIB path source */
 	uint32_t ifindex;	 /* interface of the session (0 unknown) */

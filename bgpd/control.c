@@ -318,10 +318,11 @@ static void summary_memory(struct bgpd *d, Closbgp__Ctl__MemorySummary *m)
 	m->refs = as.refs;
 	m->loc_rib_bytes = d->loc ? rib_loc_bytes(d->loc) : 0;
 	/* The Adj-RIBs-In are the Loc-RIB's paths: counted in loc_rib_bytes. */
-	for (const struct export_group *g = d->groups; g; g = g->next) {
-		m->adj_rib_out_bytes += rib_adj_bytes(g->adj_out);
+	/* The Adj-RIBs-Out are pairs in the Loc-RIB entries: part of
+	 * loc_rib_bytes, shown on their own too. */
+	m->adj_rib_out_bytes = d->loc ? rib_loc_out_bytes(d->loc) : 0;
+	for (const struct export_group *g = d->groups; g; g = g->next)
 		m->update_groups++;
-	}
 }
 
 static void do_summary(struct ctl_client *c)

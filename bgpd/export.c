@@ -15,7 +15,7 @@
 
 #define EXPORT_CHUNK 8192 /* prefixes encoded per round */
 
-static bool pq_push(struct pfx_queue *q, const struct bgp_prefix *p)
+static bool eq_push(struct entry_queue *q, struct rib_entry *e)
 {
 	if (q->head + q->n == q->cap) {
 		if (q->head) {
@@ -24,19 +24,22 @@ static bool pq_push(struct pfx_queue *q, const struct bgp_prefix *p)
 		}
 		if (q->n == q->cap) {
 			size_t cap = q->cap ? q->cap * 2 : 256;
-			struct bgp_prefix *v = realloc(q->v, cap * sizeof(*v));
+			struct rib_entry **v = realloc(q->v, cap * sizeof(*v));
 			if (!v)
 				return false;
 			q->v = v;
 			q->cap = cap;
 		}
 	}
-	q->v[q->head + q->n++] = *p;
+	rib_loc_pin(e);
+	q->v[q->head + q->n++] = e;
 	return true;
 }
 
-static void pq_free(struct pfx_queue *q)
+static void eq_free(struct bgpd *d, struct entry_queue *q)
 {
+	for (size_t i = 0; i < q->n; i++)
+		rib_loc_unpin(d->loc, q->v[q->head + i]);
 	free(q->v);
 	memset(q, 0, sizeof(*q));
 }
@@ -79,10 +82,26 @@ static void group_free(struct export_group *g)
 	if (*pp)
 		*pp = g->next;
 	group_memo_clear(g);
-	pq_free(&g->outq);
-	rib_adj_free(g->adj_out);
+	/* Pairs first: an entry the queue held is freed when unpinned. */
+	rib_loc_out_clear(g->d->loc, g->out_id);
+	eq_free(g->d, &g->outq);
 	free(g->members);
 	free(g);
+}
+
+/* The smallest out id no group uses (there are few groups). */
+static int group_out_id(const struct bgpd *d, uint16_t *id)
+{
+	for (uint32_t i = 0; i < RIB_OUT_NONE; i++) {
+		const struct export_group *g = d->groups;
+		while (g && g->out_id != i)
+			g = g->next;
+		if (!g) {
+			*id = (uint16_t)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static struct export_group *group_get(struct bgpd *d, const struct peer *p, bool *created)
@@ -96,7 +115,7 @@ static struct export_group *group_get(struct bgpd *d, const struct peer *p, bool
 		if (export_key_eq(&g->key, &k))
 			return g;
 	g = calloc(1, sizeof(*g));
-	if (!g || !(g->adj_out = rib_adj_new(d->attr_cache))) {
+	if (!g || group_out_id(d, &g->out_id) < 0) {
 		free(g);
 		return NULL;
 	}
@@ -206,23 +225,33 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 	return ra;
 }
 
-static void group_entry(struct export_group *g, const struct rib_entry *e)
+static void group_entry(struct export_group *g, struct rib_entry *e)
 {
 	const struct rib_path *best = e->nmulti ? e->paths : NULL; /* a candidate */
 	struct rib_attrs *out = NULL;
-	bool changed;
 
 	if (best && export_allowed(g, best))
 		out = export_out(g, best, e->prefix.family);
-	if (out)
-		changed = rib_adj_set(g->adj_out, &e->prefix, out);
-	else
-		changed = rib_adj_withdraw(g->adj_out, &e->prefix);
-	if (changed)
-		pq_push(&g->outq, &e->prefix);
+	switch (rib_loc_out_set(g->d->loc, e, g->out_id, out)) {
+	case RIB_OUT_SAME:
+		return;
+	case RIB_OUT_ADDED:
+		g->nout++;
+		break;
+	case RIB_OUT_REMOVED:
+		g->nout--;
+		break;
+	case RIB_OUT_REPLACED:
+		break;
+	default:
+		log_err("export", "update group %u: out of memory for its Adj-RIB-Out", g->id);
+		return;
+	}
+	if (!eq_push(&g->outq, e))
+		log_err("export", "update group %u: out of memory for its queue", g->id);
 }
 
-void export_entry(struct bgpd *d, const struct rib_entry *e)
+void export_entry(struct bgpd *d, struct rib_entry *e)
 {
 	for (struct export_group *g = d->groups; g; g = g->next)
 		group_entry(g, e);
@@ -232,15 +261,16 @@ void export_entry(struct bgpd *d, const struct rib_entry *e)
 
 static int dump_one(const struct rib_entry *e, void *arg)
 {
-	group_entry(arg, e);
+	/* The Loc-RIB hands out const entries; the group's pair is ours. */
+	group_entry(arg, (struct rib_entry *)e);
 	return 0;
 }
 
-static int catchup_one(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+static int catchup_one(struct rib_entry *e, void *arg)
 {
 	struct peer *p = arg;
 
-	return pq_push(&p->outq, pfx) ? 0 : 1;
+	return eq_push(&p->outq, e) ? 0 : 1;
 }
 
 void export_join(struct peer *p)
@@ -272,7 +302,7 @@ void export_join(struct peer *p)
 	if (created) /* the whole Loc-RIB, through the group */
 		rib_loc_walk(p->d->loc, 0, dump_one, g);
 	else	     /* what the group has sent so far, for p alone */
-		rib_adj_walk(g->adj_out, 0, catchup_one, p);
+		rib_loc_out_walk(p->d->loc, g->out_id, catchup_one, p);
 	log_info("export", "%s: update group %u (%s, AS %u), %zu member%s", peer_name(p), g->id,
 		 g->key.kind == RIB_SRC_EBGP ? "eBGP" : g->key.kind == RIB_SRC_CONFED
 			 ? "confederation eBGP" : "iBGP",
@@ -285,8 +315,8 @@ void export_refresh(struct peer *p)
 	if (!p->xg)
 		return;
 	/* RFC 2918 3: the Adj-RIB-Out again; only to this member. */
-	pq_free(&p->outq);
-	rib_adj_walk(p->xg->adj_out, 0, catchup_one, p);
+	eq_free(p->d, &p->outq);
+	rib_loc_out_walk(p->d->loc, p->xg->out_id, catchup_one, p);
 	export_flush(p);
 }
 
@@ -294,7 +324,7 @@ void export_leave(struct peer *p)
 {
 	struct export_group *g = p->xg;
 
-	pq_free(&p->outq);
+	eq_free(p->d, &p->outq);
 	p->stats.prefixes_out = 0;
 	p->eor_sent = false;
 	p->xg = NULL;
@@ -409,7 +439,7 @@ static bool export_send(struct export_group *g, const struct targets *t, struct 
 }
 
 /* Drain q to the targets while all of them have room. */
-static void export_drain(struct export_group *g, struct pfx_queue *q, const struct targets *t)
+static void export_drain(struct export_group *g, struct entry_queue *q, const struct targets *t)
 {
 	struct item *it = NULL;
 	struct bgp_prefix *pfx = NULL;
@@ -421,8 +451,10 @@ static void export_drain(struct export_group *g, struct pfx_queue *q, const stru
 	while (it && pfx && q->n && targets_have_room(t)) {
 		size_t n = q->n < EXPORT_CHUNK ? q->n : EXPORT_CHUNK;
 		for (size_t i = 0; i < n; i++) {
-			it[i].prefix = q->v[q->head + i];
-			it[i].attrs = rib_adj_get(g->adj_out, &it[i].prefix);
+			struct rib_entry *e = q->v[q->head + i];
+			it[i].prefix = e->prefix;
+			it[i].attrs = rib_loc_out_get(e, g->out_id);
+			rib_loc_unpin(g->d->loc, e); /* a live pair keeps its attrs */
 		}
 		q->head += n;
 		q->n -= n;
@@ -445,7 +477,7 @@ static void export_eor(struct peer *p)
 		p->stats.msgs_out[BGP_UPDATE]++;
 	p->eor_sent = true;
 	log_info("export", "%s: initial table sent (%zu prefixes), End-of-RIB", peer_name(p),
-		 rib_adj_count(p->xg->adj_out, 0));
+		 p->xg->nout);
 }
 
 /* The group's shared queue to all members, then each member's catch-up,
@@ -462,7 +494,7 @@ static void group_flush(struct export_group *g)
 			export_drain(g, &p->outq, &one);
 		if (!p->outq.n && !g->outq.n && !p->eor_sent && p->conn)
 			export_eor(p);
-		p->stats.prefixes_out = (uint32_t)rib_adj_count(g->adj_out, 0);
+		p->stats.prefixes_out = (uint32_t)g->nout;
 	}
 }
 

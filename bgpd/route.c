@@ -160,7 +160,7 @@ void route_originate(struct bgpd *d)
 
 /* ---- output: FIB and peers --------------------------------------------- */
 
-static void route_fib(struct bgpd *d, const struct rib_entry *e)
+static void route_fib(struct bgpd *d, struct rib_entry *e)
 {
 	struct fib_nh nh[64];
 	size_t n = 0;
@@ -183,17 +183,16 @@ static void route_fib(struct bgpd *d, const struct rib_entry *e)
 		}
 		n++;
 	}
-	/* Cast away const: only the FIB state of the entry changes. */
-	((struct rib_entry *)e)->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
+	e->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
 	if (fib_route_set(d->fib, &e->prefix, nh, n) < 0) {
-		((struct rib_entry *)e)->fib = RIB_FIB_FAILED;
+		e->fib = RIB_FIB_FAILED;
 		char buf[64];
 		log_warn("route", "%s: no next hop on a connected network; not installed",
 			 bgp_prefix_str(&e->prefix, buf, sizeof(buf)));
 	}
 }
 
-static void route_changed(const struct rib_entry *e, void *arg)
+static void route_changed(struct rib_entry *e, void *arg)
 {
 	struct bgpd *d = arg;
 

@@ -45,7 +45,7 @@ void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
 void export_join(struct peer *p);    /* Established: join a group, get its table */
 void export_leave(struct peer *p);   /* session down: leave (last one frees it) */
 void export_refresh(struct peer *p); /* route refresh: the group's table again */
-void export_entry(struct bgpd *d, const struct rib_entry *e); /* to every group */
+void export_entry(struct bgpd *d, struct rib_entry *e); /* to every group */
 void export_flush(struct peer *p);   /* p's group and catch-up, while sockets have room */
 void export_flush_all(struct bgpd *d);
 

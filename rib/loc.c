@@ -5,20 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rib/loc.h"
-
-struct rib_loc {
-	struct rib_table *t[2];
-	struct rib_decide_cfg cfg;
-	struct rib_entry *q, **qtail;
-	size_t npaths;
-	size_t nroutes[2];	/* entries with a usable path, per family */
-};
-
-static struct rib_table *loc_table(const struct rib_loc *loc, uint8_t family)
-{
-	return loc->t[family == AF_INET6];
-}
+#include "rib/loc_int.h"
 
 struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 {
@@ -62,6 +49,7 @@ static void entry_free(void *value, void *arg)
 {
 	struct rib_entry *e = value;
 
+	rib_loc_out_drop_all(e);
 	while (e->paths) {
 		struct rib_path *p = e->paths;
 		e->paths = p->next;
@@ -206,9 +194,32 @@ static void *entry_new(const struct bgp_prefix *p, void *arg)
 {
 	struct rib_entry *e = calloc(1, sizeof(*e));
 
-	if (e)
+	if (e) {
 		e->prefix = *p;
+		e->out1_id = RIB_OUT_NONE;
+	}
 	return e;
+}
+
+/* An entry goes once nothing refers to it: no path, not in the change
+ * queue, in no export queue, nothing left in its Adj-RIB-Out. */
+void rib_loc_release(struct rib_loc *loc, struct rib_entry *e)
+{
+	if (e->npaths || e->queued || e->pins || e->out1_id != RIB_OUT_NONE)
+		return;
+	rib_table_remove(loc_table(loc, e->prefix.family), &e->prefix);
+	free(e);
+}
+
+void rib_loc_pin(struct rib_entry *e)
+{
+	e->pins++;
+}
+
+void rib_loc_unpin(struct rib_loc *loc, struct rib_entry *e)
+{
+	if (e->pins && --e->pins == 0)
+		rib_loc_release(loc, e);
 }
 
 unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
@@ -266,10 +277,8 @@ unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const st
 	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
 	unsigned flags = e ? entry_unset(loc, e, src) : 0;
 
-	if (e && e->npaths == 0 && !e->queued) {
-		rib_table_remove(loc_table(loc, p->family), p);
-		free(e);
-	}
+	if (e)
+		rib_loc_release(loc, e);
 	return flags;
 }
 
@@ -351,7 +360,7 @@ bool rib_loc_pending(const struct rib_loc *loc)
 }
 
 size_t rib_loc_drain(struct rib_loc *loc, size_t max,
-		     void (*cb)(const struct rib_entry *e, void *arg), void *arg)
+		     void (*cb)(struct rib_entry *e, void *arg), void *arg)
 {
 	size_t n = 0;
 
@@ -363,10 +372,7 @@ size_t rib_loc_drain(struct rib_loc *loc, size_t max,
 		e->queued = false;
 		cb(e, arg);
 		n++;
-		if (e->npaths == 0) {
-			rib_table_remove(loc_table(loc, e->prefix.family), &e->prefix);
-			free(e);
-		}
+		rib_loc_release(loc, e);
 	}
 	return n;
 }
@@ -436,8 +442,10 @@ size_t rib_loc_bytes(const struct rib_loc *loc)
 {
 	size_t entries = rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
 
-	/* Each entry holds one path in its slot; the others are on the heap. */
+	/* Each entry holds one path in its slot; the others are on the heap.
+	 * So are the Adj-RIB-Out pairs beyond the first. */
 	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +
 	       entries * sizeof(struct rib_entry) +
-	       (loc->npaths > entries ? loc->npaths - entries : 0) * sizeof(struct rib_path);
+	       (loc->npaths > entries ? loc->npaths - entries : 0) * sizeof(struct rib_path) +
+	       loc->nxout * sizeof(struct rib_out);
 }

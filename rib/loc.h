@@ -17,6 +17,15 @@ struct rib_path {
 	struct rib_attrs *attrs;   /* a reference owned by the path */
 };
 
+/* The Adj-RIB-Out (RFC 4271 3.2) lives in the entry too: what each update
+ * group (numbered by its out id) was last sent for the prefix, as the
+ * interned outbound attributes; no pair = withdrawn / never sent. */
+#define RIB_OUT_NONE UINT16_MAX
+struct rib_out {
+	struct rib_attrs *attrs;
+	uint16_t id;
+};
+
 struct rib_entry {
 	struct bgp_prefix prefix;
 	uint16_t npaths;	/* all paths, usable first */
@@ -25,6 +34,11 @@ struct rib_entry {
 	bool queued;
 	bool slot_used;		/* `slot` holds one of the paths */
 	uint8_t fib;		/* enum rib_fib_state: what the kernel has */
+	uint16_t out1_id;	/* group of out1, RIB_OUT_NONE: no pair at all */
+	uint16_t nxout;		/* further pairs in xout */
+	uint32_t pins;		/* export queues holding the entry */
+	struct rib_attrs *out1; /* first Adj-RIB-Out pair, inline */
+	struct rib_out *xout;
 	struct rib_path *paths; /* best first */
 	struct rib_entry *qnext;
 	struct rib_path slot;	/* storage for one path: most prefixes have one */
@@ -72,10 +86,29 @@ size_t rib_loc_paths(const struct rib_loc *loc);
 bool rib_loc_pending(const struct rib_loc *loc);
 
 /* Hand up to max changed entries to cb, oldest first; an entry left with
- * no path is freed after cb saw it (npaths == 0 means: withdrawn). Returns
- * the number handed out. */
+ * no path is freed after cb saw it (npaths == 0 means: withdrawn) unless
+ * an export queue still holds it. Returns the number handed out. */
 size_t rib_loc_drain(struct rib_loc *loc, size_t max,
-		     void (*cb)(const struct rib_entry *e, void *arg), void *arg);
+		     void (*cb)(struct rib_entry *e, void *arg), void *arg);
+
+/* ---- Adj-RIB-Out ---------------------------------------------------------
+ * Update groups number themselves with small out ids (reused after
+ * rib_loc_out_clear). Setting what a group sent reports what changed, so
+ * an UPDATE identical to what the group already has is never queued. */
+enum { RIB_OUT_SAME = 0, RIB_OUT_ADDED, RIB_OUT_REPLACED, RIB_OUT_REMOVED };
+struct rib_attrs *rib_loc_out_get(const struct rib_entry *e, uint16_t id);
+/* ra NULL = withdrawn. Takes its own reference. -1 when out of memory. */
+int rib_loc_out_set(struct rib_loc *loc, struct rib_entry *e, uint16_t id, struct rib_attrs *ra);
+/* The group is gone: drop its pairs from every entry. */
+void rib_loc_out_clear(struct rib_loc *loc, uint16_t id);
+/* Entries the group was sent (the group's Adj-RIB-Out), in walk order. */
+int rib_loc_out_walk(const struct rib_loc *loc, uint16_t id,
+		     int (*cb)(struct rib_entry *e, void *arg), void *arg);
+/* An export queue holds e: it is not freed, even withdrawn, until unpinned. */
+void rib_loc_pin(struct rib_entry *e);
+void rib_loc_unpin(struct rib_loc *loc, struct rib_entry *e);
+/* Bytes of Adj-RIB-Out pairs (part of rib_loc_bytes). */
+size_t rib_loc_out_bytes(const struct rib_loc *loc);
 /* Ordered walk over all entries; stop when cb returns non-zero. */
 int rib_loc_walk(const struct rib_loc *loc, uint8_t family,
 		 int (*cb)(const struct rib_entry *e, void *arg), void *arg);

@@ -61,9 +61,15 @@ static int count_cb(const struct rib_entry *e, void *arg)
 	return 0;
 }
 
-static void drained(const struct rib_entry *e, void *arg)
+static void drained(struct rib_entry *e, void *arg)
 {
 	(*(size_t *)arg)++;
+}
+
+static int count_cb_out(struct rib_entry *e, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
 }
 
 static void test_ecmp_set_and_changes(void **state)
@@ -200,12 +206,69 @@ static void test_unusable_paths_and_source_sweep(void **state)
 	rib_loc_free(loc);
 }
 
+/* The Adj-RIB-Out pairs in the entry: duplicate suppression per group, the
+ * inline pair refilled from the heap ones, walks and clearing per group. */
+static void test_adj_rib_out_pairs(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s = { .kind = RIB_SRC_EBGP, .peer_as = 65001, .router_id = 1 };
+	struct rib_attrs *in = attrs(65001, 1, 0), *o1 = attrs(65100, 2, 0), *o2 = attrs(65200, 2, 0);
+	struct bgp_prefix p = pfx(7), q = pfx(8);
+	size_t n = 0;
+
+	assert_true(rib_loc_update(loc, &p, &s, in));
+	assert_true(rib_loc_update(loc, &q, &s, in));
+	struct rib_entry *e = (struct rib_entry *)rib_loc_get(loc, &p);
+	struct rib_entry *f = (struct rib_entry *)rib_loc_get(loc, &q);
+	assert_int_equal(rib_loc_out_set(loc, e, 3, o1), RIB_OUT_ADDED);
+	assert_int_equal(rib_loc_out_set(loc, e, 3, o1), RIB_OUT_SAME); /* duplicate */
+	assert_int_equal(rib_loc_out_set(loc, e, 5, o2), RIB_OUT_ADDED);
+	assert_int_equal(rib_loc_out_set(loc, e, 9, o1), RIB_OUT_ADDED);
+	assert_int_equal(rib_loc_out_set(loc, e, 5, o1), RIB_OUT_REPLACED);
+	assert_int_equal(rib_loc_out_set(loc, e, 7, NULL), RIB_OUT_SAME); /* never sent */
+	assert_int_equal(rib_loc_out_set(loc, f, 9, o2), RIB_OUT_ADDED);
+	assert_ptr_equal(rib_loc_out_get(e, 5), o1);
+	assert_null(rib_loc_out_get(e, 7));
+	assert_int_equal(rib_attrs_refcnt(o1), 1 + 3);
+	assert_int_equal(rib_loc_out_bytes(loc), 2 * sizeof(void *) + 2 * sizeof(struct rib_out));
+	/* The inline pair goes: a heap pair takes its place. */
+	assert_int_equal(rib_loc_out_set(loc, e, 3, NULL), RIB_OUT_REMOVED);
+	assert_int_not_equal(e->out1_id, RIB_OUT_NONE);
+	assert_ptr_equal(rib_loc_out_get(e, 5), o1);
+	assert_ptr_equal(rib_loc_out_get(e, 9), o1);
+	assert_int_equal(e->nxout, 1);
+	assert_int_equal(rib_loc_out_walk(loc, 9, count_cb_out, &n), 0);
+	assert_int_equal(n, 2);
+	rib_loc_out_clear(loc, 9);
+	assert_null(rib_loc_out_get(e, 9));
+	assert_null(rib_loc_out_get(f, 9));
+	assert_ptr_equal(rib_loc_out_get(e, 5), o1);
+	assert_int_equal(rib_attrs_refcnt(o2), 1);
+	/* Withdrawn but still in an export queue (pinned): kept until unpinned. */
+	rib_loc_pin(e);
+	assert_int_equal(rib_loc_out_set(loc, e, 5, NULL), RIB_OUT_REMOVED);
+	assert_true(rib_loc_withdraw(loc, &p, &s));
+	n = 0;
+	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 2); /* p once, q */
+	assert_ptr_equal(rib_loc_get(loc, &p), e);
+	assert_int_equal(e->npaths, 0);
+	rib_loc_unpin(loc, e);
+	assert_null(rib_loc_get(loc, &p));
+	assert_int_equal(rib_loc_out_bytes(loc), 0);
+	rib_attrs_unref(in);
+	rib_attrs_unref(o1);
+	rib_attrs_unref(o2);
+	rib_loc_free(loc); /* teardown's cache free aborts on a leaked reference */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ecmp_set_and_changes),
 		cmocka_unit_test(test_max_paths_and_walk),
 		cmocka_unit_test(test_unusable_paths_and_source_sweep),
+		cmocka_unit_test(test_adj_rib_out_pairs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

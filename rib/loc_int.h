@@ -1,0 +1,28 @@
+/* Loc-RIB internals shared by loc.c (paths, decision, change queue) and
+ * out.c (the Adj-RIB-Out pairs kept in each entry). Private to rib/. */
+#ifndef CLOS_RIB_LOC_INT_H
+#define CLOS_RIB_LOC_INT_H
+
+#include "rib/loc.h"
+
+struct rib_loc {
+	struct rib_table *t[2];
+	struct rib_decide_cfg cfg;
+	struct rib_entry *q, **qtail;
+	size_t npaths;
+	size_t nroutes[2];	/* entries with a usable path, per family */
+	size_t nout;		/* Adj-RIB-Out pairs, all groups */
+	size_t nxout;		/* of them on the heap (not the inline first) */
+};
+
+static inline struct rib_table *loc_table(const struct rib_loc *loc, uint8_t family)
+{
+	return loc->t[family == AF_INET6];
+}
+
+/* Free e if nothing refers to it any more (loc.c). */
+void rib_loc_release(struct rib_loc *loc, struct rib_entry *e);
+/* Drop every Adj-RIB-Out pair of an entry being freed (out.c). */
+void rib_loc_out_drop_all(struct rib_entry *e);
+
+#endif
