@@ -628,8 +628,10 @@ static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const 
 			unsigned idx)
 {
 	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
+	struct bgp_prefix pfx;
 
-	if (!m || fill_route(pg->pool, &e->prefix, rib_attrs_get(p->attrs), m) < 0) {
+	rib_entry_prefix(e, &pfx);
+	if (!m || fill_route(pg->pool, &pfx, rib_attrs_get(p->attrs), m) < 0) {
 		pg->oom = true;
 		return -1;
 	}
@@ -651,14 +653,16 @@ static int loc_entry_cb(const struct rib_entry *e, void *arg)
 	struct ctl_stream *st = pg->st;
 	uint32_t skip = 0, seen = 0;
 	unsigned idx = 0;
+	struct bgp_prefix pfx;
 
 	if (pg->full || pg->oom)
 		return 1;
-	if (st->have_cursor && bgp_prefix_cmp(&e->prefix, &st->cursor) == 0) {
+	rib_entry_prefix(e, &pfx);
+	if (st->have_cursor && bgp_prefix_cmp(&pfx, &st->cursor) == 0) {
 		skip = st->cursor_paths;
 	} else {
 		st->have_cursor = true;
-		st->cursor = e->prefix;
+		st->cursor = pfx;
 		st->cursor_paths = 0;
 	}
 	/* Only the candidates: the rest is in the Adj-RIB-In view. */
@@ -701,12 +705,12 @@ static void loc_marks(const struct rib_entry *e, unsigned idx, Closbgp__Ctl__Rou
 static int page_add(struct route_page *pg, const struct rib_entry *e, const struct rib_path *path,
 		    unsigned idx)
 {
-	const struct bgp_prefix *pfx = &e->prefix;
 	const struct rib_attrs *ra = path->attrs;
-
 	Closbgp__Ctl__Route *m = pool_alloc(pg->pool, sizeof(*m));
+	struct bgp_prefix pfx;
 
-	if (!m || fill_route(pg->pool, pfx, rib_attrs_get(ra), m) < 0) {
+	rib_entry_prefix(e, &pfx);
+	if (!m || fill_route(pg->pool, &pfx, rib_attrs_get(ra), m) < 0) {
 		pg->oom = true;
 		return 1;
 	}
@@ -715,7 +719,7 @@ static int page_add(struct route_page *pg, const struct rib_entry *e, const stru
 	loc_marks(e, idx, m);
 	page_push(pg, m);
 	pg->st->have_cursor = true;
-	pg->st->cursor = *pfx;
+	pg->st->cursor = pfx;
 	return pg->full;
 }
 
@@ -724,8 +728,10 @@ static int page_walk_cb(const struct rib_entry *e, void *arg)
 	struct route_page *pg = arg;
 	const struct rib_path *path;
 	unsigned idx;
+	struct bgp_prefix pfx;
 
-	if (pg->st->have_cursor && route_order_cmp(&e->prefix, &pg->st->cursor) <= 0)
+	rib_entry_prefix(e, &pfx);
+	if (pg->st->have_cursor && route_order_cmp(&pfx, &pg->st->cursor) <= 0)
 		return 0; /* sent on an earlier page */
 	path = rib_loc_path_of(e, &pg->peer->src, &idx);
 	return path ? page_add(pg, e, path, idx) : 0;

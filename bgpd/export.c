@@ -231,7 +231,7 @@ static void group_entry(struct export_group *g, struct rib_entry *e)
 	struct rib_attrs *out = NULL;
 
 	if (best && export_allowed(g, best))
-		out = export_out(g, best, e->prefix.family);
+		out = export_out(g, best, e->family);
 	switch (rib_loc_out_set(g->d->loc, e, g->out_id, out)) {
 	case RIB_OUT_SAME:
 		return;
@@ -452,7 +452,7 @@ static void export_drain(struct export_group *g, struct entry_queue *q, const st
 		size_t n = q->n < EXPORT_CHUNK ? q->n : EXPORT_CHUNK;
 		for (size_t i = 0; i < n; i++) {
 			struct rib_entry *e = q->v[q->head + i];
-			it[i].prefix = e->prefix;
+			rib_entry_prefix(e, &it[i].prefix);
 			it[i].attrs = rib_loc_out_get(e, g->out_id);
 			rib_loc_unpin(g->d->loc, e); /* a live pair keeps its attrs */
 		}

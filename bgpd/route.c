@@ -165,6 +165,7 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 	struct fib_nh nh[64];
 	size_t n = 0;
 	const struct rib_path *path = e->paths;
+	struct bgp_prefix pfx;
 
 	for (uint16_t i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
 		const struct bgp_attrs *a = rib_attrs_get(path->attrs);
@@ -172,8 +173,8 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		if (path->src->kind == RIB_SRC_LOCAL)
 			break; /* our own networks are not installed */
 		memset(&nh[n], 0, sizeof(nh[n]));
-		nh[n].family = e->prefix.family;
-		if (e->prefix.family == AF_INET) {
+		nh[n].family = e->family;
+		if (e->family == AF_INET) {
 			memcpy(nh[n].addr, &a->nexthop, 4);
 		} else {
 			const struct in6_addr *g = a->nh6_has_ll ? &a->nh6_ll : &a->nh6;
@@ -184,11 +185,12 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		n++;
 	}
 	e->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
-	if (fib_route_set(d->fib, &e->prefix, nh, n) < 0) {
+	rib_entry_prefix(e, &pfx);
+	if (fib_route_set(d->fib, &pfx, nh, n) < 0) {
 		e->fib = RIB_FIB_FAILED;
 		char buf[64];
 		log_warn("route", "%s: no next hop on a connected network; not installed",
-			 bgp_prefix_str(&e->prefix, buf, sizeof(buf)));
+			 bgp_prefix_str(&pfx, buf, sizeof(buf)));
 	}
 }
 

@@ -17,8 +17,8 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 	if (!loc->cfg.max_paths)
 		loc->cfg.max_paths = 64;
 	loc->qtail = &loc->q;
-	loc->t[0] = rib_table_new(AF_INET);
-	loc->t[1] = rib_table_new(AF_INET6);
+	loc->t[0] = rib_table_new_inline(AF_INET, sizeof(struct rib_entry));
+	loc->t[1] = rib_table_new_inline(AF_INET6, sizeof(struct rib_entry));
 	if (!loc->t[0] || !loc->t[1]) {
 		rib_loc_free(loc);
 		return NULL;
@@ -56,7 +56,6 @@ static void entry_free(void *value, void *arg)
 		rib_attrs_unref(p->attrs);
 		path_free(e, p);
 	}
-	free(e);
 }
 
 void rib_loc_free(struct rib_loc *loc)
@@ -181,7 +180,7 @@ static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct
 	e->nmulti = entry_multi(loc, e);
 	snap(e, &after);
 	if (had != (after.n > 0)) {
-		size_t *n = &loc->nroutes[e->prefix.family == AF_INET6];
+		size_t *n = &loc->nroutes[e->family == AF_INET6];
 		*n = had ? *n - 1 : *n + 1;
 	}
 	if (after.n == before->n && memcmp(after.v, before->v, after.n * sizeof(void *)) == 0)
@@ -190,12 +189,14 @@ static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct
 	return true;
 }
 
-static void *entry_new(const struct bgp_prefix *p, void *arg)
+/* The entry of p, made (in its trie node) if there is none. */
+static struct rib_entry *entry_get(struct rib_loc *loc, const struct bgp_prefix *p)
 {
-	struct rib_entry *e = calloc(1, sizeof(*e));
+	bool added;
+	struct rib_entry *e = rib_table_get_or_add(loc_table(loc, p->family), p, &added);
 
-	if (e) {
-		e->prefix = *p;
+	if (e && added) {
+		e->family = p->family;
 		e->out1_id = RIB_OUT_NONE;
 	}
 	return e;
@@ -205,10 +206,12 @@ static void *entry_new(const struct bgp_prefix *p, void *arg)
  * queue, in no export queue, nothing left in its Adj-RIB-Out. */
 void rib_loc_release(struct rib_loc *loc, struct rib_entry *e)
 {
+	struct bgp_prefix p;
+
 	if (e->npaths || e->queued || e->pins || e->out1_id != RIB_OUT_NONE)
 		return;
-	rib_table_remove(loc_table(loc, e->prefix.family), &e->prefix);
-	free(e);
+	rib_entry_prefix(e, &p);
+	rib_table_remove(loc_table(loc, p.family), &p); /* e is gone with it */
 }
 
 void rib_loc_pin(struct rib_entry *e)
@@ -225,8 +228,7 @@ void rib_loc_unpin(struct rib_loc *loc, struct rib_entry *e)
 unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
 		     struct rib_attrs *ra, bool usable)
 {
-	struct rib_table *t = loc_table(loc, p->family);
-	struct rib_entry *e = rib_table_get_or_insert(t, p, entry_new, NULL);
+	struct rib_entry *e = entry_get(loc, p);
 	struct snapshot before = { 0 };
 	struct rib_path *path;
 	unsigned flags = 0;
@@ -244,8 +246,10 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 		rib_attrs_unref(path->attrs);
 	} else {
 		path = path_alloc(e);
-		if (!path)
+		if (!path) {
+			rib_loc_release(loc, e);
 			return 0;
+		}
 		path->src = src;
 		loc->npaths++;
 		flags |= RIB_LOC_NEW;
@@ -442,10 +446,10 @@ size_t rib_loc_bytes(const struct rib_loc *loc)
 {
 	size_t entries = rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
 
-	/* Each entry holds one path in its slot; the others are on the heap.
-	 * So are the Adj-RIB-Out pairs beyond the first. */
+	/* The entries are in the tries' route nodes, each with one path in
+	 * its slot; the other paths and the Adj-RIB-Out pairs beyond the
+	 * first are on the heap. */
 	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +
-	       entries * sizeof(struct rib_entry) +
 	       (loc->npaths > entries ? loc->npaths - entries : 0) * sizeof(struct rib_path) +
 	       loc->nxout * sizeof(struct rib_out);
 }

@@ -26,23 +26,32 @@ struct rib_out {
 	uint16_t id;
 };
 
+/* An entry lives inside its Loc-RIB trie node (which holds the prefix:
+ * rib_entry_prefix), stays at its address until it is freed, and is
+ * freed once it has no path and nothing refers to it. */
 struct rib_entry {
-	struct bgp_prefix prefix;
+	struct rib_path *paths; /* best first */
+	struct rib_entry *qnext;
+	struct rib_attrs *out1; /* first Adj-RIB-Out pair, inline */
+	struct rib_out *xout;
+	struct rib_path slot;	/* storage for one path: most prefixes have one */
+	uint32_t pins;		/* export queues holding the entry */
 	uint16_t npaths;	/* all paths, usable first */
 	uint16_t nusable;	/* the first nusable paths are candidates */
 	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
+	uint16_t out1_id;	/* group of out1, RIB_OUT_NONE: no pair at all */
+	uint16_t nxout;		/* further pairs in xout */
+	uint8_t family;		/* AF_INET or AF_INET6 */
 	bool queued;
 	bool slot_used;		/* `slot` holds one of the paths */
 	uint8_t fib;		/* enum rib_fib_state: what the kernel has */
-	uint16_t out1_id;	/* group of out1, RIB_OUT_NONE: no pair at all */
-	uint16_t nxout;		/* further pairs in xout */
-	uint32_t pins;		/* export queues holding the entry */
-	struct rib_attrs *out1; /* first Adj-RIB-Out pair, inline */
-	struct rib_out *xout;
-	struct rib_path *paths; /* best first */
-	struct rib_entry *qnext;
-	struct rib_path slot;	/* storage for one path: most prefixes have one */
 };
+
+/* The entry's prefix, read from the trie node around it. */
+static inline void rib_entry_prefix(const struct rib_entry *e, struct bgp_prefix *p)
+{
+	rib_table_value_prefix(e->family, e, p);
+}
 
 /* Where the prefix stands in the kernel FIB (FIB acknowledgement). */
 enum rib_fib_state { RIB_FIB_NONE = 0, RIB_FIB_PENDING, RIB_FIB_INSTALLED, RIB_FIB_FAILED };

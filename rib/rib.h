@@ -45,6 +45,16 @@ uint32_t rib_attrs_refcnt(const struct rib_attrs *ra);
 /* ---- prefix table (path-compressed binary trie, one per family) ------- */
 struct rib_table;
 struct rib_table *rib_table_new(uint8_t family); /* AF_INET or AF_INET6 */
+/* A table whose values live in the route nodes (vsize bytes each, zeroed
+ * when added): values are addressed by pointer, stay in place until their
+ * prefix is removed, and need no allocation of their own. Such a table
+ * uses rib_table_get_or_add instead of insert/get_or_insert; remove
+ * returns non-NULL if the prefix was there (its storage is then gone),
+ * and free_value must not free the value itself. */
+struct rib_table *rib_table_new_inline(uint8_t family, size_t vsize);
+void *rib_table_get_or_add(struct rib_table *t, const struct bgp_prefix *p, bool *added);
+/* The prefix of an inline value of a table of that family. */
+void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p);
 void rib_table_free(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg);
 /* Insert or replace; returns the previous value (or NULL). */
 void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value);

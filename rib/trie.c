@@ -1,5 +1,8 @@
 /* Prefix table: a path-compressed binary trie (PATRICIA) per address family.
- * Nodes live in chunked slabs and link by 32-bit indices to stay small. */
+ * Nodes live in chunked slabs and link by 32-bit indices to stay small. A
+ * table holds either a pointer per route or, made with
+ * rib_table_new_inline, the value itself inside the route node (no
+ * allocation per route, and the prefix is not stored twice). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,7 +41,8 @@ struct rt_pool {
 struct rib_table {
 	uint8_t family;
 	uint8_t alen, maxlen;
-	uint32_t voff; /* offset of the value pointer in a route node */
+	uint32_t voff; /* offset of the value (pointer) in a route node */
+	uint32_t vsize; /* inline value bytes; 0: the node holds a pointer */
 	uint32_t root;
 	size_t count;
 	struct rt_pool route, glue;
@@ -120,13 +124,16 @@ static inline struct rt_node *node(const struct rib_table *t, uint32_t idx)
 static inline void *node_value(const struct rib_table *t, const struct rt_node *n)
 {
 	void *v;
+	if (t->vsize)
+		return (uint8_t *)n + t->voff;
 	memcpy(&v, (const uint8_t *)n + t->voff, sizeof(v));
 	return v;
 }
 
 static void node_set_value(const struct rib_table *t, struct rt_node *n, void *v)
 {
-	memcpy((uint8_t *)n + t->voff, &v, sizeof(v));
+	if (!t->vsize) /* inline values are written in place by the caller */
+		memcpy((uint8_t *)n + t->voff, &v, sizeof(v));
 }
 
 static void node_free(struct rib_table *t, uint32_t idx)
@@ -213,9 +220,16 @@ static void node_prefix(const struct rib_table *t, const struct rt_node *n, stru
 
 /* ---- public API ------------------------------------------------------- */
 
-struct rib_table *rib_table_new(uint8_t family)
+static uint32_t value_offset(uint8_t family)
 {
-	if (family != AF_INET && family != AF_INET6)
+	uint32_t hdr = (uint32_t)offsetof(struct rt_node, addr) + (family == AF_INET ? 4 : 16);
+
+	return (hdr + 7) & ~7u;
+}
+
+struct rib_table *rib_table_new_inline(uint8_t family, size_t vsize)
+{
+	if ((family != AF_INET && family != AF_INET6) || vsize > 4096)
 		return NULL;
 	struct rib_table *t = calloc(1, sizeof(*t));
 	if (!t)
@@ -224,10 +238,28 @@ struct rib_table *rib_table_new(uint8_t family)
 	t->alen = family == AF_INET ? 4 : 16;
 	t->maxlen = (uint8_t)(t->alen * 8);
 	uint32_t hdr = (uint32_t)offsetof(struct rt_node, addr) + t->alen;
-	t->voff = (hdr + 7) & ~7u;
-	pool_init(&t->route, t->voff + (uint32_t)sizeof(void *));
+	t->voff = value_offset(family);
+	t->vsize = (uint32_t)vsize;
+	pool_init(&t->route, t->voff + (vsize ? ((uint32_t)vsize + 7) & ~7u
+					       : (uint32_t)sizeof(void *)));
 	pool_init(&t->glue, (hdr + 3) & ~3u);
 	return t;
+}
+
+struct rib_table *rib_table_new(uint8_t family)
+{
+	return rib_table_new_inline(family, 0);
+}
+
+void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p)
+{
+	const struct rt_node *n =
+		(const struct rt_node *)((const uint8_t *)value - value_offset(family));
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->len = n->len;
+	memcpy(p->addr, n->addr, family == AF_INET ? 4 : 16);
 }
 
 void rib_table_clear(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
@@ -274,6 +306,8 @@ static int set_route(struct rib_table *t, uint32_t *link, void *value, void **pr
 	} else {
 		n->flags |= RT_F_VALUE;
 		t->count++;
+		if (t->vsize) /* a route node kept empty may hold an old value */
+			memset((uint8_t *)n + t->voff, 0, t->vsize);
 	}
 	node_set_value(t, n, value);
 	return 0;
@@ -283,12 +317,13 @@ static int set_route(struct rib_table *t, uint32_t *link, void *value, void **pr
  * which starts with a node of prefix length nlen that diverges from p at
  * bit d (d == p->len: p covers it). Adds a glue node when they branch. */
 static int splice_route(struct rib_table *t, uint32_t *link, const struct bgp_prefix *p,
-			void *value, unsigned d)
+			void *value, unsigned d, struct rt_node **made)
 {
 	uint32_t old = *link;
 	uint32_t r = node_new(t, true, p->addr, p->len);
 	if (r == RT_NIL)
 		return -1;
+	*made = node(t, r);
 	node(t, r)->flags = RT_F_VALUE;
 	node_set_value(t, node(t, r), value);
 	if (old == RT_NIL) {
@@ -312,65 +347,97 @@ static int splice_route(struct rib_table *t, uint32_t *link, const struct bgp_pr
 	return 0;
 }
 
-int rib_table_insert_ex(struct rib_table *t, const struct bgp_prefix *p, void *value, void **prev)
+/* Walk towards p: returns the link that holds p's node (*exact) or where
+ * a node for p goes, in front of a subtree diverging from p at bit *d. */
+static uint32_t *locate(struct rib_table *t, const struct bgp_prefix *p, unsigned *d, bool *exact)
 {
-	*prev = NULL;
-	if (!prefix_ok(t, p))
-		return -1;
 	/* link points into a parent node: safe across allocations, which may
 	 * move a pool's chunk table but never a chunk. */
 	uint32_t *link = &t->root;
+
+	*exact = false;
 	for (;;) {
+		*d = p->len;
 		if (*link == RT_NIL)
-			return splice_route(t, link, p, value, p->len);
+			return link;
 		struct rt_node *n = node(t, *link);
 		unsigned min = n->len < p->len ? n->len : p->len;
-		unsigned d = first_diff(n->addr, p->addr, min);
-		if (d == n->len && n->len == p->len)
-			return set_route(t, link, value, prev);
-		if (d < n->len)
-			return splice_route(t, link, p, value, d);
+		*d = first_diff(n->addr, p->addr, min);
+		if (*d == n->len && n->len == p->len) {
+			*exact = true;
+			return link;
+		}
+		if (*d < n->len)
+			return link;
 		link = &n->child[bit_at(p->addr, n->len)];
 	}
+}
+
+/* Make p hold value (pointer tables) at the located link; *made is the
+ * route node. */
+static int place(struct rib_table *t, uint32_t *link, const struct bgp_prefix *p, void *value,
+		 unsigned d, bool exact, void **prev, struct rt_node **made)
+{
+	if (!exact)
+		return splice_route(t, link, p, value, d, made);
+	if (set_route(t, link, value, prev) < 0)
+		return -1;
+	*made = node(t, *link);
+	return 0;
+}
+
+int rib_table_insert_ex(struct rib_table *t, const struct bgp_prefix *p, void *value, void **prev)
+{
+	struct rt_node *made;
+	unsigned d;
+	bool exact;
+
+	*prev = NULL;
+	if (!prefix_ok(t, p) || t->vsize)
+		return -1;
+	uint32_t *link = locate(t, p, &d, &exact);
+	return place(t, link, p, value, d, exact, prev, &made);
 }
 
 /* One walk for "find, or create and insert": the Loc-RIB's hot path. */
 void *rib_table_get_or_insert(struct rib_table *t, const struct bgp_prefix *p,
 			      void *(*make)(const struct bgp_prefix *p, void *arg), void *arg)
 {
+	struct rt_node *made;
 	void *value, *prev;
-	uint32_t *link = &t->root;
+	unsigned d;
+	bool exact;
 
-	if (!prefix_ok(t, p))
+	if (!prefix_ok(t, p) || t->vsize)
 		return NULL;
-	for (;;) {
-		unsigned d = p->len;
-		if (*link != RT_NIL) {
-			struct rt_node *n = node(t, *link);
-			unsigned min = n->len < p->len ? n->len : p->len;
-			d = first_diff(n->addr, p->addr, min);
-			if (d == n->len && n->len == p->len) {
-				if (n->flags & RT_F_VALUE)
-					return node_value(t, n);
-				value = make(p, arg);
-				if (value && set_route(t, link, value, &prev) < 0) {
-					free(value);
-					return NULL;
-				}
-				return value;
-			}
-			if (d >= n->len) {
-				link = &n->child[bit_at(p->addr, n->len)];
-				continue;
-			}
-		}
-		value = make(p, arg);
-		if (value && splice_route(t, link, p, value, d) < 0) {
-			free(value);
-			return NULL;
-		}
-		return value;
+	uint32_t *link = locate(t, p, &d, &exact);
+	if (exact && (node(t, *link)->flags & RT_F_VALUE))
+		return node_value(t, node(t, *link));
+	value = make(p, arg);
+	if (value && place(t, link, p, value, d, exact, &prev, &made) < 0) {
+		free(value);
+		return NULL;
 	}
+	return value;
+}
+
+void *rib_table_get_or_add(struct rib_table *t, const struct bgp_prefix *p, bool *added)
+{
+	struct rt_node *made;
+	void *prev;
+	unsigned d;
+	bool exact;
+
+	*added = false;
+	if (!prefix_ok(t, p) || !t->vsize)
+		return NULL;
+	uint32_t *link = locate(t, p, &d, &exact);
+	if (exact && (node(t, *link)->flags & RT_F_VALUE))
+		return node_value(t, node(t, *link));
+	if (place(t, link, p, NULL, d, exact, &prev, &made) < 0)
+		return NULL;
+	*added = true;
+	return node_value(t, made);
 }
 
 void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value)

@@ -389,6 +389,72 @@ static void test_get_or_insert(void **state)
 	rib_table_free(t, free_tag, NULL);
 }
 
+/* Values inside the route nodes: zeroed when added, found again at the
+ * same address while thousands of other prefixes come and go (glue nodes
+ * turning into route nodes and back), and they know their prefix. */
+struct inl {
+	uint64_t tag;
+	uint32_t more[5];
+};
+
+static void test_inline_values(void **state)
+{
+	struct rib_table *t = rib_table_new_inline(AF_INET, sizeof(struct inl));
+	struct bgp_prefix p = P("10.1.0.0/16"), q, back;
+	bool added;
+
+	assert_null(rib_table_get_or_insert(t, &p, make_tag, NULL)); /* wrong kind */
+	struct inl *v = rib_table_get_or_add(t, &p, &added);
+	assert_non_null(v);
+	assert_true(added);
+	assert_int_equal(v->tag, 0);
+	v->tag = 0xfeed;
+	assert_ptr_equal(rib_table_get_or_add(t, &p, &added), v);
+	assert_false(added);
+	for (unsigned i = 0; i < 20000; i++) { /* around and below p */
+		q = P("10.0.0.0/24");
+		q.addr[1] = (uint8_t)(i >> 8);
+		q.addr[2] = (uint8_t)i;
+		struct inl *w = rib_table_get_or_add(t, &q, &added);
+		assert_non_null(w);
+		if (added)
+			w->tag = i;
+	}
+	q = P("10.1.0.0/15"); /* a covering glue position becomes a route node */
+	assert_non_null(rib_table_get_or_add(t, &q, &added));
+	assert_true(added);
+	for (unsigned i = 0; i < 20000; i += 2) {
+		q = P("10.0.0.0/24");
+		q.addr[1] = (uint8_t)(i >> 8);
+		q.addr[2] = (uint8_t)i;
+		assert_non_null(rib_table_remove(t, &q));
+	}
+	assert_ptr_equal(rib_table_get(t, &p), v);
+	assert_int_equal(v->tag, 0xfeed);
+	rib_table_value_prefix(AF_INET, v, &back);
+	assert_memory_equal(&back, &p, sizeof(p));
+	q = P("10.0.78.0/24"); /* i = 78: even, removed */
+	assert_null(rib_table_get(t, &q));
+	q = P("10.0.79.0/24");
+	struct inl *w = rib_table_get(t, &q);
+	assert_non_null(w);
+	assert_int_equal(w->tag, 79);
+	assert_non_null(rib_table_remove(t, &p));
+	assert_null(rib_table_get(t, &p));
+	/* Re-added: zeroed again. */
+	v = rib_table_get_or_add(t, &p, &added);
+	assert_true(added);
+	assert_int_equal(v->tag, 0);
+	rib_table_free(t, NULL, NULL);
+
+	t = rib_table_new_inline(AF_INET6, sizeof(struct inl));
+	p = P("2001:db8::/32");
+	v = rib_table_get_or_add(t, &p, &added);
+	rib_table_value_prefix(AF_INET6, v, &back);
+	assert_memory_equal(&back, &p, sizeof(p));
+	rib_table_free(t, NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_free_values),
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_inline_values),
 		cmocka_unit_test(test_get_or_insert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
