@@ -666,7 +666,7 @@ static int loc_entry_cb(const struct rib_entry *e, void *arg)
 		st->cursor_paths = 0;
 	}
 	/* Only the candidates: the rest is in the Adj-RIB-In view. */
-	for (const struct rib_path *p = e->paths; p && idx < e->nusable; p = p->next, idx++) {
+	for (const struct rib_path *p = rib_entry_paths(e); p && idx < e->nusable; p = p->next, idx++) {
 		if (!src_matches(p->src, st->filter_peer) || seen++ < skip)
 			continue;
 		if (pg->full || loc_add_path(pg, e, p, idx) < 0)

@@ -227,11 +227,11 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 
 static void group_entry(struct export_group *g, struct rib_entry *e)
 {
-	const struct rib_path *best = e->nmulti ? e->paths : NULL; /* a candidate */
+	const struct rib_path *best = e->nmulti ? rib_entry_paths(e) : NULL; /* a candidate */
 	struct rib_attrs *out = NULL;
 
 	if (best && export_allowed(g, best))
-		out = export_out(g, best, e->family);
+		out = export_out(g, best, rib_entry_family(e));
 	switch (rib_loc_out_set(g->d->loc, e, g->out_id, out)) {
 	case RIB_OUT_SAME:
 		return;

@@ -164,7 +164,7 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 {
 	struct fib_nh nh[64];
 	size_t n = 0;
-	const struct rib_path *path = e->paths;
+	const struct rib_path *path = rib_entry_paths(e);
 	struct bgp_prefix pfx;
 
 	for (uint16_t i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
@@ -173,8 +173,8 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		if (path->src->kind == RIB_SRC_LOCAL)
 			break; /* our own networks are not installed */
 		memset(&nh[n], 0, sizeof(nh[n]));
-		nh[n].family = e->family;
-		if (e->family == AF_INET) {
+		nh[n].family = rib_entry_family(e);
+		if (nh[n].family == AF_INET) {
 			memcpy(nh[n].addr, &a->nexthop, 4);
 		} else {
 			const struct in6_addr *g = a->nh6_has_ll ? &a->nh6_ll : &a->nh6;

@@ -7,6 +7,10 @@
 
 #include "rib/loc_int.h"
 
+/* The entry's size is what the memory benchmark pays per prefix. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct rib_entry) == 56,
+	       "struct rib_entry grew: 56 bytes on 64-bit hosts");
+
 struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 {
 	struct rib_loc *loc = calloc(1, sizeof(*loc));
@@ -16,7 +20,6 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 	loc->cfg = *cfg;
 	if (!loc->cfg.max_paths)
 		loc->cfg.max_paths = 64;
-	loc->qtail = &loc->q;
 	loc->t[0] = rib_table_new_inline(AF_INET, sizeof(struct rib_entry));
 	loc->t[1] = rib_table_new_inline(AF_INET6, sizeof(struct rib_entry));
 	if (!loc->t[0] || !loc->t[1]) {
@@ -26,35 +29,18 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 	return loc;
 }
 
-/* A path lives in the entry's slot when it is free, else on the heap. */
-static struct rib_path *path_alloc(struct rib_entry *e)
-{
-	if (!e->slot_used) {
-		e->slot_used = true;
-		memset(&e->slot, 0, sizeof(e->slot));
-		return &e->slot;
-	}
-	return calloc(1, sizeof(struct rib_path));
-}
-
-static void path_free(struct rib_entry *e, struct rib_path *p)
-{
-	if (p == &e->slot)
-		e->slot_used = false;
-	else
-		free(p);
-}
-
 static void entry_free(void *value, void *arg)
 {
 	struct rib_entry *e = value;
 
 	rib_loc_out_drop_all(e);
-	while (e->paths) {
-		struct rib_path *p = e->paths;
-		e->paths = p->next;
+	if (!e->npaths)
+		return;
+	rib_attrs_unref(e->head.attrs);
+	for (struct rib_path *p = e->head.next, *next; p; p = next) {
+		next = p->next;
 		rib_attrs_unref(p->attrs);
-		path_free(e, p);
+		free(p);
 	}
 }
 
@@ -65,6 +51,7 @@ void rib_loc_free(struct rib_loc *loc)
 	for (int i = 0; i < 2; i++)
 		if (loc->t[i])
 			rib_table_free(loc->t[i], entry_free, NULL);
+	free(loc->q);
 	free(loc);
 }
 
@@ -81,26 +68,43 @@ static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const s
 			    rib_attrs_get(b->attrs), NULL);
 }
 
-/* Insert p: into the sorted candidates, or first among the unusable. */
-static void entry_insert(const struct rib_loc *loc, struct rib_entry *e, struct rib_path *p,
-			 bool usable)
+/* Insert src's path: into the sorted candidates, or first among the
+ * unusable. A new best moves the old one out of `head` to the heap. */
+static int entry_insert(const struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
+			struct rib_attrs *ra, bool usable)
 {
-	struct rib_path **pp = &e->paths;
+	struct rib_path val = { NULL, src, ra }, *prev = NULL, *cur = e->npaths ? &e->head : NULL;
 	uint16_t i = 0;
 
-	while (*pp && i < e->nusable && (!usable || path_cmp(loc, *pp, p) <= 0)) {
-		pp = &(*pp)->next;
+	while (cur && i < e->nusable && (!usable || path_cmp(loc, cur, &val) <= 0)) {
+		prev = cur;
+		cur = cur->next;
 		i++;
 	}
-	p->next = *pp;
-	*pp = p;
+	if (prev || e->npaths) {
+		struct rib_path *n = malloc(sizeof(*n));
+		if (!n)
+			return -1;
+		if (prev) {
+			val.next = cur;
+			*n = val;
+			prev->next = n;
+		} else {
+			*n = e->head;
+			val.next = n;
+			e->head = val;
+		}
+	} else {
+		e->head = val;
+	}
 	e->npaths++;
 	e->nusable += usable;
+	return 0;
 }
 
 static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e)
 {
-	const struct rib_path *best = e->paths, *p;
+	const struct rib_path *best = rib_entry_paths(e), *p;
 	uint16_t n = 0;
 
 	if (!best)
@@ -123,7 +127,7 @@ struct snapshot {
 
 static void snap(const struct rib_entry *e, struct snapshot *s)
 {
-	const struct rib_path *p = e->paths;
+	const struct rib_path *p = rib_entry_paths(e);
 
 	s->n = 0;
 	for (uint16_t i = 0; p && i < e->nmulti && i < 64; i++, p = p->next) {
@@ -134,29 +138,57 @@ static void snap(const struct rib_entry *e, struct snapshot *s)
 
 static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
 {
-	if (e->queued)
+	if (e->state & RIB_E_QUEUED)
 		return;
-	e->queued = true;
-	e->qnext = NULL;
-	*loc->qtail = e;
-	loc->qtail = &e->qnext;
+	if (loc->qhead + loc->qn == loc->qcap) {
+		if (loc->qhead) {
+			memmove(loc->q, loc->q + loc->qhead, loc->qn * sizeof(*loc->q));
+			loc->qhead = 0;
+		}
+		if (loc->qn == loc->qcap) {
+			size_t cap = loc->qcap ? 2 * loc->qcap : 1024;
+			struct rib_entry **q = realloc(loc->q, cap * sizeof(*q));
+			if (!q)
+				return; /* out of memory: the change is not exported */
+			loc->q = q;
+			loc->qcap = cap;
+		}
+	}
+	e->state |= RIB_E_QUEUED;
+	loc->q[loc->qhead + loc->qn++] = e;
 }
 
-/* Unlink src's path; returns it (or NULL) and whether it was usable. */
-static struct rib_path *entry_take(struct rib_entry *e, const struct rib_src *src, bool *usable)
+/* Take src's path out of the list: its source and attributes (the caller
+ * owns that reference now) in *val, and whether it was a candidate. */
+static bool entry_take(struct rib_entry *e, const struct rib_src *src, struct rib_path *val,
+		       bool *usable)
 {
+	struct rib_path *prev = NULL, *cur = e->npaths ? &e->head : NULL;
 	uint16_t i = 0;
 
-	for (struct rib_path **pp = &e->paths; *pp; pp = &(*pp)->next, i++)
-		if ((*pp)->src == src) {
-			struct rib_path *p = *pp;
-			*pp = p->next;
-			*usable = i < e->nusable;
-			e->npaths--;
-			e->nusable -= *usable;
-			return p;
-		}
-	return NULL;
+	while (cur && cur->src != src) {
+		prev = cur;
+		cur = cur->next;
+		i++;
+	}
+	if (!cur)
+		return false;
+	*val = *cur;
+	val->next = NULL;
+	*usable = i < e->nusable;
+	if (prev) {
+		prev->next = cur->next;
+		free(cur);
+	} else if (e->head.next) { /* the second becomes the head */
+		struct rib_path *n = e->head.next;
+		e->head = *n;
+		free(n);
+	} else {
+		memset(&e->head, 0, sizeof(e->head));
+	}
+	e->npaths--;
+	e->nusable -= *usable;
+	return true;
 }
 
 const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct rib_src *src,
@@ -164,7 +196,7 @@ const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct r
 {
 	unsigned i = 0;
 
-	for (const struct rib_path *p = e->paths; p; p = p->next, i++)
+	for (const struct rib_path *p = rib_entry_paths(e); p; p = p->next, i++)
 		if (p->src == src) {
 			*index = i;
 			return p;
@@ -180,7 +212,7 @@ static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct
 	e->nmulti = entry_multi(loc, e);
 	snap(e, &after);
 	if (had != (after.n > 0)) {
-		size_t *n = &loc->nroutes[e->family == AF_INET6];
+		size_t *n = &loc->nroutes[(e->state & RIB_E_V6) != 0];
 		*n = had ? *n - 1 : *n + 1;
 	}
 	if (after.n == before->n && memcmp(after.v, before->v, after.n * sizeof(void *)) == 0)
@@ -196,7 +228,7 @@ static struct rib_entry *entry_get(struct rib_loc *loc, const struct bgp_prefix 
 	struct rib_entry *e = rib_table_get_or_add(loc_table(loc, p->family), p, &added);
 
 	if (e && added) {
-		e->family = p->family;
+		e->state = p->family == AF_INET6 ? RIB_E_V6 : 0;
 		e->out1_id = RIB_OUT_NONE;
 	}
 	return e;
@@ -208,7 +240,7 @@ void rib_loc_release(struct rib_loc *loc, struct rib_entry *e)
 {
 	struct bgp_prefix p;
 
-	if (e->npaths || e->queued || e->pins || e->out1_id != RIB_OUT_NONE)
+	if (e->npaths || (e->state & RIB_E_QUEUED) || e->pins || e->out1_id != RIB_OUT_NONE)
 		return;
 	rib_entry_prefix(e, &p);
 	rib_table_remove(loc_table(loc, p.family), &p); /* e is gone with it */
@@ -230,32 +262,30 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 {
 	struct rib_entry *e = entry_get(loc, p);
 	struct snapshot before = { 0 };
-	struct rib_path *path;
-	unsigned flags = 0;
+	const struct rib_path *old;
+	struct rib_path taken;
+	unsigned idx, flags = RIB_LOC_NEW;
 	bool was_usable;
 
 	if (!e)
 		return 0;
+	old = rib_loc_path_of(e, src, &idx);
+	if (old && old->attrs == ra && (idx < e->nusable) == usable)
+		return RIB_LOC_SAME; /* a duplicate */
 	snap(e, &before);
-	path = entry_take(e, src, &was_usable);
-	if (path) {
-		if (path->attrs == ra && was_usable == usable) { /* a duplicate */
-			entry_insert(loc, e, path, usable);
-			return RIB_LOC_SAME;
-		}
-		rib_attrs_unref(path->attrs);
-	} else {
-		path = path_alloc(e);
-		if (!path) {
-			rib_loc_release(loc, e);
-			return 0;
-		}
-		path->src = src;
-		loc->npaths++;
-		flags |= RIB_LOC_NEW;
+	if (old && entry_take(e, src, &taken, &was_usable)) {
+		rib_attrs_unref(taken.attrs);
+		loc->npaths--;
+		flags = RIB_LOC_GONE; /* until it is back in */
 	}
-	path->attrs = rib_attrs_ref(ra);
-	entry_insert(loc, e, path, usable);
+	if (entry_insert(loc, e, src, ra, usable) < 0) {
+		flags = (flags & RIB_LOC_GONE) | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+		rib_loc_release(loc, e);
+		return flags; /* out of memory: src's path is gone */
+	}
+	rib_attrs_ref(ra);
+	loc->npaths++;
+	flags &= (unsigned)~RIB_LOC_GONE; /* replaced: neither new nor gone */
 	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
 }
 
@@ -263,15 +293,13 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src)
 {
 	struct snapshot before;
-	struct rib_path *path;
+	struct rib_path taken;
 	bool was_usable;
 
 	snap(e, &before);
-	path = entry_take(e, src, &was_usable);
-	if (!path)
+	if (!entry_take(e, src, &taken, &was_usable))
 		return 0;
-	rib_attrs_unref(path->attrs);
-	path_free(e, path);
+	rib_attrs_unref(taken.attrs);
 	loc->npaths--;
 	return RIB_LOC_GONE | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
 }
@@ -360,7 +388,7 @@ size_t rib_loc_paths(const struct rib_loc *loc)
 
 bool rib_loc_pending(const struct rib_loc *loc)
 {
-	return loc->q != NULL;
+	return loc->qn != 0;
 }
 
 size_t rib_loc_drain(struct rib_loc *loc, size_t max,
@@ -368,12 +396,11 @@ size_t rib_loc_drain(struct rib_loc *loc, size_t max,
 {
 	size_t n = 0;
 
-	while (loc->q && n < max) {
-		struct rib_entry *e = loc->q;
-		loc->q = e->qnext;
-		if (!loc->q)
-			loc->qtail = &loc->q;
-		e->queued = false;
+	while (loc->qn && n < max) {
+		struct rib_entry *e = loc->q[loc->qhead++];
+		if (--loc->qn == 0)
+			loc->qhead = 0;
+		e->state &= (uint8_t)~RIB_E_QUEUED;
 		cb(e, arg);
 		n++;
 		rib_loc_release(loc, e);

@@ -28,29 +28,41 @@ struct rib_out {
 
 /* An entry lives inside its Loc-RIB trie node (which holds the prefix:
  * rib_entry_prefix), stays at its address until it is freed, and is
- * freed once it has no path and nothing refers to it. */
+ * freed once it has no path and nothing refers to it. The best path is
+ * stored in the entry (`head`); further paths are heap nodes linked from
+ * it. 56 bytes: with its IPv4 trie node and a share of glue, ~88 per
+ * prefix. */
+#define RIB_E_V6 0x01		/* state: an IPv6 prefix */
+#define RIB_E_QUEUED 0x02	/* state: in the change queue */
 struct rib_entry {
-	struct rib_path *paths; /* best first */
-	struct rib_entry *qnext;
 	struct rib_attrs *out1; /* first Adj-RIB-Out pair, inline */
 	struct rib_out *xout;
-	struct rib_path slot;	/* storage for one path: most prefixes have one */
+	struct rib_path head;	/* the first path, valid when npaths > 0 */
 	uint32_t pins;		/* export queues holding the entry */
 	uint16_t npaths;	/* all paths, usable first */
 	uint16_t nusable;	/* the first nusable paths are candidates */
 	uint16_t nmulti;	/* the first nmulti paths are the ECMP set */
 	uint16_t out1_id;	/* group of out1, RIB_OUT_NONE: no pair at all */
 	uint16_t nxout;		/* further pairs in xout */
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	bool queued;
-	bool slot_used;		/* `slot` holds one of the paths */
+	uint8_t state;		/* RIB_E_* */
 	uint8_t fib;		/* enum rib_fib_state: what the kernel has */
 };
+
+static inline uint8_t rib_entry_family(const struct rib_entry *e)
+{
+	return (e->state & RIB_E_V6) ? AF_INET6 : AF_INET;
+}
 
 /* The entry's prefix, read from the trie node around it. */
 static inline void rib_entry_prefix(const struct rib_entry *e, struct bgp_prefix *p)
 {
-	rib_table_value_prefix(e->family, e, p);
+	rib_table_value_prefix(rib_entry_family(e), e, p);
+}
+
+/* Its paths, best first (NULL: none). */
+static inline const struct rib_path *rib_entry_paths(const struct rib_entry *e)
+{
+	return e->npaths ? &e->head : NULL;
 }
 
 /* Where the prefix stands in the kernel FIB (FIB acknowledgement). */

@@ -8,7 +8,8 @@
 struct rib_loc {
 	struct rib_table *t[2];
 	struct rib_decide_cfg cfg;
-	struct rib_entry *q, **qtail;
+	struct rib_entry **q;	/* change queue (a ring would not pay: */
+	size_t qhead, qn, qcap;	/* it is drained every loop turn) */
 	size_t npaths;
 	size_t nroutes[2];	/* entries with a usable path, per family */
 	size_t nout;		/* Adj-RIB-Out pairs, all groups */

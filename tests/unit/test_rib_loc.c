@@ -95,16 +95,16 @@ static void test_ecmp_set_and_changes(void **state)
 	const struct rib_entry *e = rib_loc_get(loc, &p);
 	assert_int_equal(e->npaths, 4);
 	assert_int_equal(e->nmulti, 2);
-	assert_ptr_equal(e->paths->src, &s[0]); /* lower router id first */
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[0]); /* lower router id first */
 	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1); /* queued once */
 	/* Same attributes again: nothing. */
 	assert_false(rib_loc_update(loc, &p, &s[0], a0));
 	/* The best leaves: the other ECMP member remains. */
 	assert_true(rib_loc_withdraw(loc, &p, &s[0]));
 	assert_int_equal(e->nmulti, 1);
-	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[1]);
 	assert_true(rib_loc_withdraw(loc, &p, &s[1]));
-	assert_ptr_equal(e->paths->src, &s[2]); /* the longer path takes over */
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[2]); /* the longer path takes over */
 	assert_false(rib_loc_withdraw(loc, &p, &s[3]));
 	assert_true(rib_loc_withdraw(loc, &p, &s[2]));
 	n = 0;
@@ -173,19 +173,19 @@ static void test_unusable_paths_and_source_sweep(void **state)
 	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_SAME);
 	/* A longer usable path is best over the unusable shorter one. */
 	assert_int_equal(rib_loc_set(loc, &p, &s[1], a1, true), RIB_LOC_NEW | RIB_LOC_CHANGED);
-	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[1]);
 	assert_int_equal(e->nusable, 1);
 	assert_ptr_equal(rib_loc_path_of(e, &s[0], &idx)->src, &s[0]);
 	assert_int_equal(idx, 1); /* after the candidates */
 	assert_int_equal(rib_loc_count(loc, AF_INET), 1);
 	/* The same attributes, now usable: a change, and it wins (shorter). */
 	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, true), RIB_LOC_CHANGED);
-	assert_ptr_equal(e->paths->src, &s[0]);
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[0]);
 	assert_int_equal(e->nusable, 2);
 	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1);
 	/* Unusable again: the other one is best. */
 	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_CHANGED);
-	assert_ptr_equal(e->paths->src, &s[1]);
+	assert_ptr_equal(rib_entry_paths(e)->src, &s[1]);
 	assert_int_equal(e->nmulti, 1);
 	/* s[0] also sent q (unusable only); its session ends: both go, the
 	 * emptied entry q is freed by the drain, p keeps s[1]'s path. */
@@ -262,6 +262,82 @@ static void test_adj_rib_out_pairs(void **state)
 	rib_loc_free(loc); /* teardown's cache free aborts on a leaked reference */
 }
 
+/* Random adds, replacements and removals of 12 sources' paths on one
+ * prefix, checked after every step against a plain array: the list holds
+ * exactly the present paths, candidates first and sorted, the unusable
+ * ones after them, whichever of them is stored in the entry itself. */
+static void test_random_path_lists(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 4 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s[12];
+	struct rib_attrs *a[6];
+	int have[12], usable[12]; /* attrs index or -1 */
+	struct bgp_prefix p = pfx(9);
+	uint32_t r = 12345;
+	size_t n;
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 12; i++) {
+		s[i].kind = RIB_SRC_EBGP;
+		s[i].peer_as = 65001 + (uint32_t)i;
+		s[i].router_id = 100 + (uint32_t)((i * 7) % 12);
+		have[i] = -1;
+		usable[i] = 0;
+	}
+	for (int k = 0; k < 6; k++)
+		a[k] = attrs(65100 + (uint32_t)k, (uint8_t)(1 + k % 3), k == 5 ? 50 : 0);
+	for (int step = 0; step < 4000; step++) {
+		r = r * 1103515245u + 12345u;
+		int i = (int)((r >> 8) % 12), k = (int)((r >> 16) % 7);
+		bool u = (r >> 24) % 4 != 0;
+		if (k == 6) {
+			rib_loc_unset(loc, &p, &s[i]);
+			have[i] = -1;
+		} else {
+			rib_loc_set(loc, &p, &s[i], a[k], u);
+			have[i] = k;
+			usable[i] = u;
+		}
+		const struct rib_entry *e = rib_loc_get(loc, &p);
+		size_t want = 0, want_usable = 0;
+		for (int j = 0; j < 12; j++) {
+			want += have[j] >= 0;
+			want_usable += have[j] >= 0 && usable[j];
+		}
+		if (!want) {
+			n = 0;
+			rib_loc_drain(loc, 100, drained, &n);
+			assert_null(rib_loc_get(loc, &p));
+			continue;
+		}
+		assert_non_null(e);
+		assert_int_equal(e->npaths, want);
+		assert_int_equal(e->nusable, want_usable);
+		unsigned idx = 0;
+		const struct rib_path *prev = NULL;
+		for (const struct rib_path *q = rib_entry_paths(e); q; q = q->next, idx++) {
+			int j = (int)(q->src - s);
+			assert_true(j >= 0 && j < 12);
+			assert_ptr_equal(q->attrs, a[have[j]]);
+			assert_int_equal(idx < e->nusable, usable[j]);
+			if (prev && idx < e->nusable)
+				assert_true(rib_path_cmp(&cfg, prev->src, rib_attrs_get(prev->attrs), q->src,
+							 rib_attrs_get(q->attrs), NULL) <= 0);
+			prev = q;
+		}
+		assert_int_equal(idx, want);
+	}
+	for (int i = 0; i < 12; i++)
+		rib_loc_unset(loc, &p, &s[i]);
+	n = 0;
+	rib_loc_drain(loc, 100, drained, &n);
+	assert_int_equal(rib_loc_paths(loc), 0);
+	for (int k = 0; k < 6; k++)
+		rib_attrs_unref(a[k]);
+	rib_loc_free(loc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_max_paths_and_walk),
 		cmocka_unit_test(test_unusable_paths_and_source_sweep),
 		cmocka_unit_test(test_adj_rib_out_pairs),
+		cmocka_unit_test(test_random_path_lists),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
