@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """closbgp benchmark: closbgpd, FRR and BIRD as the device under test (DUT),
-one after another, fed and drained by our own speakers (speaker.py) in
-network namespaces. See tests/bench/README.md; results go to
-docs/benchmarks.md.
+one after another, fed and drained by our own speakers (speaker.py; the
+sink is benchsink, its C twin, when built) in network namespaces. See
+tests/bench/README.md; results go to docs/benchmarks.md.
 
 Scenarios, each on a fresh topology (duts.py):
   sink     feeder -> sink directly (no DUT): the harness's own ceiling
@@ -100,17 +100,45 @@ class KernelCounter:
 
 
 # -- speakers -------------------------------------------------------------
-class SpeakerProc:
-    """speaker.py in a namespace; events read by a thread into a queue."""
+def benchsink_binary():
+    """The C sink, next to closbgpd in the same build tree ($CLOSBGP_BUILD)."""
+    build = os.path.dirname(os.path.dirname(duts.closbgpd_binary()))
+    return os.path.join(build, "tests", "bench", "benchsink")
 
-    def __init__(self, ns, spec, workdir, name):
+
+def benchsink_argv(binary, spec):
+    """benchsink's command line for a speaker.py spec of sink sessions only."""
+    argv = [binary, "--expect", str(spec.get("expect", 0)),
+            "--hold", str(spec.get("hold", 180))]
+    if "max_seconds" in spec:
+        argv += ["--max-seconds", str(spec["max_seconds"])]
+    for s in spec["sessions"]:
+        argv += ["--session", ",".join(str(s[k]) for k in (
+            "id", "mode", "local", "peer", "local_as", "peer_as", "router_id", "afi"))]
+    return argv
+
+
+class SpeakerProc:
+    """A speaker in a namespace; events read by a thread into a queue.
+    speaker.py, or benchsink (C, same protocol) when every session is a sink,
+    it is built and py_sink is not set. self.impl: "c" or "python"."""
+
+    def __init__(self, ns, spec, workdir, name, py_sink=False):
         self.name = name
         path = os.path.join(workdir, name + ".json")
         with open(path, "w") as f:
             json.dump(spec, f)
         self.logf = open(os.path.join(workdir, name + ".log"), "w")
+        binary = benchsink_binary()
+        if (not py_sink and all(s["role"] == "sink" for s in spec["sessions"])
+                and os.access(binary, os.X_OK)):
+            self.impl = "c"
+            argv = benchsink_argv(binary, spec)
+        else:
+            self.impl = "python"
+            argv = [sys.executable, os.path.join(HERE, "speaker.py"), path]
         self.proc = subprocess.Popen(
-            ns.exec_argv([sys.executable, os.path.join(HERE, "speaker.py"), path]),
+            ns.exec_argv(argv),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.logf,
             start_new_session=True)
         self.events = queue.Queue()
@@ -309,7 +337,8 @@ def dut_quiet_time(pids, t0, t_last, quiet=1.0, limit=20.0):
 
 
 # -- one scenario ------------------------------------------------------------
-def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0):
+def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0,
+                 py_sink=False):
     res = {"dut": dut_name, "kind": kind, "fib": fib, "prefixes": n,
            "sessions": feeders * len(families), "families": families}
     wd = os.path.join(workdir, "%s-%s%s" % (dut_name, kind, "-fib" if fib and kind != "fib" else ""))
@@ -350,7 +379,9 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                               "local_as": duts.SINK_AS, "peer_as": duts.DUT_AS,
                               "router_id": s["sink4"], "afi": afi} for afi in families]
         sink = SpeakerProc(sink_ns, {"name": "sink", "expect": expected,
-                                     "sessions": sink_sessions, "hold": duts.HOLD}, wd, "sink")
+                                     "sessions": sink_sessions, "hold": duts.HOLD}, wd, "sink",
+                           py_sink)
+        res["sink_impl"] = sink.impl
         feeder = SpeakerProc(topo.feed, {"name": "feeder", "sessions": feed_sessions,
                                          "hold": duts.HOLD}, wd, "feeder")
         err = wait_ready([sink, feeder], dut, 60 + 2 * feeders)
@@ -472,6 +503,8 @@ def main(argv=None):
                     help="seconds between sessions up and the announce (default 5)")
     ap.add_argument("--no-sink-check", action="store_true",
                     help="skip measuring feeder -> sink without a DUT")
+    ap.add_argument("--py-sink", action="store_true",
+                    help="use speaker.py as the sink even when benchsink (C) is built")
     ap.add_argument("--out", default=None, help="write the Markdown report here")
     ap.add_argument("--workdir", default=None, help="logs and configs (default: a temp dir)")
     args = ap.parse_args(argv)
@@ -510,7 +543,8 @@ def main(argv=None):
             timeout = args.timeout or int(120 + maxn / 2000)
             log("scenario %s %s%s: %d sessions x %d prefixes" %
                 (d, kind, " fib" if fib else "", feeders * len(fams), n))
-            r = run_scenario(d, kind, fib, n, feeders, fams, workdir, timeout, args.settle)
+            r = run_scenario(d, kind, fib, n, feeders, fams, workdir, timeout, args.settle,
+                             args.py_sink)
             log("  -> %s" % json.dumps(summary_line(r)))
             results.append(r)
     except KeyboardInterrupt:
@@ -519,6 +553,10 @@ def main(argv=None):
         duts.cleanup(log=log)
     info = machine_info()
     info["duration_s"] = round(time.time() - t_start)
+    impls = sorted({r["sink_impl"] for r in results if "sink_impl" in r})
+    if impls:
+        info["sink"] = ", ".join({"c": "benchsink (C, %s)" % benchsink_binary(),
+                                  "python": "speaker.py (Python)"}[i] for i in impls)
     info["load average before the run"] = load_before
     cmd = "tests/bench/run " + " ".join(argv if argv is not None else sys.argv[1:])
     with open(os.path.join(workdir, "results.json"), "w") as f:

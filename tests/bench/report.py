@@ -62,8 +62,8 @@ def render(results, info, cmd, args):
          "see `tests/bench/README.md`." % (cmd, time.strftime("%Y-%m-%d %H:%M %Z"),
                                           info.get("duration_s", 0)), "",
          "## Machine", "", "| | |", "|---|---|"]
-    for k in ("cpu", "nproc", "mem", "kernel", "frr", "bird", "closbgpd", "python", "commit",
-              "load average before the run"):
+    for k in ("cpu", "nproc", "mem", "kernel", "frr", "bird", "closbgpd", "python", "sink",
+              "commit", "load average before the run"):
         if k in info:
             L.append("| %s | %s |" % (k, info[k]))
     L.append("")
@@ -186,11 +186,13 @@ NOTES = """## Method and notes
   the sink. Multipath: FRR `maximum-paths 64` + `bgp bestpath as-path
   multipath-relax`; BIRD `merge paths on limit 64` on its kernel protocols;
   closbgpd multipath is on by default.
-- Feeder and sink (`tests/bench/speaker.py`, Python): UPDATEs pre-encoded before
+- Feeder (`tests/bench/speaker.py`, Python): UPDATEs pre-encoded before
   the clock starts, 4096-byte messages (≈1000 IPv4 /24 or ≈580 IPv6 /48 per
   message), MP_REACH/MP_UNREACH for IPv6, 4-octet AS, End-of-RIB right after the
-  session comes up (so no DUT waits for it). The sink keeps a set of encoded
-  prefixes per family. Its ceiling is in the first table.
+  session comes up (so no DUT waits for it). Sink: `tests/bench/benchsink` (C,
+  the same protocol as speaker.py's sink; speaker.py with `--py-sink` or when it
+  is not built — the *sink* line above says which), a set of prefixes per
+  family. Their ceiling is in the first table.
 - Each scenario runs on a fresh topology with a freshly started DUT, 5 s
   (`--settle`) after all sessions are up and once the DUT is idle: FRR holds
   the first advertisement to a new update group for its coalesce time, which
