@@ -46,7 +46,7 @@ struct conn {
 	bool outbound;		/* we initiated it */
 	bool connecting;	/* non-blocking connect() in progress */
 	ev_io rio, wio;
-	uint8_t in[BGP_MAX_MSG * 4];
+	uint8_t in[BGP_MAX_MSG * 16]; /* 64 KB: one read carries ~16 UPDATEs */
 	size_t inlen;
 	struct outbuf *outq, *outq_tail;
 	size_t outq_bytes;
@@ -155,6 +155,7 @@ struct bgpd {
 	struct rib_loc *loc;	/* Loc-RIB */
 	struct rib_adj *originated; /* our configured networks, as interned */
 	struct export_group *groups; /* update groups of Established peers */
+	struct export_buf *xbuf; /* encoding scratch (export.c) */
 	uint32_t next_group_id;
 	struct rib_src local_src;   /* source of originated routes */
 	struct fib *fib;	/* NULL with -n */

@@ -392,6 +392,7 @@ void route_free(struct bgpd *d)
 	/* Routes stay in the kernel: a restarted daemon adopts them. */
 	fib_free(d->fib, false);
 	d->fib = NULL;
+	export_free(d);
 	rib_loc_free(d->loc);
 	d->loc = NULL;
 	rib_adj_free(d->originated);

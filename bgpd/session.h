@@ -48,6 +48,7 @@ void export_refresh(struct peer *p); /* route refresh: the group's table again *
 void export_entry(struct bgpd *d, struct rib_entry *e); /* to every group */
 void export_flush(struct peer *p);   /* p's group and catch-up, while sockets have room */
 void export_flush_all(struct bgpd *d);
+void export_free(struct bgpd *d);    /* at exit: its scratch buffer */
 
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);
