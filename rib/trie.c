@@ -5,6 +5,7 @@
  * allocation per route, and the prefix is not stored twice). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include "rib/rib_int.h"
@@ -29,9 +30,24 @@ struct rt_node {
 #define RT_CHUNK (1u << RT_CHUNK_SHIFT)
 #define RT_MAX_DEPTH 130	/* a path grows by >= 1 bit per node */
 
+/* Chunks are carved from regions mapped with MAP_POPULATE, each as big as
+ * all before it (up to RT_REGION_MAX): a table of a million routes is
+ * faulted in with a few dozen system calls instead of one page fault per
+ * 4 KB, and fresh slots are already zero. */
+#define RT_REGION_MAX (1u << 20)
+
+struct rt_region {
+	struct rt_region *next;
+	size_t len; /* mapped bytes, this header included */
+};
+
 struct rt_pool {
 	uint8_t **chunks;
 	uint32_t nchunks, chunks_cap;
+	struct rt_region *regions;
+	uint8_t *carve;	    /* unused rest of the newest region */
+	size_t carve_left;
+	size_t mapped;	    /* bytes of all regions */
 	uint32_t used;	    /* slots ever handed out */
 	uint32_t free_head; /* free list through child[0], 1-based, 0 = empty */
 	uint32_t live;
@@ -58,8 +74,10 @@ static void pool_init(struct rt_pool *p, uint32_t nodesize)
 
 static void pool_release(struct rt_pool *p)
 {
-	for (uint32_t i = 0; i < p->nchunks; i++)
-		free(p->chunks[i]);
+	for (struct rt_region *r = p->regions, *next; r; r = next) {
+		next = r->next;
+		munmap(r, r->len);
+	}
 	free(p->chunks);
 	pool_init(p, p->nodesize);
 }
@@ -67,6 +85,32 @@ static void pool_release(struct rt_pool *p)
 static inline uint8_t *pool_slot(const struct rt_pool *p, uint32_t slot)
 {
 	return p->chunks[slot >> RT_CHUNK_SHIFT] + (size_t)(slot & (RT_CHUNK - 1)) * p->nodesize;
+}
+
+/* Room for one more chunk: a new region when the current one is used up. */
+static uint8_t *pool_carve(struct rt_pool *p, size_t bytes)
+{
+	if (p->carve_left < bytes) {
+		size_t page = 4096, len = p->mapped < RT_REGION_MAX ? p->mapped : RT_REGION_MAX;
+		if (len < bytes + sizeof(struct rt_region))
+			len = bytes + sizeof(struct rt_region);
+		len = (len + page - 1) & ~(page - 1);
+		void *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (m == MAP_FAILED)
+			return NULL;
+		struct rt_region *r = m;
+		r->len = len;
+		r->next = p->regions;
+		p->regions = r;
+		p->mapped += len;
+		p->carve = (uint8_t *)m + ((sizeof(*r) + 63) & ~(size_t)63);
+		p->carve_left = len - (size_t)(p->carve - (uint8_t *)m);
+	}
+	uint8_t *c = p->carve;
+	p->carve += bytes;
+	p->carve_left -= bytes;
+	return c;
 }
 
 static int pool_grow(struct rt_pool *p)
@@ -79,7 +123,7 @@ static int pool_grow(struct rt_pool *p)
 		p->chunks = nc;
 		p->chunks_cap = ncap;
 	}
-	uint8_t *c = malloc((size_t)RT_CHUNK * p->nodesize);
+	uint8_t *c = pool_carve(p, (size_t)RT_CHUNK * p->nodesize);
 	if (!c)
 		return -1;
 	p->chunks[p->nchunks++] = c;
@@ -93,14 +137,14 @@ static uint32_t pool_alloc(struct rt_pool *p)
 	if (p->free_head) {
 		slot = p->free_head - 1;
 		memcpy(&p->free_head, pool_slot(p, slot), sizeof(uint32_t));
+		memset(pool_slot(p, slot), 0, p->nodesize);
 	} else {
 		if (p->used >= RT_ROUTE - 1) /* indices must stay below the tag bit */
 			return 0;
 		if (p->used == p->nchunks * RT_CHUNK && pool_grow(p) < 0)
 			return 0;
-		slot = p->used++;
+		slot = p->used++; /* never used: still zero from mmap */
 	}
-	memset(pool_slot(p, slot), 0, p->nodesize);
 	p->live++;
 	return slot + 1;
 }
@@ -549,7 +593,7 @@ size_t rib_table_count(const struct rib_table *t)
 
 static size_t pool_bytes(const struct rt_pool *p)
 {
-	return (size_t)p->nchunks * RT_CHUNK * p->nodesize + p->chunks_cap * sizeof(uint8_t *);
+	return p->mapped + p->chunks_cap * sizeof(uint8_t *);
 }
 
 size_t rib_table_bytes(const struct rib_table *t)
