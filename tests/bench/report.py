@@ -117,8 +117,9 @@ def render(results, info, cmd, args):
         bp = _best(fib, lambda r: _get(r, "announce", "sink"))
         bw = _best(fib, lambda r: _get(r, "withdraw", "kernel"))
         L += ["## Propagation, FIB on: %d IPv4 prefixes into the kernel" % n, "",
-              "Kernel counts are polled from `/proc/PID/net/fib_triestat` of the DUT's "
-              "namespace (interval ≥ 50 ms, adapted to the cost of the read).", "",
+              "Kernel counts are polled from `/proc/PID/net/fib_triestat` (IPv4) and "
+              "`/proc/PID/net/rt6_stats` (IPv6: FIB nodes holding routes, one per prefix) "
+              "of the DUT's namespace (interval ≥ 50 ms, adapted to the cost of the read).", "",
               "| DUT | sink has all (s) | kernel has all (s) | kernel routes/s "
               "| withdrawn at sink (s) | kernel emptied (s) | peak RSS (MiB) | CPU announce (s) "
               "| CPU withdraw (s) | propagation speed-up | kernel install speed-up "
