@@ -447,13 +447,16 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
 def plan(args):
     """(dut, kind, fib, n, feeders, families) for every scenario, in order."""
     out = []
+    sizes = sorted({args.prefixes, *args.also_prefixes})
     if not args.no_sink_check:
-        out.append(("sink", "sink", False, args.prefixes, 1, ["ipv4"]))
+        for n in sizes:
+            out.append(("sink", "sink", False, n, 1, ["ipv4"]))
         if args.fanin:
             out.append(("sink", "sink", False, args.fanin_prefixes, args.fanin_sessions,
                         ["ipv4", "ipv6"]))
     for d in args.dut:
-        out.append((d, "prop", False, args.prefixes, 1, ["ipv4"]))
+        for n in sizes:
+            out.append((d, "prop", False, n, 1, ["ipv4"]))
         if args.fib:
             out.append((d, "fib", True, args.prefixes, 1, ["ipv4"]))
         if args.fanin:
@@ -491,6 +494,9 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prefixes", type=int, default=100000,
                     help="IPv4 prefixes of the propagation tests (default 100000)")
+    ap.add_argument("--also-prefixes", default="",
+                    help="comma-separated further sizes of the FIB-off propagation test "
+                         "(e.g. 100000)")
     ap.add_argument("--dut", default="closbgpd,frr,bird",
                     help="comma-separated DUTs, run in this order (closbgpd,frr,bird)")
     ap.add_argument("--fib", action="store_true", help="also run with the kernel FIB on")
@@ -511,6 +517,12 @@ def main(argv=None):
     ap.add_argument("--workdir", default=None, help="logs and configs (default: a temp dir)")
     args = ap.parse_args(argv)
     args.dut = [d.strip() for d in args.dut.split(",") if d.strip()]
+    try:
+        args.also_prefixes = [int(x) for x in args.also_prefixes.split(",") if x.strip()]
+    except ValueError:
+        ap.error("--also-prefixes: comma-separated numbers")
+    if any(n < 1 for n in args.also_prefixes):
+        ap.error("--also-prefixes: sizes must be positive")
     for d in args.dut:
         if d not in duts.DUTS:
             ap.error("unknown DUT %r (known: %s)" % (d, ", ".join(duts.DUTS)))

@@ -85,9 +85,9 @@ def render(results, info, cmd, args):
                 L.append("| | | error: %s | | | |" % _status(r))
         L.append("")
 
-    prop = [r for r in results if r["kind"] == "prop"]
-    if prop:
-        n = prop[0]["prefixes"]
+    all_prop = [r for r in results if r["kind"] == "prop"]
+    for n in sorted({r["prefixes"] for r in all_prop}):
+        prop = [r for r in all_prop if r["prefixes"] == n]
         bp = _best(prop, lambda r: _get(r, "announce", "sink"))
         bw = _best(prop, lambda r: _get(r, "withdraw", "sink"))
         bm = _best(prop, lambda r: _per_path(r))
