@@ -13,7 +13,7 @@
 #include "bgpd/log.h"
 #include "bgpd/session.h"
 
-#define EXPORT_CHUNK 8192 /* prefixes encoded per round */
+#define EXPORT_CHUNK 2048 /* prefixes encoded per round (about two UPDATEs) */
 
 static bool eq_push(struct entry_queue *q, struct rib_entry *e)
 {

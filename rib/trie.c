@@ -34,7 +34,7 @@ struct rt_node {
  * all before it (up to RT_REGION_MAX): a table of a million routes is
  * faulted in with a few dozen system calls instead of one page fault per
  * 4 KB, and fresh slots are already zero. */
-#define RT_REGION_MAX (1u << 20)
+#define RT_REGION_MAX (256u << 10)
 
 struct rt_region {
 	struct rt_region *next;
