@@ -261,7 +261,7 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 		     struct rib_attrs *ra, bool usable)
 {
 	struct rib_entry *e = entry_get(loc, p);
-	struct snapshot before = { 0 };
+	struct snapshot before; /* set by snap() before any use */
 	const struct rib_path *old;
 	struct rib_path taken;
 	unsigned idx, flags = RIB_LOC_NEW;

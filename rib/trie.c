@@ -157,6 +157,13 @@ static uint32_t pool_alloc(struct rt_pool *p)
 		if (p->used == p->nchunks * RT_CHUNK && pool_grow(p) < 0)
 			return 0;
 		slot = p->used++; /* never used: still zero from mmap */
+		/* The next node will be written soon: start fetching its
+		 * lines now (fresh pages are usually not in the cache). */
+		if (p->used < p->nchunks * RT_CHUNK) {
+			uint8_t *next = pool_slot(p, p->used);
+			__builtin_prefetch(next, 1);
+			__builtin_prefetch(next + p->nodesize - 1, 1);
+		}
 	}
 	p->live++;
 	return slot + 1;
