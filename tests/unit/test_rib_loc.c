@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -338,6 +339,42 @@ static void test_random_path_lists(void **state)
 	rib_loc_free(loc);
 }
 
+/* What a prefix costs in the Loc-RIB, the daemon's one route store (paths,
+ * Adj-RIB-In and Adj-RIB-Out): 100k consecutive IPv4 /24s from one peer,
+ * each sent to one update group. The entry sits in its trie node (72
+ * bytes) with about one glue node (16); fails above 96 bytes per route.
+ * BIRD 2 needs ~94 for the same table (tests/bench, docs/benchmarks.md). */
+static void test_bytes_per_route(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s = { .kind = RIB_SRC_EBGP, .peer_as = 65001, .router_id = 1 };
+	struct rib_attrs *in = attrs(65001, 2, 0), *out = attrs(65000, 3, 0);
+	const size_t n = 100000;
+	size_t drained_n = 0;
+
+	size_t empty = rib_loc_bytes(loc);
+	for (size_t i = 0; i < n; i++) {
+		struct bgp_prefix p = { .family = AF_INET, .len = 24,
+					.addr = { (uint8_t)(10 + (i >> 16)), (uint8_t)(i >> 8), (uint8_t)i } };
+		assert_true(rib_loc_update(loc, &p, &s, in));
+		struct rib_entry *e = (struct rib_entry *)rib_loc_get(loc, &p);
+		assert_int_equal(rib_loc_out_set(loc, e, 0, out), RIB_OUT_ADDED);
+	}
+	assert_int_equal(rib_loc_drain(loc, n, drained, &drained_n), n);
+	assert_int_equal(rib_loc_count(loc, AF_INET), n);
+	double per = (double)(rib_loc_bytes(loc) - empty) / (double)n;
+	printf("rib-loc ipv4 dense: %zu routes, %.1f B/route (entry %zu B)\n", n, per,
+	       sizeof(struct rib_entry));
+	assert_true(per <= 96.0);
+	assert_int_equal(rib_loc_unset_src(loc, &s), n);
+	drained_n = 0;
+	rib_loc_drain(loc, n, drained, &drained_n); /* entries with a pair stay */
+	rib_attrs_unref(in);
+	rib_attrs_unref(out);
+	rib_loc_free(loc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_unusable_paths_and_source_sweep),
 		cmocka_unit_test(test_adj_rib_out_pairs),
 		cmocka_unit_test(test_random_path_lists),
+		cmocka_unit_test(test_bytes_per_route),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
