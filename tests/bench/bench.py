@@ -13,6 +13,7 @@ Scenarios, each on a fresh topology (duts.py):
            every session announcing the same M prefixes per family.
 """
 import argparse
+import copy
 import fcntl
 import json
 import os
@@ -497,6 +498,8 @@ def main(argv=None):
     ap.add_argument("--also-prefixes", default="",
                     help="comma-separated further sizes of the FIB-off propagation test "
                          "(e.g. 100000)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="rounds over the whole plan; the report gives medians (default 1)")
     ap.add_argument("--dut", default="closbgpd,frr,bird",
                     help="comma-separated DUTs, run in this order (closbgpd,frr,bird)")
     ap.add_argument("--fib", action="store_true", help="also run with the kernel FIB on")
@@ -521,6 +524,8 @@ def main(argv=None):
         args.also_prefixes = [int(x) for x in args.also_prefixes.split(",") if x.strip()]
     except ValueError:
         ap.error("--also-prefixes: comma-separated numbers")
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
     if any(n < 1 for n in args.also_prefixes):
         ap.error("--also-prefixes: sizes must be positive")
     for d in args.dut:
@@ -552,19 +557,29 @@ def main(argv=None):
         load_before = " ".join(f.read().split()[:3])
     try:
         duts.cleanup(log=log)
-        for (d, kind, fib, n, feeders, fams) in plan(args):
-            maxn = n * feeders * len(fams)
-            timeout = args.timeout or int(120 + maxn / 2000)
-            log("scenario %s %s%s: %d sessions x %d prefixes" %
-                (d, kind, " fib" if fib else "", feeders * len(fams), n))
-            r = run_scenario(d, kind, fib, n, feeders, fams, workdir, timeout, args.settle,
-                             args.py_sink)
-            log("  -> %s" % json.dumps(summary_line(r)))
-            results.append(r)
+        scenarios = plan(args)
+        runs = [[] for _ in scenarios]
+        # Round after round over the whole plan, so that a slow spell of
+        # the machine hits every DUT alike.
+        for rnd in range(args.runs):
+            for i, (d, kind, fib, n, feeders, fams) in enumerate(scenarios):
+                maxn = n * feeders * len(fams)
+                timeout = args.timeout or int(120 + maxn / 2000)
+                log("scenario %s %s%s: %d sessions x %d prefixes%s" %
+                    (d, kind, " fib" if fib else "", feeders * len(fams), n,
+                     " (round %d of %d)" % (rnd + 1, args.runs) if args.runs > 1 else ""))
+                wd = workdir if args.runs == 1 else os.path.join(workdir, "round%d" % (rnd + 1))
+                os.makedirs(wd, exist_ok=True)
+                os.chmod(wd, 0o755)
+                r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
+                                 args.py_sink)
+                log("  -> %s" % json.dumps(summary_line(r)))
+                runs[i].append(r)
     except KeyboardInterrupt:
         log("interrupted; cleaning up")
     finally:
         duts.cleanup(log=log)
+    results = [merge_runs(rs) for rs in runs if rs]
     info = machine_info()
     info["duration_s"] = round(time.time() - t_start)
     impls = sorted({r["sink_impl"] for r in results if "sink_impl" in r})
@@ -595,6 +610,37 @@ def main(argv=None):
         sys.stdout.write(text)
     log("logs, configs and results.json in %s" % workdir)
     return 0
+
+
+def _median(vals):
+    v = sorted(vals)
+    m = len(v) // 2
+    return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
+
+
+def _num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def merge_runs(rs):
+    """One result from a scenario's rounds: every number is the median over
+    the rounds that have it (per field, so one slow round moves no column);
+    other fields and the first error come from the first round."""
+    out = copy.deepcopy(rs[0])
+    for k, v in rs[0].items():
+        if _num(v):
+            out[k] = _median([r[k] for r in rs if _num(r.get(k))])
+        elif isinstance(v, dict):
+            for kk, vv in v.items():
+                if _num(vv):
+                    out[k][kk] = _median([r[k][kk] for r in rs
+                                          if isinstance(r.get(k), dict) and _num(r[k].get(kk))])
+    for r in rs[1:]:
+        if r.get("error") and not out.get("error"):
+            out["error"] = r["error"]
+    out["rounds"] = len(rs)
+    out["rounds_sink"] = [(r.get("announce") or {}).get("sink") for r in rs]
+    return out
 
 
 def summary_line(r):

@@ -66,6 +66,10 @@ def render(results, info, cmd, args):
               "commit", "load average before the run"):
         if k in info:
             L.append("| %s | %s |" % (k, info[k]))
+    rounds = max([r.get("rounds", 1) for r in results] or [1])
+    if rounds > 1:
+        L.append("| rounds | %d over the whole plan, alternating DUTs; every number below is "
+                 "the median of its rounds |" % rounds)
     L.append("")
 
     sinks = [r for r in results if r["kind"] == "sink"]
