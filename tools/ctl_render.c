@@ -591,8 +591,8 @@ void ctl_render_memory(FILE *f, const struct ctl_reply *r, bool json)
 		   "Community lists    %10" PRIu64 "  %12" PRIu64 " bytes\n"
 		   "Unknown attributes %10" PRIu64 "  %12" PRIu64 " bytes\n"
 		   "Intern tables                  %12" PRIu64 " bytes\n"
-		   "Loc-RIB and Adj-RIBs-In        %12" PRIu64 " bytes\n"
-		   "Adj-RIBs-Out       %10" PRIu64 "  %12" PRIu64 " bytes  (update groups)\n",
+		   "Loc-RIB, Adj-RIBs-In and -Out  %12" PRIu64 " bytes\n"
+		   "  of which Adj-RIBs-Out %5" PRIu64 "  %12" PRIu64 " bytes  (update groups)\n",
 		m->attr_sets, m->attr_bytes, m->refs, m->aspaths, m->aspath_bytes, m->community_lists,
 		m->community_bytes, m->unknown_attrs, m->unknown_bytes, m->intern_table_bytes,
 		m->loc_rib_bytes, m->update_groups, m->adj_rib_out_bytes);

@@ -398,7 +398,8 @@ static void test_memory(void **state)
 	ctl_render_memory(m.f, &rep, false);
 	got = mem_close(&m);
 	assert_non_null(strstr(got, "Attribute sets              2           256 bytes  (5000 references)\n"));
-	assert_non_null(strstr(got, "Loc-RIB and Adj-RIBs-In             1000000 bytes\n"));
+	assert_non_null(strstr(got, "Loc-RIB, Adj-RIBs-In and -Out       1000000 bytes\n"));
+	assert_non_null(strstr(got, "  of which Adj-RIBs-Out     0             0 bytes  (update groups)\n"));
 	free(got);
 }
 
