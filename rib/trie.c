@@ -10,6 +10,25 @@
 
 #include "rib/rib_int.h"
 
+/* Under AddressSanitizer, slots not handed out are poisoned, so a node (or
+ * a Loc-RIB entry inside one) used after it was freed is reported like
+ * any heap use-after-free, although the pools are not malloc memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_ASAN 1
+#endif
+#endif
+#ifdef RT_ASAN
+#include <sanitizer/asan_interface.h>
+#define RT_POISON(a, n) ASAN_POISON_MEMORY_REGION((a), (n))
+#define RT_UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION((a), (n))
+#else
+#define RT_POISON(a, n) ((void)(a), (void)(n))
+#define RT_UNPOISON(a, n) ((void)(a), (void)(n))
+#endif
+
 /* Every node stores its own prefix (addr masked to len). Children have a
  * strictly longer prefix that extends the parent's; child[b] continues with
  * bit b at position len. "Route" nodes carry a value; "glue" nodes exist only
@@ -89,6 +108,7 @@ static void pool_release(struct rt_pool *p)
 {
 	for (struct rt_region *r = p->regions, *next; r; r = next) {
 		next = r->next;
+		RT_UNPOISON(r, r->len);
 		munmap(r, r->len);
 	}
 	free(p->chunks);
@@ -119,6 +139,7 @@ static uint8_t *pool_carve(struct rt_pool *p, size_t bytes)
 		p->mapped += len;
 		p->carve = (uint8_t *)m + ((sizeof(*r) + 63) & ~(size_t)63);
 		p->carve_left = len - (size_t)(p->carve - (uint8_t *)m);
+		RT_POISON(p->carve, p->carve_left);
 	}
 	uint8_t *c = p->carve;
 	p->carve += bytes;
@@ -150,6 +171,7 @@ static uint32_t pool_alloc(struct rt_pool *p)
 	if (p->free_head) {
 		slot = p->free_head - 1;
 		memcpy(&p->free_head, pool_slot(p, slot), sizeof(uint32_t));
+		RT_UNPOISON(pool_slot(p, slot), p->nodesize);
 		memset(pool_slot(p, slot), 0, p->nodesize);
 	} else {
 		if (p->used >= RT_ROUTE - 1) /* indices must stay below the tag bit */
@@ -157,6 +179,7 @@ static uint32_t pool_alloc(struct rt_pool *p)
 		if (p->used == p->nchunks * RT_CHUNK && pool_grow(p) < 0)
 			return 0;
 		slot = p->used++; /* never used: still zero from mmap */
+		RT_UNPOISON(pool_slot(p, slot), p->nodesize);
 		/* The next node will be written soon: start fetching its
 		 * lines now (fresh pages are usually not in the cache). */
 		if (p->used < p->nchunks * RT_CHUNK) {
@@ -171,7 +194,10 @@ static uint32_t pool_alloc(struct rt_pool *p)
 
 static void pool_free(struct rt_pool *p, uint32_t slot1)
 {
-	memcpy(pool_slot(p, slot1 - 1), &p->free_head, sizeof(uint32_t));
+	uint8_t *n = pool_slot(p, slot1 - 1);
+
+	memcpy(n, &p->free_head, sizeof(uint32_t)); /* the free list link stays readable */
+	RT_POISON(n + sizeof(uint32_t), p->nodesize - sizeof(uint32_t));
 	p->free_head = slot1;
 	p->live--;
 }
