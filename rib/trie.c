@@ -79,7 +79,7 @@ struct rt_pool {
  * prefixes arrive in runs of neighbours (one UPDATE's NLRI), so most
  * walks are a few levels instead of ~20 for a million routes. */
 struct rt_finger {
-	uint32_t ver;	/* table version it was recorded at */
+	uint64_t ver;	/* table version it was recorded at */
 	uint32_t depth; /* nodes in path */
 	uint32_t path[RT_MAX_DEPTH];
 };
@@ -87,7 +87,7 @@ struct rt_finger {
 struct rib_table {
 	uint8_t family;
 	uint8_t alen, maxlen;
-	uint32_t ver;	/* bumped whenever a node is made or freed */
+	uint64_t ver;	/* bumped whenever a node is made or freed (never wraps) */
 	struct rt_finger finger;
 	uint32_t voff; /* offset of the value (pointer) in a route node */
 	uint32_t vsize; /* inline value bytes; 0: the node holds a pointer */
