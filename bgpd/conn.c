@@ -135,6 +135,18 @@ bool conn_writable_room(const struct conn *c)
 	return c->outq_bytes < PEER_OUTQ_HIWAT;
 }
 
+bool conn_stalled(const struct conn *c)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (c->connecting || getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return false;
+	/* A retransmission timeout already fired on unacknowledged data: a
+	 * live peer acknowledges within a round trip. */
+	return ti.tcpi_unacked > 0 && (ti.tcpi_backoff > 0 || ti.tcpi_retransmits > 0);
+}
+
 /* Write as much of the queue as the socket takes. Returns -1 on error. */
 static int conn_drain(struct conn *c)
 {

@@ -428,13 +428,22 @@ static bool peer_resolve_collision(struct peer *p, struct conn *c, const struct 
 	 * an address still in duplicate address detection): no collision,
 	 * the peer's connection is the session (Connect state, Event 17). */
 	bool ours_pending = p->conn->connecting;
+	/* Our connection got no OPEN yet and the peer has not even
+	 * acknowledged ours: it is half-open (the peer has no such connection
+	 * and its RST never passed our GTSM minimum TTL). No collision either:
+	 * without this, a higher router id keeps the dead one and refuses the
+	 * peer's every new connection until the 4-minute OpenSent hold time. */
+	bool ours_dead = !ours_pending && p->state == FSM_OPENSENT && conn_stalled(p->conn);
 	/* If the session's connection is inbound too, the peer restarted and
 	 * the newer connection supersedes it. */
-	bool keep_new = ours_pending || local_id < o->bgp_id || !p->conn->outbound;
+	bool keep_new = ours_pending || ours_dead || local_id < o->bgp_id || !p->conn->outbound;
 
 	if (ours_pending)
 		log_info("peer", "%s: taking its connection, ours has not connected",
 			 peer_name(p));
+	else if (ours_dead)
+		log_info("peer", "%s: taking its connection, ours is half-open (our OPEN "
+			 "unacknowledged)", peer_name(p));
 	else
 		log_info("peer", "%s: connection collision, keeping the %s connection",
 			 peer_name(p), keep_new ? "new inbound" : "existing");
@@ -445,7 +454,7 @@ static bool peer_resolve_collision(struct peer *p, struct conn *c, const struct 
 		p->collide = NULL;
 		return false;
 	}
-	if (!ours_pending)
+	if (!ours_pending && !ours_dead)
 		peer_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0,
 				       "connection collision resolution");
 	p->last_error.valid = false;

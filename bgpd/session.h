@@ -19,6 +19,10 @@ struct conn *conn_connect(struct peer *p);
 /* Socket options for a BGP session socket: GTSM (RFC 5082), no delay. */
 int conn_setsockopts(int fd, int family, const struct cfg_peer *cfg);
 bool conn_writable_room(const struct conn *c);
+/* TCP has been retransmitting unacknowledged data on c: the peer does not
+ * answer on it (e.g. it has no such connection any more and its RST, sent
+ * with a low TTL, is dropped by our GTSM minimum TTL). */
+bool conn_stalled(const struct conn *c);
 
 /* peer.c: callbacks from conn.c. A handler returns false when the
  * connection has been freed and must not be touched again. */
