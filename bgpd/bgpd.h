@@ -69,14 +69,6 @@ struct peer_error {
 	char text[160];		/* human reason */
 };
 
-/* Loc-RIB entries waiting to be sent (each pinned while queued); what is
- * sent is read from the group's Adj-RIB-Out pair in the entry at send time
- * (present: announce, absent: withdraw). */
-struct entry_queue {
-	struct rib_entry **v;
-	size_t head, n, cap;
-};
-
 /* What makes the outbound attributes of two peers identical but for the
  * next hop (our address on each session): they share an update group. The
  * neighbour AS is part of it so that a route is never sent to an AS that
@@ -102,7 +94,10 @@ struct export_group {
 	uint16_t out_id;	 /* its Adj-RIB-Out pairs in the Loc-RIB entries:
 				    what the members were sent (next hop 0) */
 	size_t nout;		 /* prefixes in its Adj-RIB-Out */
-	struct entry_queue outq; /* Adj-RIB-Out changes not yet on the wire */
+	/* Adj-RIB-Out changes not yet on the wire, each entry pinned while
+	 * queued; what is sent is read from the group's pair at send time
+	 * (present: announce, absent: withdraw). */
+	struct rib_entry_queue outq;
 	struct {		 /* last Loc-RIB attributes -> what we sent for them */
 		struct rib_attrs *in, *out;
 		uint8_t family, kind;
@@ -139,8 +134,9 @@ struct peer {
 	size_t prefixes_in[2];	 /* its paths in the Loc-RIB (its Adj-RIB-In),
 				    IPv4 and IPv6, usable or not */
 	struct export_group *xg; /* its update group while Established */
-	struct entry_queue outq; /* catch-up: the group's Adj-RIB-Out for this
-				    member alone (joined late, route refresh) */
+	/* catch-up: the group's Adj-RIB-Out for this member alone (joined
+	 * late, route refresh) */
+	struct rib_entry_queue outq;
 	struct rib_src src;	 /* this peer as a Loc-RIB path source */
 	uint32_t ifindex;	 /* interface of the session (0 unknown) */
 	bool deleted;		 /* removed by reconfiguration; freed when idle */
@@ -189,6 +185,5 @@ void peer_link_lost(struct peer *p, const char *why);
 void peer_connect_now(struct peer *p, const char *why);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
-/* Number of prefixes received (Adj-RIB-In size). */
 
 #endif

@@ -15,28 +15,15 @@
 
 #define EXPORT_CHUNK 2048 /* prefixes encoded per round (about two UPDATEs) */
 
-static bool eq_push(struct entry_queue *q, struct rib_entry *e)
+static bool eq_push(struct rib_entry_queue *q, struct rib_entry *e)
 {
-	if (q->head + q->n == q->cap) {
-		if (q->head) {
-			memmove(q->v, q->v + q->head, q->n * sizeof(*q->v));
-			q->head = 0;
-		}
-		if (q->n == q->cap) {
-			size_t cap = q->cap ? q->cap * 2 : 256;
-			struct rib_entry **v = realloc(q->v, cap * sizeof(*v));
-			if (!v)
-				return false;
-			q->v = v;
-			q->cap = cap;
-		}
-	}
+	if (!rib_entry_queue_push(q, e))
+		return false;
 	rib_loc_pin(e);
-	q->v[q->head + q->n++] = e;
 	return true;
 }
 
-static void eq_free(struct bgpd *d, struct entry_queue *q)
+static void eq_free(struct bgpd *d, struct rib_entry_queue *q)
 {
 	for (size_t i = 0; i < q->n; i++)
 		rib_loc_unpin(d->loc, q->v[q->head + i]);
@@ -446,7 +433,7 @@ struct export_buf {
 };
 
 /* Drain q to the targets while all of them have room. */
-static void export_drain(struct export_group *g, struct entry_queue *q, const struct targets *t)
+static void export_drain(struct export_group *g, struct rib_entry_queue *q, const struct targets *t)
 {
 	struct bgpd *d = g->d;
 
@@ -460,18 +447,14 @@ static void export_drain(struct export_group *g, struct entry_queue *q, const st
 	while (q->n && targets_have_room(t)) {
 		size_t n = q->n < EXPORT_CHUNK ? q->n : EXPORT_CHUNK;
 		for (size_t i = 0; i < n; i++) {
-			struct rib_entry *e = q->v[q->head + i];
+			struct rib_entry *e = rib_entry_queue_pop(q);
 			rib_entry_prefix(e, &it[i].prefix);
 			it[i].attrs = rib_loc_out_get(e, g->out_id);
 			rib_loc_unpin(d->loc, e); /* a live pair keeps its attrs */
 		}
-		q->head += n;
-		q->n -= n;
 		if (!export_send(g, t, it, n, d->xbuf->pfx))
 			break;
 	}
-	if (q->n == 0)
-		q->head = 0;
 }
 
 void export_free(struct bgpd *d)

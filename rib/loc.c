@@ -51,7 +51,7 @@ void rib_loc_free(struct rib_loc *loc)
 	for (int i = 0; i < 2; i++)
 		if (loc->t[i])
 			rib_table_free(loc->t[i], entry_free, NULL);
-	free(loc->q);
+	free(loc->q.v);
 	free(loc);
 }
 
@@ -136,26 +136,31 @@ static void snap(const struct rib_entry *e, struct snapshot *s)
 	}
 }
 
-static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
+bool rib_entry_queue_push(struct rib_entry_queue *q, struct rib_entry *e)
 {
-	if (e->state & RIB_E_QUEUED)
-		return;
-	if (loc->qhead + loc->qn == loc->qcap) {
-		if (loc->qhead) {
-			memmove(loc->q, loc->q + loc->qhead, loc->qn * sizeof(*loc->q));
-			loc->qhead = 0;
+	if (q->head + q->n == q->cap) {
+		if (q->head) {
+			memmove(q->v, q->v + q->head, q->n * sizeof(*q->v));
+			q->head = 0;
 		}
-		if (loc->qn == loc->qcap) {
-			size_t cap = loc->qcap ? 2 * loc->qcap : 1024;
-			struct rib_entry **q = realloc(loc->q, cap * sizeof(*q));
-			if (!q)
-				return; /* out of memory: the change is not exported */
-			loc->q = q;
-			loc->qcap = cap;
+		if (q->n == q->cap) {
+			size_t cap = q->cap ? 2 * q->cap : 1024;
+			struct rib_entry **v = realloc(q->v, cap * sizeof(*v));
+			if (!v)
+				return false;
+			q->v = v;
+			q->cap = cap;
 		}
 	}
-	e->state |= RIB_E_QUEUED;
-	loc->q[loc->qhead + loc->qn++] = e;
+	q->v[q->head + q->n++] = e;
+	return true;
+}
+
+static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
+{
+	/* Out of memory: the change is not exported. */
+	if (!(e->state & RIB_E_QUEUED) && rib_entry_queue_push(&loc->q, e))
+		e->state |= RIB_E_QUEUED;
 }
 
 /* Take src's path out of the list: its source and attributes (the caller
@@ -349,8 +354,7 @@ size_t rib_loc_unset_src(struct rib_loc *loc, const struct rib_src *src)
 {
 	struct unset_src u = { loc, src, 0 };
 
-	rib_table_walk(loc->t[0], unset_src_one, &u);
-	rib_table_walk(loc->t[1], unset_src_one, &u);
+	loc_walk_tables(loc, unset_src_one, &u);
 	return u.n;
 }
 
@@ -388,7 +392,7 @@ size_t rib_loc_paths(const struct rib_loc *loc)
 
 bool rib_loc_pending(const struct rib_loc *loc)
 {
-	return loc->qn != 0;
+	return loc->q.n != 0;
 }
 
 size_t rib_loc_drain(struct rib_loc *loc, size_t max,
@@ -396,10 +400,8 @@ size_t rib_loc_drain(struct rib_loc *loc, size_t max,
 {
 	size_t n = 0;
 
-	while (loc->qn && n < max) {
-		struct rib_entry *e = loc->q[loc->qhead++];
-		if (--loc->qn == 0)
-			loc->qhead = 0;
+	while (loc->q.n && n < max) {
+		struct rib_entry *e = rib_entry_queue_pop(&loc->q);
 		e->state &= (uint8_t)~RIB_E_QUEUED;
 		cb(e, arg);
 		n++;

@@ -53,6 +53,24 @@ static inline uint8_t rib_entry_family(const struct rib_entry *e)
 	return (e->state & RIB_E_V6) ? AF_INET6 : AF_INET;
 }
 
+/* A FIFO of entries: an array consumed from the front (head), compacted
+ * or grown when its end is reached. The Loc-RIB's change queue and the
+ * export queues (which pin what they hold) are both one. */
+struct rib_entry_queue {
+	struct rib_entry **v;
+	size_t head, n, cap;
+};
+/* false when out of memory (e is then not queued). */
+bool rib_entry_queue_push(struct rib_entry_queue *q, struct rib_entry *e);
+static inline struct rib_entry *rib_entry_queue_pop(struct rib_entry_queue *q)
+{
+	struct rib_entry *e = q->v[q->head++];
+
+	if (--q->n == 0)
+		q->head = 0;
+	return e;
+}
+
 /* The entry's prefix, read from the trie node around it. */
 static inline void rib_entry_prefix(const struct rib_entry *e, struct bgp_prefix *p)
 {

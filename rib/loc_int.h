@@ -8,8 +8,7 @@
 struct rib_loc {
 	struct rib_table *t[2];
 	struct rib_decide_cfg cfg;
-	struct rib_entry **q;	/* change queue (a ring would not pay: */
-	size_t qhead, qn, qcap;	/* it is drained every loop turn) */
+	struct rib_entry_queue q; /* changes, drained every loop turn */
 	size_t npaths;
 	size_t nroutes[2];	/* entries with a usable path, per family */
 	size_t nout;		/* Adj-RIB-Out pairs, all groups */
@@ -19,6 +18,16 @@ struct rib_loc {
 static inline struct rib_table *loc_table(const struct rib_loc *loc, uint8_t family)
 {
 	return loc->t[family == AF_INET6];
+}
+
+/* Every entry of both families (IPv4 first), until cb returns non-zero. */
+static inline int loc_walk_tables(const struct rib_loc *loc,
+				  int (*cb)(const struct bgp_prefix *p, void *value, void *arg),
+				  void *arg)
+{
+	int rc = rib_table_walk(loc->t[0], cb, arg);
+
+	return rc ? rc : rib_table_walk(loc->t[1], cb, arg);
 }
 
 /* Free e if nothing refers to it any more (loc.c). */

@@ -9,14 +9,28 @@
 
 #include "rib/loc_int.h"
 
+/* Where group id's attributes are kept in e, and which pair that is
+ * (*i: 0 = the inline one, k > 0 = xout[k - 1]); NULL if it has none. */
+static struct rib_attrs **out_find(struct rib_entry *e, uint16_t id, unsigned *i)
+{
+	*i = 0;
+	if (e->out1_id == id)
+		return &e->out1;
+	for (uint16_t k = 0; k < e->nxout; k++)
+		if (e->xout[k].id == id) {
+			*i = k + 1u;
+			return &e->xout[k].attrs;
+		}
+	return NULL;
+}
+
 struct rib_attrs *rib_loc_out_get(const struct rib_entry *e, uint16_t id)
 {
-	if (e->out1_id == id)
-		return e->out1;
-	for (uint16_t i = 0; i < e->nxout; i++)
-		if (e->xout[i].id == id)
-			return e->xout[i].attrs;
-	return NULL;
+	unsigned i;
+	/* Read only: out_find hands out the slot for rib_loc_out_set too. */
+	struct rib_attrs **slot = out_find((struct rib_entry *)e, id, &i);
+
+	return slot ? *slot : NULL;
 }
 
 /* Remove pair i (0 = the inline one, k > 0 = xout[k - 1]); the last heap
@@ -64,18 +78,9 @@ static int out_add(struct rib_loc *loc, struct rib_entry *e, uint16_t id, struct
 
 int rib_loc_out_set(struct rib_loc *loc, struct rib_entry *e, uint16_t id, struct rib_attrs *ra)
 {
-	struct rib_attrs **slot = NULL;
-	unsigned i = 0;
+	unsigned i;
+	struct rib_attrs **slot = out_find(e, id, &i);
 
-	if (e->out1_id == id) {
-		slot = &e->out1;
-	} else {
-		for (uint16_t k = 0; k < e->nxout && !slot; k++)
-			if (e->xout[k].id == id) {
-				slot = &e->xout[k].attrs;
-				i = k + 1u;
-			}
-	}
 	if (!slot)
 		return ra ? out_add(loc, e, id, ra) : RIB_OUT_SAME;
 	if (*slot == ra) /* interned: equal pointers are equal attributes */
@@ -122,8 +127,7 @@ void rib_loc_out_clear(struct rib_loc *loc, uint16_t id)
 {
 	struct out_clear c = { loc, id };
 
-	rib_table_walk(loc->t[0], out_clear_one, &c);
-	rib_table_walk(loc->t[1], out_clear_one, &c);
+	loc_walk_tables(loc, out_clear_one, &c);
 }
 
 struct out_walk {
@@ -143,9 +147,8 @@ int rib_loc_out_walk(const struct rib_loc *loc, uint16_t id,
 		     int (*cb)(struct rib_entry *e, void *arg), void *arg)
 {
 	struct out_walk w = { id, cb, arg };
-	int rc = rib_table_walk(loc->t[0], out_walk_one, &w);
 
-	return rc ? rc : rib_table_walk(loc->t[1], out_walk_one, &w);
+	return loc_walk_tables(loc, out_walk_one, &w);
 }
 
 size_t rib_loc_out_bytes(const struct rib_loc *loc)

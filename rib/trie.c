@@ -302,13 +302,6 @@ static bool prefix_ok(const struct rib_table *t, const struct bgp_prefix *p)
 	return p && p->family == t->family && p->len <= t->maxlen;
 }
 
-static void node_prefix(const struct rib_table *t, const struct rt_node *n, struct bgp_prefix *p)
-{
-	memset(p, 0, sizeof(*p));
-	p->family = t->family;
-	p->len = n->len;
-	memcpy(p->addr, n->addr, t->alen);
-}
 
 /* ---- public API ------------------------------------------------------- */
 
@@ -343,15 +336,18 @@ struct rib_table *rib_table_new(uint8_t family)
 	return rib_table_new_inline(family, 0);
 }
 
-void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p)
+static void node_prefix(uint8_t family, const struct rt_node *n, struct bgp_prefix *p)
 {
-	const struct rt_node *n =
-		(const struct rt_node *)((const uint8_t *)value - value_offset(family));
-
 	memset(p, 0, sizeof(*p));
 	p->family = family;
 	p->len = n->len;
 	memcpy(p->addr, n->addr, family == AF_INET ? 4 : 16);
+}
+
+void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p)
+{
+	node_prefix(family, (const struct rt_node *)((const uint8_t *)value - value_offset(family)),
+		    p);
 }
 
 void rib_table_clear(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
@@ -619,7 +615,7 @@ void *rib_table_lookup(const struct rib_table *t, const struct bgp_prefix *p, st
 	if (!best)
 		return NULL;
 	if (matched)
-		node_prefix(t, best, matched);
+		node_prefix(t->family, best, matched);
 	return node_value(t, best);
 }
 
@@ -718,7 +714,7 @@ int rib_table_walk(const struct rib_table *t,
 		if (!(n->flags & RT_F_VALUE))
 			continue;
 		struct bgp_prefix p;
-		node_prefix(t, n, &p);
+		node_prefix(t->family, n, &p);
 		int rc = cb(&p, node_value(t, n), arg);
 		if (rc)
 			return rc;
