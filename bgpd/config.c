@@ -10,7 +10,7 @@
 
 #include <libyang/libyang.h>
 
-#include "bgpd/config.h"
+#include "bgpd/config_int.h"
 
 #ifndef YANG_DIR
 #define YANG_DIR "topo/yang"
@@ -27,14 +27,6 @@
 #define CFG_COMM_NO_EXPORT_SUBCONFED 0xFFFFFF03u
 #define CFG_COMM_NO_PEER 0xFFFFFF04u
 
-/* Error sink: "NAME: PATH: REASON" lines, '\n'-separated. */
-struct cfg_err {
-	const char *name;
-	char *buf;
-	size_t len, used;
-	unsigned count;
-};
-
 /* Settings a neighbor or a peer-group may give; has_* = explicitly set. */
 struct cfg_opts {
 	bool has_remote_as, has_passive, has_ttl, has_shutdown, has_desc, has_afi;
@@ -48,6 +40,7 @@ struct cfg_opts {
 struct cfg_group {
 	char name[64];
 	struct cfg_opts opts;
+	const struct lyd_node *node; /* for its policy chains */
 };
 
 /* Everything the builder needs, passed down instead of globals. */
@@ -59,11 +52,8 @@ struct cfg_build {
 	size_t ngroups;
 };
 
-static void cfg_error(struct cfg_err *e, const char *path, const char *leaf, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* One line "NAME: PATH[LEAF]: REASON"; path NULL = the whole document. */
-static void cfg_error(struct cfg_err *e, const char *path, const char *leaf, const char *fmt, ...)
+void cfg_error(struct cfg_err *e, const char *path, const char *leaf, const char *fmt, ...)
 {
 	e->count++;
 	if (!e->buf || e->len == 0 || e->used + 1 >= e->len)
@@ -136,7 +126,7 @@ static void cfg_yang_errors(struct ly_ctx *ctx, struct cfg_err *e)
 
 /* ---- typed accessors on the data tree ---- */
 
-static const struct lyd_node *cfg_child(const struct lyd_node *parent, const char *name)
+const struct lyd_node *cfg_child(const struct lyd_node *parent, const char *name)
 {
 	const struct lyd_node *n;
 	LY_LIST_FOR(lyd_child(parent), n) {
@@ -146,34 +136,34 @@ static const struct lyd_node *cfg_child(const struct lyd_node *parent, const cha
 	return NULL;
 }
 
-static const char *cfg_str(const struct lyd_node *parent, const char *name)
+const char *cfg_str(const struct lyd_node *parent, const char *name)
 {
 	const struct lyd_node *n = cfg_child(parent, name);
 	return n ? lyd_get_value(n) : NULL;
 }
 
-static uint32_t cfg_u32(const struct lyd_node *n)
+uint32_t cfg_u32(const struct lyd_node *n)
 {
 	return ((const struct lyd_node_term *)n)->value.uint32;
 }
 
-static uint16_t cfg_u16(const struct lyd_node *n)
+uint16_t cfg_u16(const struct lyd_node *n)
 {
 	return ((const struct lyd_node_term *)n)->value.uint16;
 }
 
-static bool cfg_bool(const struct lyd_node *n)
+bool cfg_bool(const struct lyd_node *n)
 {
 	return ((const struct lyd_node_term *)n)->value.boolean != 0;
 }
 
-static bool cfg_is(const struct lyd_node *n, const char *name)
+bool cfg_is(const struct lyd_node *n, const char *name)
 {
 	return n->schema && strcmp(n->schema->name, name) == 0;
 }
 
 /* Data path of a node, for messages. */
-static void cfg_path(const struct lyd_node *n, char *out, size_t len)
+void cfg_path(const struct lyd_node *n, char *out, size_t len)
 {
 	if (!lyd_path(n, LYD_PATH_STD, out, len))
 		snprintf(out, len, "/%s:bgp", CFG_MODULE);
@@ -214,7 +204,7 @@ static bool cfg_sockaddr(const char *s, uint16_t port, struct sockaddr_storage *
 
 /* "a.b.c.d/len" or "x::/len"; host bits cleared. Private stand-in for
  * bgp_prefix_parse so this module links alone. */
-static bool cfg_prefix(const char *s, struct bgp_prefix *p)
+bool cfg_prefix(const char *s, struct bgp_prefix *p)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
@@ -259,7 +249,7 @@ static bool cfg_num(const char **s, uint32_t max, char stop, uint32_t *out)
 }
 
 /* RFC 1997 "ASN:VALUE" or a well-known name. */
-static bool cfg_community(const char *s, uint32_t *out)
+bool cfg_community(const char *s, uint32_t *out)
 {
 	static const struct {
 		const char *name;
@@ -284,7 +274,7 @@ static bool cfg_community(const char *s, uint32_t *out)
 }
 
 /* RFC 8092 "GLOBAL:LOCAL1:LOCAL2". */
-static bool cfg_large(const char *s, struct bgp_large_community *out)
+bool cfg_large(const char *s, struct bgp_large_community *out)
 {
 	return cfg_num(&s, UINT32_MAX, ':', &out->global) &&
 	       cfg_num(&s, UINT32_MAX, ':', &out->local1) &&
@@ -442,6 +432,7 @@ static int cfg_build_groups(struct cfg_build *b, const struct lyd_node *bgp)
 		struct cfg_group *g = &b->groups[b->ngroups++];
 		snprintf(g->name, sizeof(g->name), "%s", cfg_str(n, "name"));
 		cfg_read_opts(n, &g->opts);
+		g->node = n;
 	}
 	return 0;
 }
@@ -563,7 +554,7 @@ static void cfg_peer_check(struct cfg_build *b, const struct cfg_peer *p, const 
 	}
 }
 
-static void cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
+static int cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
 {
 	char base[600];
 	struct cfg_peer p;
@@ -572,18 +563,19 @@ static void cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
 	cfg_path(n, base, sizeof(base));
 	snprintf(p.name, sizeof(p.name), "%s", cfg_str(n, "address"));
 	if (!cfg_peer_addresses(b, n, &p, base))
-		return;
+		return 0;
 	/* Defaults, then global timers, then the group, then the neighbor. */
 	p.ttl_security = true;
 	p.ipv4_unicast = p.addr.ss_family == AF_INET;
 	p.ipv6_unicast = p.addr.ss_family == AF_INET6;
 	p.timers = b->global;
 	const char *group = cfg_str(n, "peer-group");
+	const struct cfg_group *g = NULL;
 	if (group) {
-		const struct cfg_group *g = cfg_group_find(b, group);
+		g = cfg_group_find(b, group);
 		if (!g) {
 			cfg_error(b->err, base, "/peer-group", "unknown peer-group \"%s\"", group);
-			return;
+			return 0;
 		}
 		snprintf(p.group, sizeof(p.group), "%s", group);
 		cfg_apply_opts(&p, &g->opts);
@@ -591,9 +583,12 @@ static void cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
 	cfg_read_opts(n, &own);
 	cfg_apply_opts(&p, &own);
 	unsigned before = b->err->count;
+	if (cfg_policy_peer(b->err, b->cfg, n, g ? g->node : NULL, &p, base) < 0)
+		return -1;
 	cfg_peer_check(b, &p, base);
 	if (b->err->count == before)
 		b->cfg->peers[b->cfg->npeers++] = p;
+	return 0;
 }
 
 static int cfg_build_neighbors(struct cfg_build *b, const struct lyd_node *bgp)
@@ -604,8 +599,8 @@ static int cfg_build_neighbors(struct cfg_build *b, const struct lyd_node *bgp)
 	if (count && !(b->cfg->peers = calloc(count, sizeof(*b->cfg->peers))))
 		return -1;
 	LY_LIST_FOR(lyd_child(bgp), n) {
-		if (cfg_is(n, "neighbor"))
-			cfg_build_neighbor(b, n);
+		if (cfg_is(n, "neighbor") && cfg_build_neighbor(b, n) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -645,7 +640,7 @@ static int cfg_build_network(struct cfg_build *b, const struct lyd_node *n, stru
 					  : "want GLOBAL:LOCAL1:LOCAL2, each 0..4294967295 (RFC 8092)");
 		}
 	}
-	return 0;
+	return cfg_policy_network_rtypes(b->err, b->cfg, n, net);
 }
 
 static int cfg_build_networks(struct cfg_build *b, const struct lyd_node *bgp)
@@ -708,8 +703,8 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	cfg_build_timers(b, bgp);
 	cfg_build_selection(b, bgp);
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
-	    cfg_build_groups(b, bgp) < 0 || cfg_build_neighbors(b, bgp) < 0 ||
-	    cfg_build_networks(b, bgp) < 0)
+	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
+	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0)
 		return -1;
 	return 0;
 }
@@ -846,6 +841,7 @@ void config_free(struct bgp_config *c)
 	free(c->listen);
 	free(c->confed_members);
 	free(c->source);
+	pol_config_free(c->policy);
 	free(c);
 }
 

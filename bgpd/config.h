@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "bgpd/wire.h"
+#include "policy/policy.h"
 
 #define CFG_DEFAULT_HOLD 30
 #define CFG_DEFAULT_KEEPALIVE 10
@@ -20,6 +21,14 @@ struct cfg_timers {
 	uint16_t hold_time;	/* 0 or 3..65535 */
 	uint16_t keepalive;	/* 1.. ; <= hold/3 is advised, not enforced */
 	uint16_t connect_retry; /* initial connect-retry, backs off to 8x */
+};
+
+/* max-prefix: a limit on the paths import policy accepted (limit 0: none). */
+struct cfg_maxpfx {
+	uint32_t limit;
+	bool restart;		/* Cease and restart after restart_time; else warn */
+	uint16_t restart_time;	/* seconds */
+	uint8_t warn_pct;	/* warning at this share of the limit */
 };
 
 struct cfg_peer {
@@ -35,6 +44,9 @@ struct cfg_peer {
 	bool ipv4_unicast, ipv6_unicast; /* address families to negotiate */
 	bool shutdown;		/* administratively down */
 	struct cfg_timers timers;
+	int group_idx;		/* index of group in policy->groups, -1: none */
+	struct pol_chain *import, *export; /* owned by bgp_config.policy; NULL: none */
+	struct cfg_maxpfx maxpfx;
 };
 
 struct cfg_network {
@@ -73,6 +85,7 @@ struct bgp_config {
 	size_t nnetworks;
 	char ctl_socket[108]; /* "" = command-line / default */
 	struct cfg_selection selection;
+	struct pol_config *policy; /* sets, policies and the peers' chains */
 };
 
 /* Load and validate. On failure returns NULL and writes one or more lines

@@ -35,7 +35,9 @@ struct rib_blob {
 struct rib_attrs {
 	struct ht_entry h;
 	uint32_t refcnt;
+	uint8_t flags;		      /* RIB_ATTRS_* */
 	struct rib_attr_cache *cache; /* unref needs its table */
+	struct rib_attrs *origin;     /* what the peer sent (a reference), or NULL */
 	struct bgp_attrs a;	      /* pointers refer to rib_blob data */
 };
 
@@ -267,13 +269,26 @@ static bool attrs_equal(const struct bgp_attrs *x, const struct bgp_attrs *y)
 
 struct rib_attrs *rib_attrs_intern(struct rib_attr_cache *c, const struct bgp_attrs *a)
 {
+	return rib_attrs_intern_from(c, a, NULL, 0);
+}
+
+struct rib_attrs *rib_attrs_intern_from(struct rib_attr_cache *c, const struct bgp_attrs *a,
+					struct rib_attrs *origin, uint8_t flags)
+{
 	struct bgp_attrs canon;
+	if (origin && origin->origin)
+		origin = origin->origin; /* always what the peer sent */
 	if (attrs_canon(c, a, &canon) < 0)
 		return NULL;
-	uint64_t h = attrs_hash(&canon);
+	if (origin && !flags && attrs_equal(&origin->a, &canon)) {
+		attrs_unref_pieces(c, &canon); /* unchanged: the original itself */
+		return rib_attrs_ref(origin);
+	}
+	uint64_t h = hash_u64(attrs_hash(&canon), (uintptr_t)origin ^ flags);
 	for (struct ht_entry *e = ht_first(&c->attrs, h); e; e = e->next) {
 		struct rib_attrs *ra = (struct rib_attrs *)e;
-		if (e->hash == h && attrs_equal(&ra->a, &canon)) {
+		if (e->hash == h && ra->origin == origin && ra->flags == flags &&
+		    attrs_equal(&ra->a, &canon)) {
 			attrs_unref_pieces(c, &canon); /* ra already holds them */
 			return rib_attrs_ref(ra);
 		}
@@ -285,7 +300,9 @@ struct rib_attrs *rib_attrs_intern(struct rib_attr_cache *c, const struct bgp_at
 	}
 	ra->h.hash = h;
 	ra->refcnt = 1;
+	ra->flags = flags;
 	ra->cache = c;
+	ra->origin = origin;
 	ra->a = canon;
 	if (ht_insert(&c->attrs, &ra->h) < 0) {
 		attrs_unref_pieces(c, &canon);
@@ -293,7 +310,19 @@ struct rib_attrs *rib_attrs_intern(struct rib_attr_cache *c, const struct bgp_at
 		return NULL;
 	}
 	c->refs++;
+	if (origin)
+		rib_attrs_ref(origin);
 	return ra;
+}
+
+struct rib_attrs *rib_attrs_origin(struct rib_attrs *ra)
+{
+	return ra->origin ? ra->origin : ra;
+}
+
+uint8_t rib_attrs_flags(const struct rib_attrs *ra)
+{
+	return ra->flags;
 }
 
 struct rib_attrs *rib_attrs_ref(struct rib_attrs *ra)
@@ -317,7 +346,9 @@ void rib_attrs_unref(struct rib_attrs *ra)
 		return;
 	ht_remove(&c->attrs, &ra->h);
 	attrs_unref_pieces(c, &ra->a);
+	struct rib_attrs *origin = ra->origin;
 	free(ra);
+	rib_attrs_unref(origin);
 }
 
 const struct bgp_attrs *rib_attrs_get(const struct rib_attrs *ra)

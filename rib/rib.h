@@ -37,6 +37,18 @@ void rib_attr_cache_stats(const struct rib_attr_cache *c, struct rib_attr_stats 
 /* Returns a reference the caller owns (refcount +1); never NULL unless
  * out of memory. The input may point into a scratch arena. */
 struct rib_attrs *rib_attrs_intern(struct rib_attr_cache *c, const struct bgp_attrs *a);
+/* The same for a set derived from origin by import policy: it keeps a
+ * reference on what the peer sent (origin's own origin if it has one), so
+ * a changed policy can be applied again. Equal content, origin and flags
+ * share one set; content equal to origin with no flags is origin itself.
+ * RIB_ATTRS_FILTERED marks a path import policy rejected (kept, never a
+ * candidate). */
+enum { RIB_ATTRS_FILTERED = 1 };
+struct rib_attrs *rib_attrs_intern_from(struct rib_attr_cache *c, const struct bgp_attrs *a,
+					struct rib_attrs *origin, uint8_t flags);
+/* What the peer sent: the origin, or ra itself (no new reference). */
+struct rib_attrs *rib_attrs_origin(struct rib_attrs *ra);
+uint8_t rib_attrs_flags(const struct rib_attrs *ra);
 struct rib_attrs *rib_attrs_ref(struct rib_attrs *ra);
 void rib_attrs_unref(struct rib_attrs *ra); /* aborts on refcount underflow */
 const struct bgp_attrs *rib_attrs_get(const struct rib_attrs *ra);
