@@ -78,6 +78,8 @@ struct export_key {
 	uint8_t kind;		/* RIB_SRC_EBGP, RIB_SRC_CONFED or RIB_SRC_IBGP */
 	uint8_t nh_family;	/* family of our session address: the next hop */
 	bool as4, ipv4, ipv6;	/* negotiated */
+	struct pol_chain *chain; /* export policy (NULL: none) */
+	int group;		/* peer group, when the chain matches on it; else -1 */
 };
 
 /* An update group: one Adj-RIB-Out, one queue of changes and one encoding
@@ -133,6 +135,8 @@ struct peer {
 	struct peer_error last_error;
 	size_t prefixes_in[2];	 /* its paths in the Loc-RIB (its Adj-RIB-In),
 				    IPv4 and IPv6, usable or not */
+	size_t accepted;	 /* of those, accepted by import policy (max-prefix) */
+	bool maxpfx_warned, maxpfx_over; /* logged once per crossing */
 	struct export_group *xg; /* its update group while Established */
 	/* catch-up: the group's Adj-RIB-Out for this member alone (joined
 	 * late, route refresh) */
@@ -148,6 +152,7 @@ struct bgpd {
 	const char *cfg_path;
 	struct peer *peers;
 	struct rib_attr_cache *attr_cache;
+	struct pol_cache *pol_cache; /* policy results (route.c, export.c) */
 	struct rib_loc *loc;	/* Loc-RIB */
 	struct rib_adj *originated; /* our configured networks, as interned */
 	struct export_group *groups; /* update groups of Established peers */

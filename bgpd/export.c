@@ -42,13 +42,15 @@ static void export_key_of(const struct peer *p, struct export_key *k)
 	k->as4 = p->codec.as4;
 	k->ipv4 = p->codec.ipv4;
 	k->ipv6 = p->codec.ipv6;
+	k->chain = p->cfg.export;
+	k->group = k->chain && (k->chain->uses & POL_M_GROUP) ? p->cfg.group_idx : -1;
 }
 
 static bool export_key_eq(const struct export_key *a, const struct export_key *b)
 {
 	return a->remote_as == b->remote_as && a->kind == b->kind &&
 	       a->nh_family == b->nh_family && a->as4 == b->as4 && a->ipv4 == b->ipv4 &&
-	       a->ipv6 == b->ipv6;
+	       a->ipv6 == b->ipv6 && a->chain == b->chain && a->group == b->group;
 }
 
 static void group_memo_clear(struct export_group *g)
@@ -135,11 +137,10 @@ static bool export_allowed(const struct export_group *g, const struct rib_path *
  * patched per member. aspath_buf holds the new AS_PATH. NULL-equivalent
  * (false) when the path cannot or need not go: the receiving AS is in it. */
 static bool export_attrs(const struct export_group *g, const struct rib_path *best,
-			 uint8_t family, struct bgp_attrs *out, uint8_t *aspath_buf,
-			 size_t bufsize)
+			 const struct bgp_attrs *in, uint8_t family, struct bgp_attrs *out,
+			 uint8_t *aspath_buf, size_t bufsize)
 {
 	const struct bgp_config *cfg = g->d->cfg;
-	const struct bgp_attrs *in = rib_attrs_get(best->attrs);
 	uint8_t tmp[BGP_MAX_MSG];
 	size_t len = in->aspath_len;
 
@@ -186,24 +187,49 @@ static bool export_attrs(const struct export_group *g, const struct rib_path *be
 	return true;
 }
 
+/* Export policy on best's attributes: the result (a reference the caller
+ * owns), or NULL when the policy rejects the path or memory ran out. */
+static struct rib_attrs *export_policy(struct export_group *g, const struct rib_path *best,
+				       const struct bgp_prefix *pfx)
+{
+	struct bgpd *d = g->d;
+	struct pol_env env = { .peer_as = g->key.remote_as, .group = g->key.group };
+	struct rib_attrs *res = NULL;
+	struct pol_verdict v;
+
+	if (!g->key.chain)
+		return d->cfg->policy->required ? NULL : rib_attrs_ref(best->attrs);
+	if (pol_eval(d->pol_cache, d->cfg->policy, g->key.chain, &env, pfx, best->attrs, &res,
+		     &v) < 0)
+		log_err("export", "update group %u: out of memory for export policy", g->id);
+	return res;
+}
+
 /* The interned outbound attributes of best for g, or NULL if it does not
  * go. Consecutive prefixes mostly share their attributes (one UPDATE's
- * worth), so the last answer is remembered: no rebuild, no re-intern. */
+ * worth), so the last answer is remembered: no rebuild, no re-intern
+ * (unless the export policy looks at prefixes). */
 static struct rib_attrs *export_out(struct export_group *g, const struct rib_path *best,
-				    uint8_t family)
+				    const struct bgp_prefix *pfx)
 {
-	uint8_t aspath[BGP_MAX_MSG];
+	uint8_t aspath[BGP_MAX_MSG], family = pfx->family;
 	struct bgp_attrs out;
-	struct rib_attrs *ra = NULL;
+	struct rib_attrs *ra = NULL, *pol;
+	bool memo = !g->key.chain || !(g->key.chain->uses & POL_M_PREFIX);
 
-	if (g->xmemo.in == best->attrs && g->xmemo.family == family &&
+	if (memo && g->xmemo.in == best->attrs && g->xmemo.family == family &&
 	    g->xmemo.kind == best->src->kind)
 		return g->xmemo.out;
-	if (export_attrs(g, best, family, &out, aspath, sizeof(aspath))) {
+	pol = export_policy(g, best, pfx);
+	if (pol && export_attrs(g, best, rib_attrs_get(pol), family, &out, aspath,
+				sizeof(aspath))) {
 		ra = rib_attrs_intern(g->d->attr_cache, &out);
-		if (!ra)
+		if (!ra) {
+			rib_attrs_unref(pol);
 			return NULL;
+		}
 	}
+	rib_attrs_unref(pol);
 	group_memo_clear(g);
 	g->xmemo.in = rib_attrs_ref(best->attrs);
 	g->xmemo.out = ra; /* the intern reference (NULL: not sent) */
@@ -217,8 +243,11 @@ static void group_entry(struct export_group *g, struct rib_entry *e)
 	const struct rib_path *best = e->nmulti ? rib_entry_paths(e) : NULL; /* a candidate */
 	struct rib_attrs *out = NULL;
 
-	if (best && export_allowed(g, best))
-		out = export_out(g, best, rib_entry_family(e));
+	if (best && export_allowed(g, best)) {
+		struct bgp_prefix pfx;
+		rib_entry_prefix(e, &pfx);
+		out = export_out(g, best, &pfx);
+	}
 	switch (rib_loc_out_set(g->d->loc, e, g->out_id, out)) {
 	case RIB_OUT_SAME:
 		return;

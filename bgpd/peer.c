@@ -372,6 +372,27 @@ void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why)
 	peer_event(p, EV_MANUAL_STOP, &err);
 }
 
+/* RFC 4486 4: Cease/Maximum Number of Prefixes Reached, with the AFI,
+ * SAFI and the limit as data; the session stays down for restart-time. */
+static void peer_stop_maxprefix(struct peer *p)
+{
+	uint32_t limit = p->cfg.maxpfx.limit;
+	uint8_t data[7] = { 0, AFI_IPV4, SAFI_UNICAST, (uint8_t)(limit >> 24),
+			    (uint8_t)(limit >> 16), (uint8_t)(limit >> 8), (uint8_t)limit };
+	char why[96];
+
+	if (!p->codec.ipv4 && p->codec.ipv6)
+		data[1] = AFI_IPV6;
+	snprintf(why, sizeof(why), "over the max-prefix limit %u; restarting in %u s", limit,
+		 p->cfg.maxpfx.restart_time);
+	peer_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_CEASE_MAX_PREFIX, data,
+			       sizeof(data), why);
+	peer_release(p);
+	ev_timer_stop(p->d->loop, &p->connect_retry);
+	peer_set_state(p, FSM_IDLE);
+	peer_timer_start(p, &p->idle_hold, p->cfg.maxpfx.restart_time);
+}
+
 /* ---- OPEN handling ---------------------------------------------------- */
 
 /* Validate a decoded OPEN against the configuration (RFC 4271 6.2). */
@@ -525,7 +546,10 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		log_warn("peer", "%s: treat-as-withdraw for %zu prefixes: %s", peer_name(p),
 			 u.nwithdrawn, u.reason);
 	}
-	route_peer_update(p, &u);
+	if (route_peer_update(p, &u)) {
+		peer_stop_maxprefix(p);
+		return false;
+	}
 	if (u.eor) {
 		if (u.eor_afi == AFI_IPV6)
 			p->eor_received_v6 = true;

@@ -15,6 +15,7 @@
 #include "bgpd/session.h"
 
 #define ROUTE_SLICE 20000	 /* Loc-RIB changes handled per loop turn */
+#define ROUTE_POL_CACHE 16384	 /* policy results kept (pol_cache) */
 
 /* ---- intake ------------------------------------------------------------ */
 
@@ -46,35 +47,108 @@ static bool route_nexthop_ok(const struct bgpd *d, uint8_t family, const struct 
 	return fib_addr_ifindex(d->fib, AF_INET6, a->nh6.s6_addr) != 0;
 }
 
-void route_peer_update(struct peer *p, const struct bgp_update *u)
+/* ---- import policy ------------------------------------------------------ */
+
+static void route_env(const struct peer *p, bool import, struct pol_env *env)
+{
+	env->peer_as = p->cfg.remote_as;
+	env->group = p->cfg.group_idx;
+	env->import = import;
+}
+
+/* What the Loc-RIB keeps for in: the import result (a reference the
+ * caller owns) and whether it was accepted. A rejected path is kept as
+ * filtered (never a candidate), like BIRD's 'import keep filtered', so
+ * 'show routes filtered' can show it and a new policy can accept it. */
+struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struct bgp_prefix *pfx,
+			       struct rib_attrs *in, bool *accepted)
+{
+	struct pol_chain *c = p->cfg.import;
+	struct rib_attrs *out = NULL;
+	struct pol_verdict v;
+	struct pol_env env;
+
+	*accepted = true;
+	if (!c && !d->cfg->policy->required)
+		return rib_attrs_ref(in);
+	if (c) {
+		route_env(p, true, &env);
+		if (pol_eval(d->pol_cache, d->cfg->policy, c, &env, pfx, in, &out, &v) < 0)
+			return NULL;
+		if (out)
+			return out;
+	}
+	*accepted = false;
+	return rib_attrs_intern_from(d->attr_cache, rib_attrs_get(in), in, RIB_ATTRS_FILTERED);
+}
+
+/* Keep the count of accepted paths exact (max-prefix): what a change did
+ * to src's path, by the flags of rib_loc_set/unset. */
+static void route_count(struct peer *p, unsigned r, bool accepted_now)
+{
+	bool was = (r & (RIB_LOC_GONE | RIB_LOC_REPLACED)) && !(r & RIB_LOC_OLD_FILTERED);
+
+	if (r & RIB_LOC_SAME)
+		return;
+	if (r & RIB_LOC_GONE)
+		accepted_now = false; /* a withdraw, or the new path found no memory */
+	p->accepted += (size_t)accepted_now - (size_t)was;
+}
+
+/* max-prefix (RFC 4486 4): true when the session must go. */
+static bool route_maxpfx(struct peer *p)
+{
+	const struct cfg_maxpfx *m = &p->cfg.maxpfx;
+	uint64_t warn = (uint64_t)m->limit * m->warn_pct / 100;
+
+	if (!m->limit)
+		return false;
+	if (p->accepted <= warn) {
+		p->maxpfx_warned = false;
+		return false;
+	}
+	if (!p->maxpfx_warned) {
+		log_warn("route", "%s: %zu accepted prefixes, %u%% of the max-prefix limit %u",
+			 peer_name(p), p->accepted, m->warn_pct, m->limit);
+		p->maxpfx_warned = true;
+	}
+	if (p->accepted <= m->limit)
+		return false;
+	if (!p->maxpfx_over)
+		log_warn("route", "%s: %zu accepted prefixes, over the max-prefix limit %u%s",
+			 peer_name(p), p->accepted, m->limit,
+			 m->restart ? "" : " (warning only)");
+	p->maxpfx_over = true;
+	return m->restart;
+}
+
+/* One family's NLRI of an UPDATE: import policy once per attribute set
+ * (per prefix when the chain looks at prefixes), into the Loc-RIB. */
+static void route_nlri(struct peer *p, const struct bgp_update *u, struct rib_attrs *ra,
+		       bool usable, const bool nh_ok[2])
 {
 	struct bgpd *d = p->d;
-	bool usable = u->nnlri && route_usable(d, &u->attrs);
-	bool nh_ok[2] = { usable && route_nexthop_ok(d, AF_INET, &u->attrs),
-			  usable && route_nexthop_ok(d, AF_INET6, &u->attrs) };
+	struct rib_attrs *cur[2] = { NULL, NULL };
+	bool acc[2] = { false, false };
+	bool per_prefix = p->cfg.import && (p->cfg.import->uses & POL_M_PREFIX);
 
-	for (size_t i = 0; i < u->nwithdrawn; i++) {
-		const struct bgp_prefix *pfx = &u->withdrawn[i];
-		if (rib_loc_unset(d->loc, pfx, &p->src) & RIB_LOC_GONE)
-			p->prefixes_in[pfx->family == AF_INET6]--;
-	}
-	if (!u->nnlri)
-		return;
-	/* One intern per UPDATE: every NLRI shares the attribute set. */
-	struct rib_attrs *ra = rib_attrs_intern(d->attr_cache, &u->attrs);
-	if (!ra) {
-		log_err("route", "%s: out of memory for attributes", peer_name(p));
-		return;
-	}
 	for (size_t i = 0; i < u->nnlri; i++) {
 		const struct bgp_prefix *pfx = &u->nlri[i];
 		bool v6 = pfx->family == AF_INET6;
-		unsigned r = rib_loc_set(d->loc, pfx, &p->src, ra, nh_ok[v6]);
+		if (!cur[v6] || per_prefix) {
+			rib_attrs_unref(cur[v6]);
+			if (!(cur[v6] = route_import(d, p, pfx, ra, &acc[v6]))) {
+				log_err("route", "%s: out of memory for import policy", peer_name(p));
+				continue;
+			}
+		}
+		unsigned r = rib_loc_set(d->loc, pfx, &p->src, cur[v6], acc[v6] && nh_ok[v6]);
 		if (r & RIB_LOC_NEW)
 			p->prefixes_in[v6]++;
+		route_count(p, r, acc[v6]);
 		if (r & RIB_LOC_SAME)
 			continue; /* a duplicate */
-		if (usable && !nh_ok[v6]) {
+		if (acc[v6] && usable && !nh_ok[v6]) {
 			char a[64], b[INET6_ADDRSTRLEN];
 			log_debug("route", "%s: %s: next hop %s is not on a connected network; "
 				  "not used", peer_name(p), bgp_prefix_str(pfx, a, sizeof(a)),
@@ -83,7 +157,35 @@ void route_peer_update(struct peer *p, const struct bgp_update *u)
 							 : (const void *)&u->attrs.nh6, b, sizeof(b)));
 		}
 	}
-	rib_attrs_unref(ra);
+	rib_attrs_unref(cur[0]);
+	rib_attrs_unref(cur[1]);
+}
+
+bool route_peer_update(struct peer *p, const struct bgp_update *u)
+{
+	struct bgpd *d = p->d;
+	bool usable = u->nnlri && route_usable(d, &u->attrs);
+	bool nh_ok[2] = { usable && route_nexthop_ok(d, AF_INET, &u->attrs),
+			  usable && route_nexthop_ok(d, AF_INET6, &u->attrs) };
+
+	for (size_t i = 0; i < u->nwithdrawn; i++) {
+		const struct bgp_prefix *pfx = &u->withdrawn[i];
+		unsigned r = rib_loc_unset(d->loc, pfx, &p->src);
+		if (r & RIB_LOC_GONE)
+			p->prefixes_in[pfx->family == AF_INET6]--;
+		route_count(p, r, false);
+	}
+	if (u->nnlri) {
+		/* One intern per UPDATE: every NLRI shares the attribute set. */
+		struct rib_attrs *ra = rib_attrs_intern(d->attr_cache, &u->attrs);
+		if (!ra) {
+			log_err("route", "%s: out of memory for attributes", peer_name(p));
+			return false;
+		}
+		route_nlri(p, u, ra, usable, nh_ok);
+		rib_attrs_unref(ra);
+	}
+	return route_maxpfx(p);
 }
 
 void route_peer_down(struct peer *p)
@@ -93,6 +195,8 @@ void route_peer_down(struct peer *p)
 	if (n)
 		rib_loc_unset_src(p->d->loc, &p->src);
 	p->prefixes_in[0] = p->prefixes_in[1] = 0;
+	p->accepted = 0;
+	p->maxpfx_warned = p->maxpfx_over = false;
 	if (n)
 		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
 	export_leave(p);
@@ -357,7 +461,8 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 	route_selection_cfg(d->cfg, &dc);
 	d->loc = rib_loc_new(&dc);
 	d->originated = rib_adj_new(d->attr_cache);
-	if (!d->loc || !d->originated) {
+	d->pol_cache = pol_cache_new(d->attr_cache, ROUTE_POL_CACHE);
+	if (!d->loc || !d->originated || !d->pol_cache) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -397,4 +502,6 @@ void route_free(struct bgpd *d)
 	d->loc = NULL;
 	rib_adj_free(d->originated);
 	d->originated = NULL;
+	pol_cache_free(d->pol_cache);
+	d->pol_cache = NULL;
 }

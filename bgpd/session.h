@@ -38,7 +38,11 @@ int route_init(struct bgpd *d, char *err, size_t errlen);
 void route_free(struct bgpd *d);
 void route_originate(struct bgpd *d);	     /* (re)apply configured networks */
 void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc);
-void route_peer_update(struct peer *p, const struct bgp_update *u);
+/* Into the Loc-RIB through import policy; true when the peer went over
+ * its max-prefix limit with restart: the caller closes the session. */
+bool route_peer_update(struct peer *p, const struct bgp_update *u);
+struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struct bgp_prefix *pfx,
+			       struct rib_attrs *in, bool *accepted);
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
 void route_peer_down(struct peer *p);	     /* withdraw what it sent */
 void route_peer_eor(struct peer *p);	     /* it finished its initial dump */

@@ -279,18 +279,22 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 		return RIB_LOC_SAME; /* a duplicate */
 	snap(e, &before);
 	if (old && entry_take(e, src, &taken, &was_usable)) {
+		if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
+			flags |= RIB_LOC_OLD_FILTERED;
 		rib_attrs_unref(taken.attrs);
 		loc->npaths--;
-		flags = RIB_LOC_GONE; /* until it is back in */
+		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_GONE; /* until it is back in */
 	}
 	if (entry_insert(loc, e, src, ra, usable) < 0) {
-		flags = (flags & RIB_LOC_GONE) | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+		flags = (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
+			(entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
 		rib_loc_release(loc, e);
 		return flags; /* out of memory: src's path is gone */
 	}
 	rib_attrs_ref(ra);
 	loc->npaths++;
-	flags &= (unsigned)~RIB_LOC_GONE; /* replaced: neither new nor gone */
+	if (flags & RIB_LOC_GONE) /* replaced: neither new nor gone */
+		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_REPLACED;
 	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
 }
 
@@ -301,12 +305,16 @@ static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const stru
 	struct rib_path taken;
 	bool was_usable;
 
+	unsigned flags = RIB_LOC_GONE;
+
 	snap(e, &before);
 	if (!entry_take(e, src, &taken, &was_usable))
 		return 0;
+	if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
+		flags |= RIB_LOC_OLD_FILTERED;
 	rib_attrs_unref(taken.attrs);
 	loc->npaths--;
-	return RIB_LOC_GONE | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
 }
 
 unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)

@@ -98,6 +98,8 @@ enum {
 	RIB_LOC_NEW = 2,     /* src had no path for the prefix before */
 	RIB_LOC_SAME = 4,    /* the same attributes and usability: nothing done */
 	RIB_LOC_GONE = 8,    /* withdraw: src's path was there and is removed */
+	RIB_LOC_REPLACED = 16, /* set: src's previous path was replaced */
+	RIB_LOC_OLD_FILTERED = 32, /* the replaced or removed path was filtered */
 };
 
 /* Add or replace src's path for p, usable (a candidate) or not; the Loc-RIB

@@ -180,12 +180,12 @@ static void test_unusable_paths_and_source_sweep(void **state)
 	assert_int_equal(idx, 1); /* after the candidates */
 	assert_int_equal(rib_loc_count(loc, AF_INET), 1);
 	/* The same attributes, now usable: a change, and it wins (shorter). */
-	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, true), RIB_LOC_CHANGED);
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, true), RIB_LOC_REPLACED | RIB_LOC_CHANGED);
 	assert_ptr_equal(rib_entry_paths(e)->src, &s[0]);
 	assert_int_equal(e->nusable, 2);
 	assert_int_equal(rib_loc_drain(loc, 100, drained, &n), 1);
 	/* Unusable again: the other one is best. */
-	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_CHANGED);
+	assert_int_equal(rib_loc_set(loc, &p, &s[0], a0, false), RIB_LOC_REPLACED | RIB_LOC_CHANGED);
 	assert_ptr_equal(rib_entry_paths(e)->src, &s[1]);
 	assert_int_equal(e->nmulti, 1);
 	/* s[0] also sent q (unusable only); its session ends: both go, the
