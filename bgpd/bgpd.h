@@ -126,6 +126,7 @@ struct peer {
 
 	struct sockaddr_storage local_addr; /* our end of the session */
 	ev_timer idle_hold;	 /* automatic restart after an error (backoff) */
+	bool held_down;		 /* idle_hold is max-prefix restart-time: refuse it */
 	ev_timer conn_fail;	 /* deferred TcpConnectionFails after a failed connect() */
 	bool eor_sent;
 	time_t state_since;	 /* wall clock of the last state change */
@@ -137,6 +138,7 @@ struct peer {
 				    IPv4 and IPv6, usable or not */
 	size_t accepted;	 /* of those, accepted by import policy (max-prefix) */
 	bool maxpfx_warned, maxpfx_over; /* logged once per crossing */
+	bool reimport;		 /* its import policy changed (reload) */
 	struct export_group *xg; /* its update group while Established */
 	/* catch-up: the group's Adj-RIB-Out for this member alone (joined
 	 * late, route refresh) */
@@ -182,6 +184,8 @@ struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg);
 void peer_free(struct peer *p);
 void peer_start(struct peer *p);
 void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why);
+/* Cease/Maximum Number of Prefixes Reached; Idle for the restart time. */
+void peer_stop_maxprefix(struct peer *p);
 void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from); /* new inbound TCP */
 void peer_classify(struct peer *p);
 /* The session's link or local address went away: close at once. */

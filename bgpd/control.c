@@ -38,6 +38,7 @@ struct ctl_stream {
 	bool have_cursor;	   /* cursor = last prefix sent for (peer, family) */
 	struct bgp_prefix cursor;
 	uint32_t cursor_paths;	   /* ST_ROUTES: paths of the cursor prefix sent */
+	bool filtered;		   /* ST_ROUTES: the paths import policy rejected */
 	struct fib_snap *fib;	   /* ST_FIB: the copy being sent */
 	size_t fib_idx;		   /* ST_FIB: routes sent so far */
 };
@@ -623,7 +624,41 @@ static void page_push(struct route_page *pg, Closbgp__Ctl__Route *m)
 	pg->full = pg->rl->n_routes == CTL_PAGE_ROUTES || pg->bytes >= CTL_PAGE_BYTES;
 }
 
-/* -- the Loc-RIB view -- */
+/* -- the Loc-RIB view (and its filtered paths) -- */
+
+/* Why import policy rejected path: the policy evaluated again, quietly
+ * (no counters move), on what the peer sent. */
+static Closbgp__Ctl__Rejection *make_rejection(struct route_page *pg, const struct bgp_prefix *pfx,
+					       const struct rib_path *path)
+{
+	Closbgp__Ctl__Rejection *r = pool_alloc(pg->pool, sizeof(*r));
+	const struct peer *p = path->src->owner;
+	struct bgpd *d = pg->d;
+	struct pol_verdict v = { 0 };
+
+	if (!r)
+		return NULL;
+	closbgp__ctl__rejection__init(r);
+	if (!p || !p->cfg.import) {
+		r->reason = "no import policy (policy-required)";
+		return r;
+	}
+	struct pol_env env = { .peer_as = p->cfg.remote_as, .group = p->cfg.group_idx,
+			       .import = true };
+	if (pol_explain(d->pol_cache, d->cfg->policy, p->cfg.import, &env, pfx,
+			rib_attrs_origin(path->attrs), &v) < 0)
+		return NULL;
+	if (v.accept)
+		r->reason = "accepted now (pending re-evaluation)";
+	else if (v.stmt) {
+		r->policy = (char *)v.policy->name;
+		r->statement = (char *)v.stmt->name;
+		r->reason = "rejected by statement";
+	} else
+		r->reason = "default deny (no statement accepted)";
+	return r;
+}
+
 static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const struct rib_path *p,
 			unsigned idx)
 {
@@ -637,12 +672,30 @@ static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const 
 	}
 	m->peer = (char *)src_name(p->src);
 	m->source = (char *)src_kind_str(p->src->kind);
-	m->best = idx == 0;
-	m->multipath = idx < e->nmulti;
-	m->valid = true;
-	m->fib = (char *)rib_fib_state_str((enum rib_fib_state)e->fib);
+	if (pg->st->filtered) {
+		m->filtered = true;
+		m->fib = "";
+		if (!(m->filtered_by = make_rejection(pg, &pfx, p))) {
+			pg->oom = true;
+			return -1;
+		}
+	} else {
+		m->best = idx == 0;
+		m->multipath = idx < e->nmulti;
+		m->valid = true;
+		m->fib = (char *)rib_fib_state_str((enum rib_fib_state)e->fib);
+	}
 	page_push(pg, m);
 	return 0;
+}
+
+/* The paths a view shows: the candidates, or the filtered ones. */
+static bool loc_shows(const struct ctl_stream *st, const struct rib_entry *e,
+		      const struct rib_path *p, unsigned idx)
+{
+	if (st->filtered)
+		return rib_attrs_flags(p->attrs) & RIB_ATTRS_FILTERED;
+	return idx < e->nusable;
 }
 
 /* One entry's paths that pass the peer filter, resuming inside the entry
@@ -665,9 +718,12 @@ static int loc_entry_cb(const struct rib_entry *e, void *arg)
 		st->cursor = pfx;
 		st->cursor_paths = 0;
 	}
-	/* Only the candidates: the rest is in the Adj-RIB-In view. */
-	for (const struct rib_path *p = rib_entry_paths(e); p && idx < e->nusable; p = p->next, idx++) {
-		if (!src_matches(p->src, st->filter_peer) || seen++ < skip)
+	/* Only the candidates (or the filtered): the rest is in the
+	 * Adj-RIB-In view. Candidates come first in the list. */
+	for (const struct rib_path *p = rib_entry_paths(e);
+	     p && (st->filtered || idx < e->nusable); p = p->next, idx++) {
+		if (!loc_shows(st, e, p, idx) || !src_matches(p->src, st->filter_peer) ||
+		    seen++ < skip)
 			continue;
 		if (pg->full || loc_add_path(pg, e, p, idx) < 0)
 			return 1;
@@ -931,6 +987,108 @@ static void produce_fib(struct ctl_client *c)
 	pool_free(pool);
 }
 
+/* ---- show policy ---------------------------------------------------------------- */
+static const char *result_str(uint8_t r)
+{
+	return r == POL_ACCEPT ? "accept" : r == POL_REJECT ? "reject" : "next-statement";
+}
+
+static bool chain_has(const struct pol_chain *c, const struct pol_policy *pol)
+{
+	for (size_t i = 0; c && i < c->n; i++)
+		if (c->pol[i] == pol)
+			return true;
+	return false;
+}
+
+/* The neighbours with pol in their import (or export) chain. */
+static int policy_peers(struct ctl_pool **pool, const struct bgpd *d,
+			const struct pol_policy *pol, bool import, char ***v, size_t *n)
+{
+	size_t k = 0;
+
+	for (const struct peer *p = d->peers; p; p = p->next)
+		k += chain_has(import ? p->cfg.import : p->cfg.export, pol);
+	*n = 0;
+	if (!k)
+		return 0;
+	if (!(*v = pool_alloc(pool, k * sizeof(**v))))
+		return -1;
+	for (const struct peer *p = d->peers; p; p = p->next)
+		if (chain_has(import ? p->cfg.import : p->cfg.export, pol))
+			(*v)[(*n)++] = (char *)p->cfg.name;
+	return 0;
+}
+
+static Closbgp__Ctl__Policy *make_policy(struct ctl_pool **pool, const struct bgpd *d,
+					 const struct pol_policy *pol)
+{
+	Closbgp__Ctl__Policy *m = pool_alloc(pool, sizeof(*m));
+	Closbgp__Ctl__PolicyStatement *st = pool_alloc(pool, (pol->n + 1) * sizeof(*st));
+
+	if (!m || !st)
+		return NULL;
+	closbgp__ctl__policy__init(m);
+	if (!(m->statements = pool_alloc(pool, (pol->n + 1) * sizeof(*m->statements))))
+		return NULL;
+	m->name = (char *)pol->name;
+	m->evaluations = pol->evals;
+	for (size_t i = 0; i < pol->n; i++) {
+		closbgp__ctl__policy_statement__init(&st[i]);
+		st[i].name = (char *)pol->st[i].name;
+		st[i].result = (char *)result_str(pol->st[i].a.result);
+		st[i].matches = pol->st[i].matches;
+		m->statements[i] = &st[i];
+	}
+	m->n_statements = pol->n;
+	if (policy_peers(pool, d, pol, true, &m->import_peers, &m->n_import_peers) < 0 ||
+	    policy_peers(pool, d, pol, false, &m->export_peers, &m->n_export_peers) < 0)
+		return NULL;
+	return m;
+}
+
+static void do_policy(struct ctl_client *c, const Closbgp__Ctl__ShowPolicyRequest *q)
+{
+	const struct bgpd *d = c->srv->d;
+	const struct pol_config *pc = d->cfg ? d->cfg->policy : NULL;
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__PolicyList pl = CLOSBGP__CTL__POLICY_LIST__INIT;
+	Closbgp__Ctl__PolicyCache cache = CLOSBGP__CTL__POLICY_CACHE__INIT;
+	const char *name = q->name ? q->name : "";
+	struct pol_cache_stats cs = { 0 };
+	struct ctl_pool *pool = NULL;
+	size_t n = pc ? pc->npolicies : 0;
+	int rc = 0;
+
+	stream_end(&c->st);
+	if (name[0] && (!pc || !pol_policy_find(pc, name))) {
+		client_error(c, "no such policy", false);
+		return;
+	}
+	if (n && !(pl.policies = pool_alloc(&pool, n * sizeof(*pl.policies))))
+		rc = -1;
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (name[0] && strcmp(pc->policies[i].name, name) != 0)
+			continue;
+		if (!(pl.policies[pl.n_policies++] = make_policy(&pool, d, &pc->policies[i])))
+			rc = -1;
+	}
+	if (d->pol_cache)
+		pol_cache_stats(d->pol_cache, &cs);
+	cache.entries = cs.entries;
+	cache.capacity = cs.capacity;
+	cache.hits = cs.hits;
+	cache.misses = cs.misses;
+	cache.bypass = cs.bypass;
+	pl.cache = &cache;
+	pl.required = pc && pc->required;
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_POLICIES;
+	r.policies = &pl;
+	if (rc < 0 || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	pool_free(pool);
+}
+
 /* ---- requests ----------------------------------------------------------------- */
 static void start_peers(struct ctl_client *c, const Closbgp__Ctl__ShowPeersRequest *q)
 {
@@ -962,7 +1120,8 @@ static void start_routes(struct ctl_client *c, const Closbgp__Ctl__ShowRoutesReq
 		client_error(c, "no such peer", false);
 		return;
 	}
-	st->kind = q->received ? ST_RECEIVED : ST_ROUTES;
+	st->filtered = q->filtered;
+	st->kind = q->received && !q->filtered ? ST_RECEIVED : ST_ROUTES;
 }
 
 static void start_fib(struct ctl_client *c)
@@ -996,6 +1155,9 @@ static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
 		break;
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB:
 		start_fib(c);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_POLICY:
+		do_policy(c, q->show_policy);
 		break;
 	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
 	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:

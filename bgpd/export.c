@@ -289,17 +289,17 @@ static int catchup_one(struct rib_entry *e, void *arg)
 	return eq_push(&p->outq, e) ? 0 : 1;
 }
 
-void export_join(struct peer *p)
+/* p into the group of its key: a new group is filled from the whole
+ * Loc-RIB (its queue goes to all members), an existing one hands p what
+ * it has sent so far (p's own catch-up queue). */
+static bool group_add(struct peer *p)
 {
 	bool created;
-	struct export_group *g;
+	struct export_group *g = group_get(p->d, p, &created);
 
-	export_leave(p);
-	p->eor_sent = false;
-	g = group_get(p->d, p, &created);
 	if (!g) {
 		log_err("export", "%s: out of memory for its update group", peer_name(p));
-		return;
+		return false;
 	}
 	if (g->nmembers == g->cmembers) {
 		size_t cap = g->cmembers ? 2 * g->cmembers : 4;
@@ -308,7 +308,7 @@ void export_join(struct peer *p)
 			log_err("export", "%s: out of memory for its update group", peer_name(p));
 			if (created)
 				group_free(g);
-			return;
+			return false;
 		}
 		g->members = v;
 		g->cmembers = cap;
@@ -323,7 +323,80 @@ void export_join(struct peer *p)
 		 g->key.kind == RIB_SRC_EBGP ? "eBGP" : g->key.kind == RIB_SRC_CONFED
 			 ? "confederation eBGP" : "iBGP",
 		 g->key.remote_as, g->nmembers, g->nmembers == 1 ? "" : "s");
-	export_flush(p);
+	return true;
+}
+
+static void group_remove(struct export_group *g, struct peer *p)
+{
+	for (size_t i = 0; i < g->nmembers; i++)
+		if (g->members[i] == p) {
+			g->members[i] = g->members[--g->nmembers];
+			break;
+		}
+	p->xg = NULL;
+	if (g->nmembers == 0)
+		group_free(g);
+}
+
+void export_join(struct peer *p)
+{
+	export_leave(p);
+	p->eor_sent = false;
+	if (group_add(p))
+		export_flush(p);
+}
+
+/* ---- a new configuration (SIGHUP) ------------------------------------------ */
+
+/* p's export policy now differs from its group's: to the group of its new
+ * key, without a session reset. What the old group sent is queued for p
+ * too, so prefixes the new group does not send are withdrawn. */
+static void group_move(struct peer *p)
+{
+	struct export_group *old = p->xg;
+
+	rib_loc_out_walk(p->d->loc, old->out_id, catchup_one, p);
+	group_remove(old, p);
+	if (!group_add(p))
+		eq_free(p->d, &p->outq); /* nothing can be sent: stays groupless */
+}
+
+void export_reconfigure(struct bgpd *d, bool redo_all)
+{
+	struct export_group *gs[64], **v = gs;
+	size_t n = 0;
+
+	for (struct export_group *g = d->groups; g; g = g->next)
+		n++;
+	if (n > sizeof(gs) / sizeof(gs[0]) && !(v = malloc(n * sizeof(*v)))) {
+		log_err("export", "out of memory to apply the new export policy");
+		return;
+	}
+	n = 0; /* moved members may make groups: only the ones there now */
+	for (struct export_group *g = d->groups; g; g = g->next)
+		v[n++] = g;
+	for (size_t i = 0; i < n; i++) {
+		struct export_group *g = v[i];
+		struct export_key k, km;
+
+		export_key_of(g->members[0], &k);
+		for (size_t m = g->nmembers; m-- > 1;) {
+			export_key_of(g->members[m], &km);
+			if (!export_key_eq(&km, &k))
+				group_move(g->members[m]);
+		}
+		bool same = !redo_all && pol_chain_same(g->key.chain, k.chain) && g->key.group == k.group;
+		g->key = k; /* the new configuration's chain */
+		if (!same) {
+			group_memo_clear(g);
+			rib_loc_walk(d->loc, 0, dump_one, g);
+			log_info("export", "update group %u: export policy changed, %zu prefixes now",
+				 g->id, g->nout);
+		}
+	}
+	if (v != gs)
+		free(v);
+	export_flush_all(d);
 }
 
 void export_refresh(struct peer *p)
@@ -343,16 +416,8 @@ void export_leave(struct peer *p)
 	eq_free(p->d, &p->outq);
 	p->stats.prefixes_out = 0;
 	p->eor_sent = false;
-	p->xg = NULL;
-	if (!g)
-		return;
-	for (size_t i = 0; i < g->nmembers; i++)
-		if (g->members[i] == p) {
-			g->members[i] = g->members[--g->nmembers];
-			break;
-		}
-	if (g->nmembers == 0)
-		group_free(g);
+	if (g)
+		group_remove(g, p);
 }
 
 /* ---- encoding ------------------------------------------------------------ */

@@ -67,6 +67,7 @@ static void idle_hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct peer *p = timer_peer(w);
 
+	p->held_down = false;
 	if (p->state == FSM_IDLE && !p->cfg.shutdown && !p->d->stopping)
 		peer_event(p, p->cfg.passive ? EV_AUTO_START_PASSIVE : EV_AUTO_START, NULL);
 }
@@ -353,6 +354,7 @@ void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why)
 
 	snprintf(err.reason, sizeof(err.reason), "%s", why ? why : "");
 	ev_timer_stop(p->d->loop, &p->idle_hold);
+	p->held_down = false;
 	if (p->collide) {
 		peer_send_notification(p, p->collide, BGP_ERR_CEASE, cease_subcode, NULL, 0, why);
 		conn_free(p->collide);
@@ -374,7 +376,7 @@ void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why)
 
 /* RFC 4486 4: Cease/Maximum Number of Prefixes Reached, with the AFI,
  * SAFI and the limit as data; the session stays down for restart-time. */
-static void peer_stop_maxprefix(struct peer *p)
+void peer_stop_maxprefix(struct peer *p)
 {
 	uint32_t limit = p->cfg.maxpfx.limit;
 	uint8_t data[7] = { 0, AFI_IPV4, SAFI_UNICAST, (uint8_t)(limit >> 24),
@@ -391,6 +393,7 @@ static void peer_stop_maxprefix(struct peer *p)
 	ev_timer_stop(p->d->loop, &p->connect_retry);
 	peer_set_state(p, FSM_IDLE);
 	peer_timer_start(p, &p->idle_hold, p->cfg.maxpfx.restart_time);
+	p->held_down = true; /* the peer's own reconnects are refused until then */
 }
 
 /* ---- OPEN handling ---------------------------------------------------- */
@@ -736,8 +739,8 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 	struct peer *p = peer_find(d, (const struct sockaddr *)from);
 	struct conn *c;
 
-	if (!p || p->cfg.shutdown || d->stopping) {
-		close(fd);
+	if (!p || p->cfg.shutdown || d->stopping || (p->state == FSM_IDLE && p->held_down)) {
+		close(fd); /* Idle refuses connections (RFC 4271 8.2.2) */
 		return;
 	}
 	if (p->state == FSM_IDLE) {

@@ -2,7 +2,9 @@
  * rejected and the running configuration stays. A good one is applied as
  * per-peer events: removed peers get Cease/Peer De-configured, changed ones
  * Cease/Other Configuration Change and restart, new ones start, and every
- * established session gets the difference in what we originate. */
+ * established session gets the difference in what we originate. A changed
+ * policy needs no reset: stored paths are re-evaluated from what the peers
+ * sent, and update groups re-export the difference. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +39,8 @@ static const struct cfg_peer *reload_find(const struct bgp_config *c, const char
 }
 
 /* Apply the new peer list; returns the new linked list. */
-static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool global_change)
+static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool global_change,
+			 bool redo_policy)
 {
 	struct peer **pp = &d->peers;
 
@@ -57,10 +60,12 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 			log_notice("config", "%s: configuration changed, resetting", peer_name(p));
 			peer_stop(p, BGP_CEASE_CONFIG_CHANGE, "configuration changed");
 		}
-		p->cfg = *cp;
+		p->reimport = !reset && p->prefixes_in[0] + p->prefixes_in[1] &&
+			      (redo_policy || !pol_chain_same(p->cfg.import, cp->import));
+		p->cfg = *cp; /* its chains are the new configuration's now */
 		peer_classify(p);
-		if (reset || p->state == FSM_IDLE)
-			peer_start(p);
+		if (reset || (p->state == FSM_IDLE && !p->held_down))
+			peer_start(p); /* a max-prefix hold-down runs its time */
 		pp = &p->next;
 	}
 	for (size_t i = 0; i < nc->npeers; i++) {
@@ -82,6 +87,14 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 	}
 }
 
+/* A new policy or a lower limit may put a peer over its max-prefix. */
+static void reload_maxprefix(struct bgpd *d)
+{
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->state == FSM_ESTABLISHED && route_maxpfx(p))
+			peer_stop_maxprefix(p);
+}
+
 int bgpd_reload(struct bgpd *d)
 {
 	char err[4096];
@@ -94,8 +107,14 @@ int bgpd_reload(struct bgpd *d)
 	}
 	bool global_change = reload_global_changed(old, nc);
 	bool listen_change = reload_listen_changed(old, nc);
+	bool redo_policy = old->policy->required != nc->policy->required;
+	/* Cached results are keyed by the old chains, about to be freed. */
+	pol_cache_flush(d->pol_cache);
 	d->cfg = nc;
-	reload_peers(d, nc, global_change);
+	reload_peers(d, nc, global_change, redo_policy);
+	route_reimport(d);
+	export_reconfigure(d, redo_policy);
+	reload_maxprefix(d);
 	if (listen_change) {
 		listen_close(d);
 		if (listen_open(d, err, sizeof(err)) < 0)

@@ -96,7 +96,7 @@ static void route_count(struct peer *p, unsigned r, bool accepted_now)
 }
 
 /* max-prefix (RFC 4486 4): true when the session must go. */
-static bool route_maxpfx(struct peer *p)
+bool route_maxpfx(struct peer *p)
 {
 	const struct cfg_maxpfx *m = &p->cfg.maxpfx;
 	uint64_t warn = (uint64_t)m->limit * m->warn_pct / 100;
@@ -200,6 +200,79 @@ void route_peer_down(struct peer *p)
 	if (n)
 		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
 	export_leave(p);
+}
+
+/* ---- a new import policy (SIGHUP) ---------------------------------------- */
+
+struct reimport_ctx {
+	struct bgpd *d;
+	size_t paths, changed;
+};
+
+/* Re-run the import policy of one stored path from what the peer sent
+ * (rib_attrs_origin): the same as if the peer had sent it again. */
+static void reimport_path(struct reimport_ctx *c, struct rib_entry *e, const struct rib_src *src)
+{
+	struct peer *p = src->owner;
+	struct bgp_prefix pfx;
+	unsigned idx;
+	bool acc;
+	const struct rib_path *path = rib_loc_path_of(e, src, &idx);
+	struct rib_attrs *in = rib_attrs_origin(path->attrs), *ra;
+	const struct bgp_attrs *a = rib_attrs_get(in);
+
+	rib_entry_prefix(e, &pfx);
+	if (!(ra = route_import(c->d, p, &pfx, in, &acc))) {
+		log_err("route", "%s: out of memory for import policy", peer_name(p));
+		return;
+	}
+	bool usable = acc && route_usable(c->d, a) && route_nexthop_ok(c->d, pfx.family, a);
+	unsigned r = rib_loc_set_entry(c->d->loc, e, src, ra, usable);
+	rib_attrs_unref(ra);
+	route_count(p, r, acc);
+	c->paths++;
+	c->changed += !(r & RIB_LOC_SAME);
+}
+
+static int reimport_entry(const struct rib_entry *ce, void *arg)
+{
+	/* The walk hands out const entries; changing paths in place is what
+	 * rib_loc_set_entry allows during a walk. */
+	struct rib_entry *e = (struct rib_entry *)ce;
+	const struct rib_src *stack[64], **todo = stack;
+	size_t n = 0;
+
+	if (e->npaths > sizeof(stack) / sizeof(stack[0]) &&
+	    !(todo = malloc(e->npaths * sizeof(*todo))))
+		return 0; /* out of memory: this prefix keeps the old result */
+	/* Collected first: a replaced path moves in the list. */
+	for (const struct rib_path *path = rib_entry_paths(e); path; path = path->next) {
+		const struct peer *p = path->src->owner;
+		if (p && p->reimport)
+			todo[n++] = path->src;
+	}
+	for (size_t i = 0; i < n; i++)
+		reimport_path(arg, e, todo[i]);
+	if (todo != stack)
+		free(todo);
+	return 0;
+}
+
+size_t route_reimport(struct bgpd *d)
+{
+	struct reimport_ctx c = { .d = d };
+	size_t npeers = 0;
+
+	for (struct peer *p = d->peers; p; p = p->next)
+		npeers += p->reimport;
+	if (npeers)
+		rib_loc_walk(d->loc, 0, reimport_entry, &c);
+	for (struct peer *p = d->peers; p; p = p->next)
+		p->reimport = false;
+	if (npeers)
+		log_info("route", "import policy: %zu paths of %zu peers re-evaluated, %zu changed",
+			 c.paths, npeers, c.changed);
+	return c.changed;
 }
 
 /* ---- origination ------------------------------------------------------- */

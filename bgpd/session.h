@@ -43,6 +43,10 @@ void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc
 bool route_peer_update(struct peer *p, const struct bgp_update *u);
 struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struct bgp_prefix *pfx,
 			       struct rib_attrs *in, bool *accepted);
+/* Re-run import policy on the stored paths of peers marked reimport
+ * (from what they sent); returns how many paths changed. */
+size_t route_reimport(struct bgpd *d);
+bool route_maxpfx(struct peer *p);	     /* over max-prefix with restart */
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
 void route_peer_down(struct peer *p);	     /* withdraw what it sent */
 void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
@@ -52,6 +56,10 @@ void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
  * once per group, next hop patched per member. */
 void export_join(struct peer *p);    /* Established: join a group, get its table */
 void export_leave(struct peer *p);   /* session down: leave (last one frees it) */
+/* After a reload: groups take the new export chains; members whose policy
+ * now differs move, groups whose policy changed (or all, redo_all) are
+ * re-evaluated against the Loc-RIB and send the difference. */
+void export_reconfigure(struct bgpd *d, bool redo_all);
 void export_refresh(struct peer *p); /* route refresh: the group's table again */
 void export_entry(struct bgpd *d, struct rib_entry *e); /* to every group */
 void export_flush(struct peer *p);   /* p's group and catch-up, while sockets have room */

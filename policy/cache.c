@@ -193,6 +193,19 @@ static void cache_store(struct pol_cache *pc, struct pol_chain *c, struct rib_at
 	pc->n++;
 }
 
+int pol_explain(struct pol_cache *pc, const struct pol_config *cfg, struct pol_chain *c,
+		const struct pol_env *env, const struct bgp_prefix *pfx, const struct rib_attrs *in,
+		struct pol_verdict *v)
+{
+	if (!pc->s && !(pc->s = malloc(sizeof(*pc->s))))
+		return -1;
+	struct pol_run r = { .cfg = cfg, .env = env, .pfx = pfx, .cur = rib_attrs_get(in),
+			     .s = pc->s, .quiet = true };
+	pol_run_chain(&r, c);
+	verdict_of(c, r.ipol, r.decider, r.accept, r.nh_self, v);
+	return 0;
+}
+
 int pol_eval(struct pol_cache *pc, const struct pol_config *cfg, struct pol_chain *c,
 	     const struct pol_env *env, const struct bgp_prefix *pfx, struct rib_attrs *in,
 	     struct rib_attrs **out, struct pol_verdict *v)

@@ -298,7 +298,8 @@ static void apply(struct pol_run *r, const struct pol_actions *a)
 
 static void trace(struct pol_run *r, struct pol_stmt *st)
 {
-	st->matches++;
+	if (!r->quiet)
+		st->matches++;
 	if (r->nst < POL_TRACE)
 		r->st[r->nst] = st;
 	r->nst++;
@@ -311,7 +312,8 @@ void pol_run_chain(struct pol_run *r, struct pol_chain *c)
 	r->decider = NULL;
 	for (size_t i = 0; i < c->n; i++) {
 		struct pol_policy *p = c->pol[i];
-		p->evals++;
+		if (!r->quiet)
+			p->evals++;
 		for (size_t k = 0; k < p->n; k++) {
 			struct pol_stmt *st = &p->st[k];
 			if (!match(r, &st->m))

@@ -222,6 +222,12 @@ int pol_eval(struct pol_cache *pc, const struct pol_config *cfg, struct pol_chai
 	     const struct pol_env *env, const struct bgp_prefix *pfx, struct rib_attrs *in,
 	     struct rib_attrs **out, struct pol_verdict *v);
 
+/* The verdict alone, for display (closctl show routes filtered): no
+ * cache, no result set, no counters moved. pc lends its scratch. */
+int pol_explain(struct pol_cache *pc, const struct pol_config *cfg, struct pol_chain *c,
+		const struct pol_env *env, const struct bgp_prefix *pfx, const struct rib_attrs *in,
+		struct pol_verdict *v);
+
 /* Result cache: a bounded set-associative table keyed by (chain, input
  * attribute set, the parts of the session and family the chain looks at);
  * entries hold references on their input and result sets. Chains that

@@ -24,6 +24,7 @@ struct pol_run {
 	const struct bgp_attrs *cur;	/* the input, or s->a once edited */
 	struct pol_scratch *s;
 	bool aspath_ready;
+	bool quiet;			/* pol_explain: no counters moved */
 	/* results */
 	bool accept, nh_self;
 	size_t ipol;			/* index of the deciding policy (n: none) */

@@ -266,14 +266,25 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 		     struct rib_attrs *ra, bool usable)
 {
 	struct rib_entry *e = entry_get(loc, p);
+	unsigned flags;
+
+	if (!e)
+		return 0;
+	flags = rib_loc_set_entry(loc, e, src, ra, usable);
+	if (!(flags & (RIB_LOC_NEW | RIB_LOC_REPLACED | RIB_LOC_SAME)))
+		rib_loc_release(loc, e); /* out of memory: maybe nothing left */
+	return flags;
+}
+
+unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
+			   struct rib_attrs *ra, bool usable)
+{
 	struct snapshot before; /* set by snap() before any use */
 	const struct rib_path *old;
 	struct rib_path taken;
 	unsigned idx, flags = RIB_LOC_NEW;
 	bool was_usable;
 
-	if (!e)
-		return 0;
 	old = rib_loc_path_of(e, src, &idx);
 	if (old && old->attrs == ra && (idx < e->nusable) == usable)
 		return RIB_LOC_SAME; /* a duplicate */
@@ -286,10 +297,9 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_GONE; /* until it is back in */
 	}
 	if (entry_insert(loc, e, src, ra, usable) < 0) {
-		flags = (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
-			(entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
-		rib_loc_release(loc, e);
-		return flags; /* out of memory: src's path is gone */
+		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
+		       (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+		/* out of memory: src's path is gone */
 	}
 	rib_attrs_ref(ra);
 	loc->npaths++;

@@ -106,6 +106,11 @@ enum {
  * takes its own reference on ra. Returns RIB_LOC_* flags (0 on no memory). */
 unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,
 		     struct rib_attrs *ra, bool usable);
+/* The same on an entry the caller holds, e.g. in a rib_loc_walk callback
+ * (a re-evaluation of stored paths): it never adds or removes a trie node,
+ * so the walk goes on; an entry left empty is queued, the drain frees it. */
+unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
+			   struct rib_attrs *ra, bool usable);
 unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src);
 /* Shorthands: a usable path; true if RIB_LOC_CHANGED. */
 bool rib_loc_update(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src,

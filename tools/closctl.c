@@ -31,6 +31,11 @@ static void usage(FILE *f)
 	      "                                        *> best, *= multipath (ECMP), * valid\n"
 	      "  show routes received [PREFIX] [--peer ADDRESS]\n"
 	      "                                        what peers sent (Adj-RIB-In), looped too\n"
+	      "  show routes filtered [PREFIX] [--peer ADDRESS]\n"
+	      "                                        paths import policy rejected (kept), with\n"
+	      "                                        the policy and statement that rejected them\n"
+	      "  show policy [NAME]                    policies: statements in order, match\n"
+	      "                                        counters, result cache size and hit rate\n"
 	      "  show fib                              routes in the kernel, nexthop ids, groups\n"
 	      "  show memory                           interned attributes and table memory\n"
 	      "  show state                            (not supported yet)\n"
@@ -90,8 +95,10 @@ static int build_show(const struct closctl_opts *o, Closbgp__Ctl__Request *q, vo
 		if (o->npos == 3)
 			q->show_peers->address = (char *)o->pos[2];
 	} else if (is(o, 2, "show", "routes") && o->npos <= 4) {
-		/* "show routes received [PREFIX]" = "show routes [PREFIX] --received" */
-		int w = o->npos >= 3 && !strcmp(o->pos[2], "received") ? 3 : 2;
+		/* "show routes received [PREFIX]" = "show routes [PREFIX] --received";
+		 * "show routes filtered [PREFIX]" the same for rejected paths */
+		bool filtered = o->npos >= 3 && !strcmp(o->pos[2], "filtered");
+		int w = o->npos >= 3 && (filtered || !strcmp(o->pos[2], "received")) ? 3 : 2;
 		if (o->npos > w + 1)
 			return -1;
 		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES;
@@ -100,7 +107,13 @@ static int build_show(const struct closctl_opts *o, Closbgp__Ctl__Request *q, vo
 			q->show_routes->prefix = (char *)o->pos[w];
 		if (o->peer)
 			q->show_routes->peer = (char *)o->peer;
-		q->show_routes->received = o->received || w == 3;
+		q->show_routes->received = o->received || (w == 3 && !filtered);
+		q->show_routes->filtered = filtered;
+	} else if (is(o, 2, "show", "policy") && o->npos <= 3) {
+		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_POLICY;
+		closbgp__ctl__show_policy_request__init(q->show_policy = u);
+		if (o->npos == 3)
+			q->show_policy->name = (char *)o->pos[2];
 	} else if (is(o, 2, "show", "fib") && o->npos == 2) {
 		q->req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB;
 		closbgp__ctl__show_fib_request__init(q->show_fib = u);
@@ -155,6 +168,7 @@ union closctl_sub {
 	Closbgp__Ctl__ShowRoutesRequest routes;
 	Closbgp__Ctl__ShowFibRequest fib;
 	Closbgp__Ctl__ShowStateRequest state;
+	Closbgp__Ctl__ShowPolicyRequest policy;
 	Closbgp__Ctl__DrainRequest drain;
 	Closbgp__Ctl__UndrainRequest undrain;
 	Closbgp__Ctl__SetStateRequest set_state;

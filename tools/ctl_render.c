@@ -400,6 +400,15 @@ static void route_json(struct json_writer *w, const Closbgp__Ctl__Route *r)
 	}
 	json_arr_end(w);
 	json_kv_bool(w, "atomic_aggregate", r->atomic_aggregate);
+	if (r->filtered) {
+		json_kv_bool(w, "filtered", true);
+		json_key(w, "filtered_by");
+		json_obj_begin(w);
+		json_kv_str(w, "policy", r->filtered_by ? r->filtered_by->policy : "");
+		json_kv_str(w, "statement", r->filtered_by ? r->filtered_by->statement : "");
+		json_kv_str(w, "reason", r->filtered_by ? r->filtered_by->reason : "");
+		json_obj_end(w);
+	}
 	json_obj_end(w);
 }
 
@@ -429,21 +438,40 @@ static const char *route_status(const Closbgp__Ctl__Route *r)
 	return r->best ? "*>" : r->multipath ? "*=" : "*";
 }
 
+/* "POLICY/STATEMENT", or the reason when no statement decided. */
+static void rejection_str(const Closbgp__Ctl__Route *r, char *buf, size_t len)
+{
+	const Closbgp__Ctl__Rejection *x = r->filtered_by;
+
+	if (x && x->statement && x->statement[0])
+		snprintf(buf, len, "%s/%s", x->policy, x->statement);
+	else
+		snprintf(buf, len, "%s", x && x->reason ? x->reason : "?");
+}
+
 static void routes_text(FILE *f, const struct ctl_reply *rep)
 {
 	struct table t = { .ncols = 7 };
 	size_t n = 0;
+	bool filtered = false;
 
+	for (size_t i = 0; i < rep->n && !filtered; i++) {
+		const Closbgp__Ctl__RouteList *rl = rep->frames[i]->routes;
+		filtered = rl && rl->n_routes && rl->routes[0]->filtered;
+	}
 	table_add(&t, (const char *const[]){ "", "Prefix", "Peer", "Next hop", "AS path", "Origin",
-					     "Communities" });
+					     filtered ? "Rejected by" : "Communities" });
 	for (size_t i = 0; i < rep->n; i++) {
 		const Closbgp__Ctl__RouteList *rl = rep->frames[i]->routes;
 		for (size_t j = 0; rl && j < rl->n_routes; j++, n++) {
 			const Closbgp__Ctl__Route *r = rl->routes[j];
-			char *comms = route_comms(r);
-			table_add(&t, (const char *const[]){ route_status(r), r->prefix, r->peer,
-							     r->next_hop, r->as_path,
-							     origin_str(r->origin), comms });
+			char *comms = route_comms(r), why[2 * 64 + 2];
+			if (r->filtered)
+				rejection_str(r, why, sizeof(why));
+			table_add(&t, (const char *const[]){ r->filtered ? "x" : route_status(r),
+							     r->prefix, r->peer, r->next_hop,
+							     r->as_path, origin_str(r->origin),
+							     r->filtered ? why : comms });
 			free(comms);
 		}
 	}
@@ -452,8 +480,106 @@ static void routes_text(FILE *f, const struct ctl_reply *rep)
 		table_free(&t);
 		return;
 	}
-	fputs("Status: *> best, *= multipath (ECMP), * valid\n", f);
+	fputs(filtered ? "Status: x filtered (rejected by import policy, kept)\n"
+		       : "Status: *> best, *= multipath (ECMP), * valid\n", f);
 	table_print(f, &t);
+}
+
+/* ---- show policy -------------------------------------------------------------------- */
+static void names_json(struct json_writer *w, const char *key, char **v, size_t n)
+{
+	json_key(w, key);
+	json_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		json_str(w, v[i]);
+	json_arr_end(w);
+}
+
+static void policy_json(FILE *f, const Closbgp__Ctl__PolicyList *pl)
+{
+	const Closbgp__Ctl__PolicyCache *c = pl->cache;
+	struct json_writer w;
+
+	json_init(&w, f);
+	json_obj_begin(&w);
+	json_kv_bool(&w, "policy_required", pl->required);
+	json_key(&w, "cache");
+	json_obj_begin(&w);
+	json_kv_uint(&w, "entries", c ? c->entries : 0);
+	json_kv_uint(&w, "capacity", c ? c->capacity : 0);
+	json_kv_uint(&w, "hits", c ? c->hits : 0);
+	json_kv_uint(&w, "misses", c ? c->misses : 0);
+	json_kv_uint(&w, "bypass", c ? c->bypass : 0);
+	json_key(&w, "hit_rate");
+	json_ratio(&w, c ? c->hits : 0, c ? c->hits + c->misses : 0);
+	json_obj_end(&w);
+	json_key(&w, "policies");
+	json_arr_begin(&w);
+	for (size_t i = 0; i < pl->n_policies; i++) {
+		const Closbgp__Ctl__Policy *p = pl->policies[i];
+		json_obj_begin(&w);
+		json_kv_str(&w, "name", p->name);
+		json_kv_uint(&w, "evaluations", p->evaluations);
+		names_json(&w, "import_peers", p->import_peers, p->n_import_peers);
+		names_json(&w, "export_peers", p->export_peers, p->n_export_peers);
+		json_key(&w, "statements");
+		json_arr_begin(&w);
+		for (size_t k = 0; k < p->n_statements; k++) {
+			const Closbgp__Ctl__PolicyStatement *s = p->statements[k];
+			json_obj_begin(&w);
+			json_kv_str(&w, "name", s->name);
+			json_kv_str(&w, "result", s->result);
+			json_kv_uint(&w, "matches", s->matches);
+			json_obj_end(&w);
+		}
+		json_arr_end(&w);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+	fputc('\n', f);
+}
+
+static void names_text(FILE *f, const char *what, char **v, size_t n)
+{
+	fprintf(f, "  %s:", what);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, " %s", v[i]);
+	fputs(n ? "\n" : " -\n", f);
+}
+
+static void policy_text(FILE *f, const Closbgp__Ctl__PolicyList *pl)
+{
+	const Closbgp__Ctl__PolicyCache *c = pl->cache;
+	uint64_t looked = c ? c->hits + c->misses : 0;
+
+	if (c && c->capacity)
+		fprintf(f, "Result cache: %" PRIu64 " of %" PRIu64 " entries, hit rate %.1f%% (%" PRIu64
+			" hits, %" PRIu64 " misses, %" PRIu64 " not cacheable)\n", c->entries,
+			c->capacity, looked ? 100.0 * (double)c->hits / (double)looked : 0.0, c->hits,
+			c->misses, c->bypass);
+	else
+		fputs("Result cache: off\n", f);
+	fprintf(f, "Policy required (RFC 8212): %s\n", pl->required ? "yes" : "no");
+	if (!pl->n_policies)
+		fputs("No policies.\n", f);
+	for (size_t i = 0; i < pl->n_policies; i++) {
+		const Closbgp__Ctl__Policy *p = pl->policies[i];
+		struct table t = { .ncols = 4 };
+		char seq[24], m[24];
+
+		fprintf(f, "\nPolicy %s, %" PRIu64 " evaluations\n", p->name, p->evaluations);
+		names_text(f, "import", p->import_peers, p->n_import_peers);
+		names_text(f, "export", p->export_peers, p->n_export_peers);
+		table_add(&t, (const char *const[]){ "  #", "Statement", "Result", "Matches" });
+		for (size_t k = 0; k < p->n_statements; k++) {
+			const Closbgp__Ctl__PolicyStatement *s = p->statements[k];
+			snprintf(seq, sizeof(seq), "  %zu", k + 1);
+			snprintf(m, sizeof(m), "%" PRIu64, s->matches);
+			table_add(&t, (const char *const[]){ seq, s->name, s->result, m });
+		}
+		table_print(f, &t);
+	}
 }
 
 /* ---- show fib ----------------------------------------------------------------------- */
@@ -661,6 +787,9 @@ void ctl_render(FILE *f, const struct ctl_reply *r, bool json)
 		break;
 	case CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB:
 		json ? fib_json(f, r) : fib_text(f, r);
+		break;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_POLICIES:
+		json ? policy_json(f, r->frames[0]->policies) : policy_text(f, r->frames[0]->policies);
 		break;
 	default:
 		if (json)

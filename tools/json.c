@@ -67,6 +67,13 @@ void json_uint(struct json_writer *w, uint64_t v)
 	fprintf(w->f, "%" PRIu64, v);
 }
 
+/* A ratio with 4 decimals ("0.9512"): finite by construction. */
+void json_ratio(struct json_writer *w, uint64_t num, uint64_t den)
+{
+	json_sep(w);
+	fprintf(w->f, "%.4f", den ? (double)num / (double)den : 0.0);
+}
+
 void json_bool(struct json_writer *w, bool v)
 {
 	json_sep(w);

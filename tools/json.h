@@ -25,6 +25,7 @@ void json_key(struct json_writer *w, const char *key);
 void json_str(struct json_writer *w, const char *s); /* NULL writes null */
 void json_uint(struct json_writer *w, uint64_t v);
 void json_bool(struct json_writer *w, bool v);
+void json_ratio(struct json_writer *w, uint64_t num, uint64_t den); /* 0 if den is 0 */
 void json_null(struct json_writer *w);
 
 /* Shorthands for "key": value inside an object. */
