@@ -361,6 +361,58 @@ static void group_move(struct peer *p)
 		eq_free(p->d, &p->outq); /* nothing can be sent: stays groupless */
 }
 
+/* The key most of g's members have under the new configuration. */
+static void group_new_key(const struct export_group *g, struct export_key *k)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; i < g->nmembers; i++) {
+		struct export_key ki, kj;
+		size_t n = 0;
+		export_key_of(g->members[i], &ki);
+		for (size_t j = 0; j < g->nmembers; j++) {
+			export_key_of(g->members[j], &kj);
+			n += export_key_eq(&ki, &kj);
+		}
+		if (n > best) {
+			best = n;
+			*k = ki;
+		}
+	}
+}
+
+/* Re-key g; members with another key move, and when another group has
+ * g's new key, all of g moves there: two groups never share a key. False
+ * when g is gone (merged). */
+static bool group_rekey(struct export_group *g, bool redo_all)
+{
+	struct export_key k, km;
+
+	group_new_key(g, &k);
+	for (size_t m = g->nmembers; m-- > 0;) {
+		export_key_of(g->members[m], &km);
+		if (!export_key_eq(&km, &k))
+			group_move(g->members[m]);
+	}
+	for (const struct export_group *h = g->d->groups; h; h = h->next)
+		if (h != g && export_key_eq(&h->key, &k)) {
+			g->key.kind = UINT8_MAX; /* matches no peer: group_get skips it */
+			while (g->nmembers > 1)
+				group_move(g->members[g->nmembers - 1]);
+			group_move(g->members[0]); /* the last one frees g */
+			return false;
+		}
+	bool same = !redo_all && pol_chain_same(g->key.chain, k.chain) && g->key.group == k.group;
+	g->key = k; /* the new configuration's chain */
+	if (!same) {
+		group_memo_clear(g);
+		rib_loc_walk(g->d->loc, 0, dump_one, g);
+		log_info("export", "update group %u: export policy changed, %zu prefixes now", g->id,
+			 g->nout);
+	}
+	return true;
+}
+
 void export_reconfigure(struct bgpd *d, bool redo_all)
 {
 	struct export_group *gs[64], **v = gs;
@@ -375,25 +427,8 @@ void export_reconfigure(struct bgpd *d, bool redo_all)
 	n = 0; /* moved members may make groups: only the ones there now */
 	for (struct export_group *g = d->groups; g; g = g->next)
 		v[n++] = g;
-	for (size_t i = 0; i < n; i++) {
-		struct export_group *g = v[i];
-		struct export_key k, km;
-
-		export_key_of(g->members[0], &k);
-		for (size_t m = g->nmembers; m-- > 1;) {
-			export_key_of(g->members[m], &km);
-			if (!export_key_eq(&km, &k))
-				group_move(g->members[m]);
-		}
-		bool same = !redo_all && pol_chain_same(g->key.chain, k.chain) && g->key.group == k.group;
-		g->key = k; /* the new configuration's chain */
-		if (!same) {
-			group_memo_clear(g);
-			rib_loc_walk(d->loc, 0, dump_one, g);
-			log_info("export", "update group %u: export policy changed, %zu prefixes now",
-				 g->id, g->nout);
-		}
-	}
+	for (size_t i = 0; i < n; i++)
+		group_rekey(v[i], redo_all); /* only v[i] itself may go */
 	if (v != gs)
 		free(v);
 	export_flush_all(d);

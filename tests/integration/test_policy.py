@@ -1,12 +1,15 @@
 """Routing policy (issue 11) against real FRR.
 
     FRR up (65001) --- closbgpd (65000) --- FRR down (65002)
+                                       +--- FRR down2 (65002)
 
 up sends paths with different communities and AS_PATHs; closbgpd's
 import policy accepts, rejects and sets LOCAL_PREF, keeps what it rejects
 (`show routes filtered`, naming the policy and statement), and its export
 policy decides what down gets and adds a community. A SIGHUP with a changed
 policy changes what down holds without a session reset or a route refresh;
+down and down2 share an update group until down2 gets its own export
+policy: it moves to another group and loses what that one does not send;
 max-prefix tears the session down with Cease/Maximum Number of Prefixes
 Reached (RFC 4486) and it comes back after the configured restart time.
 
@@ -22,7 +25,7 @@ from lib.poll import wait_until
 pytestmark = pytest.mark.closbgp
 
 CLOS_AS, UP_AS, DOWN_AS = 65000, 65001, 65002
-LU, LD = addr.link(1), addr.link(2)  # closbgpd is the .1 end of both
+LU, LD, LD2 = addr.link(1), addr.link(2), addr.link(3)  # closbgpd is the .1 end
 
 RACK, POD, INFRA, BACKUP = "65520:101", "65520:102", "65520:103", "65520:105"
 # prefix -> (FRR route-map lines after "set community", why)
@@ -48,7 +51,7 @@ def up_frr_config():
         {"address": LU.a4, "remote_as": CLOS_AS}], networks=nets) + "".join(maps)
 
 
-def policy(drop_bad=True, tag="65000:42", maxpfx=None):
+def policy(drop_bad=True, tag="65000:42", maxpfx=None, down2_export="to-down"):
     """closbgpd's device config; the knobs are what the tests change."""
     stmts = []
     if drop_bad:
@@ -67,7 +70,9 @@ def policy(drop_bad=True, tag="65000:42", maxpfx=None):
         up["max-prefix"] = maxpfx
     down = closbgp.neighbor(LD.b4, DOWN_AS, policy={"import": ["nothing"],
                                                     "export": ["to-down"]})
-    cfg = closbgp.device_config("10.0.0.1", CLOS_AS, neighbors=[up, down],
+    down2 = closbgp.neighbor(LD2.b4, DOWN_AS, policy={"import": ["nothing"],
+                                                      "export": [down2_export]})
+    cfg = closbgp.device_config("10.0.0.1", CLOS_AS, neighbors=[up, down, down2],
                                 networks=[{"prefix": OWN, "route-type": ["infra"]}])
     cfg["closbgp-device:bgp"].update({
         "policy-required": True,
@@ -89,6 +94,9 @@ def policy(drop_bad=True, tag="65000:42", maxpfx=None):
                 {"name": "tag", "match": {"route-type": ["rack_prefix", "backup_path",
                                                          "infra"]},
                  "actions": {"result": "accept", "community": {"add": [tag]}}}]},
+            {"name": "racks-only", "statement": [
+                {"name": "racks", "match": {"route-type": ["rack_prefix"]},
+                 "actions": {"result": "accept"}}]},
         ],
     })
     return cfg
@@ -100,20 +108,24 @@ def net(module_topo_factory):
         return None
     t = module_topo_factory("policy")
     c_ns, u_ns, d_ns = t.add_node("clos"), t.add_node("up"), t.add_node("down")
+    d2_ns = t.add_node("down2")
     t.add_link(c_ns, u_ns, v4=LU.v4)
     t.add_link(c_ns, d_ns, v4=LD.v4)
+    t.add_link(c_ns, d2_ns, v4=LD2.v4)
     up = t.frr(u_ns, up_frr_config())
     down = t.frr(d_ns, frr.bgp_config(DOWN_AS, "10.0.0.3", neighbors=[
         {"address": LD.a4, "remote_as": CLOS_AS}]))
+    down2 = t.frr(d2_ns, frr.bgp_config(DOWN_AS, "10.0.0.4", neighbors=[
+        {"address": LD2.a4, "remote_as": CLOS_AS}]))
     c = t.closbgpd(c_ns, policy())
-    return {"clos": c, "up": up, "down": down}
+    return {"clos": c, "up": up, "down": down, "down2": down2}
 
 
-def down_paths(net):
-    """{prefix: set of communities} of what FRR down holds."""
+def down_paths(net, which="down"):
+    """{prefix: set of communities} of what FRR down (or down2) holds."""
     out = {}
-    for prefix in net["down"].routes():
-        paths = net["down"].route(prefix).get("paths") or []
+    for prefix in net[which].routes():
+        paths = net[which].route(prefix).get("paths") or []
         if paths:
             out[prefix] = set(paths[0].get("community", {}).get("list", []))
     return out
@@ -136,8 +148,10 @@ def test_established(net):
     c = net["clos"]
     c.wait_established(LU.b4)
     c.wait_established(LD.b4)
+    c.wait_established(LD2.b4)
     net["up"].wait_established(LU.a4)
     net["down"].wait_established(LD.a4)
+    net["down2"].wait_established(LD2.a4)
 
 
 def test_import_accepts_and_sets_local_pref(net):
@@ -168,6 +182,7 @@ def test_rejected_paths_are_kept_as_filtered(net):
     # import policy rejects it all
     echo = {"10.10.1.0/24", "10.10.2.0/24", OWN}
     wait_until(lambda: set(filtered(net, LD.b4)) == echo, 30, "down's paths filtered")
+    wait_until(lambda: set(filtered(net, LD2.b4)) == echo, 30, "down2's paths filtered")
     # filtered paths are no candidates: not in the Loc-RIB view
     assert "10.10.3.0/24" not in net["clos"].routes_by_prefix()
 
@@ -187,14 +202,14 @@ def test_show_policy_counts_matches(net):
     p = net["clos"].ctl_json("show", "policy")
     assert p["policy_required"] is True
     by = {x["name"]: x for x in p["policies"]}
-    assert set(by) == {"from-up", "nothing", "to-down"}
+    assert set(by) == {"from-up", "nothing", "to-down", "racks-only"}
     st = {s["name"]: s for s in by["from-up"]["statements"]}
     assert [s["name"] for s in by["from-up"]["statements"]] == [
         "drop-bad", "drop-via-64999", "backup", "racks"]
     assert st["drop-bad"]["result"] == "reject" and st["drop-bad"]["matches"] >= 1
     assert st["racks"]["matches"] >= 1 and st["backup"]["matches"] >= 1
     assert by["from-up"]["import_peers"] == [LU.b4]
-    assert by["to-down"]["export_peers"] == [LD.b4]
+    assert sorted(by["to-down"]["export_peers"]) == sorted([LD.b4, LD2.b4])
     assert by["to-down"]["evaluations"] >= 3
     cache = p["cache"]
     assert cache["capacity"] > 0 and cache["entries"] >= 1
@@ -256,3 +271,31 @@ def test_max_prefix_cease_and_restart(net):
     c.reload()
     c.wait_established(LU.b4, timeout=30)
     wait_until(lambda: "10.10.1.0/24" in down_paths(net), 30, "down has 10.10.1.0/24 again")
+
+
+def test_member_moves_to_its_own_update_group(net):
+    c = net["clos"]
+    group = c.peer(LD.b4)["update_group"]
+    assert group and c.peer(LD2.b4)["update_group"] == group, "down and down2 share a group"
+    before = sessions(net)
+    count2 = c.peer(LD2.b4)["established_count"]
+    c.write_config(policy(drop_bad=False, tag="65000:43", maxpfx={"limit": 100},
+                          down2_export="racks-only"))
+    c.reload()
+    want2 = {"10.10.1.0/24", "10.10.3.0/24"}  # rack prefixes, no community added
+    got = wait_until(lambda: (lambda d: d if set(d) == want2 else None)(
+        down_paths(net, "down2")), 30, "down2 holds only the rack prefixes")
+    assert got["10.10.1.0/24"] == {RACK}
+    assert c.peer(LD2.b4)["update_group"] != c.peer(LD.b4)["update_group"]
+    # down keeps everything, unchanged
+    d = down_paths(net)
+    assert set(d) == {"10.10.1.0/24", "10.10.2.0/24", "10.10.3.0/24", OWN}, d
+    assert all("65000:43" in v for v in d.values()), d
+    assert sessions(net) == before
+    assert c.peer(LD2.b4)["established_count"] == count2
+    # and back: down2 joins down's group again and gets the full set
+    c.write_config(policy(drop_bad=False, tag="65000:43", maxpfx={"limit": 100}))
+    c.reload()
+    wait_until(lambda: set(down_paths(net, "down2")) == set(d), 30,
+               "down2 has the full set again")
+    assert c.peer(LD2.b4)["update_group"] == c.peer(LD.b4)["update_group"]
