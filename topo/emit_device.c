@@ -20,7 +20,8 @@ static void emit_confed(const struct topo_fabric *f,
 }
 
 /* Peer groups in order of first use: "<tier>-v4", "<tier>-v6". */
-static void emit_groups(const struct topo_session *s, size_t n, FILE *out)
+static void emit_groups(const struct topo_fabric *f, const struct topo_device *d,
+			const struct topo_session *s, size_t n, FILE *out)
 {
 	char seen[8][16], buf[16];
 	size_t i, j, k = 0;
@@ -34,8 +35,10 @@ static void emit_groups(const struct topo_session *s, size_t n, FILE *out)
 			continue;
 		strcpy(seen[k], buf);
 		fprintf(out, "%s\n      {\"name\": \"%s\", \"ttl-security\": true, "
-			"\"address-family\": [\"ipv%d-unicast\"]}", k ? "," : "",
+			"\"address-family\": [\"ipv%d-unicast\"]", k ? "," : "",
 			buf, s[i].af);
+		topo_emit_group_policy(f, d, s[i].peer->tier, out);
+		fprintf(out, "}");
 		k++;
 	}
 	fprintf(out, "%s],\n", k ? "\n    " : "");
@@ -112,7 +115,8 @@ int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
 	fprintf(out, "    \"timers\": {\"hold-time\": %u, \"keepalive\": %u, "
 		"\"connect-retry\": %u},\n", f->timers.hold, f->timers.keepalive,
 		f->timers.connect_retry);
-	emit_groups(s, n, out);
+	topo_emit_device_policy(f, d, s, n, out);
+	emit_groups(f, d, s, n, out);
 	emit_neighbors(s, n, out);
 	emit_networks(f, d, out);
 	fprintf(out, "  }\n}\n");

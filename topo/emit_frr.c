@@ -110,6 +110,7 @@ static void emit_af(const struct topo_fabric *f, const struct topo_device *d,
 		 * send. FRR keeps a received next hop towards confederation
 		 * members unless told. */
 		fprintf(out, "  neighbor %s activate\n  neighbor %s next-hop-self\n", g, g);
+		topo_emit_frr_group_policy(f, d, g, s[i].peer->tier, out);
 	}
 	fprintf(out, "  maximum-paths 64\n exit-address-family\n");
 }
@@ -171,6 +172,7 @@ int topo_emit_frr(const struct topo_fabric *f, const struct topo_device *d,
 	emit_af(f, d, s, n, 6, out);
 	fprintf(out, "exit\n!\n");
 	emit_route_maps(f, d, out);
+	topo_emit_frr_policy(f, d, s, n, out);
 	free(s);
 	free(m);
 	return ferror(out) ? -1 : 0;

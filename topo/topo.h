@@ -202,6 +202,8 @@ int topo_check(const struct topo_fabric *f, struct topo_err *err);
 int topo_check_asn(const struct topo_fabric *f, struct topo_err *err);
 /* check_addr.c: no address used twice, both ends of a link agree. */
 int topo_check_addr(const struct topo_fabric *f, struct topo_err *err);
+/* check_policy.c: every tier's own route types can leave it. */
+int topo_check_policy(const struct topo_fabric *f, struct topo_err *err);
 
 /* emit_*.c: text outputs.  Each writes one file's content to out. */
 int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
@@ -211,6 +213,20 @@ int topo_emit_interfaces(const struct topo_fabric *f,
 int topo_emit_frr(const struct topo_fabric *f, const struct topo_device *d,
 		  FILE *out);
 int topo_emit_frr_daemons(FILE *out);
+/* emit_policy.c: the policy intent in closbgpd.json and frr.conf. */
+struct topo_session;
+bool topo_policy_on(const struct topo_fabric *f);
+bool topo_policy_has(const struct topo_fabric *f, enum topo_tier t, bool out,
+		     enum topo_tier peer);
+const char *topo_policy_name(enum topo_tier peer, bool out, char *buf); /* buf[24] */
+void topo_emit_device_policy(const struct topo_fabric *f, const struct topo_device *d,
+			     const struct topo_session *s, size_t n, FILE *out);
+void topo_emit_group_policy(const struct topo_fabric *f, const struct topo_device *d,
+			    enum topo_tier peer, FILE *out);
+void topo_emit_frr_policy(const struct topo_fabric *f, const struct topo_device *d,
+			  const struct topo_session *s, size_t n, FILE *out);
+void topo_emit_frr_group_policy(const struct topo_fabric *f, const struct topo_device *d,
+				const char *group, enum topo_tier peer, FILE *out);
 int topo_emit_clab(const struct topo_fabric *f, FILE *out);
 int topo_emit_host(const struct topo_fabric *f, const struct topo_device *d,
 		   FILE *out);

@@ -28,6 +28,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 CLOSLAB = os.path.join(TOP, "tools", "closlab")
 POD_AGGREGATE = "65520:102"
+# closgen's standard route types (topo/fabric.c), community -> name
+ROUTE_TYPES = {"65520:101": "rack_prefix", "65520:102": "pod_aggregate", "65520:103": "infra",
+               "65520:104": "vip", "65520:105": "backup_path",
+               "65520:106": "completed_backup_path"}
 PY = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
 
 
@@ -151,6 +155,44 @@ class Lab:
                 return (str(ipaddress.ip_interface(i["ipv4"]).network),
                         str(ipaddress.ip_interface(i["ipv6"]).network))
         raise KeyError(rsw)
+
+    def originated(self, node):
+        """[(prefix, route type)] a switch originates (its closgen device config,
+        written for FRR switches too): `route-type` names, or the community."""
+        cfg = json.load(open(os.path.join(self.out, node, "closbgpd.json")))["closbgp-device:bgp"]
+        out = []
+        for n in cfg.get("network", []):
+            types = list(n.get("route-type", []))
+            types += [ROUTE_TYPES[c] for c in n.get("community", []) if c in ROUTE_TYPES]
+            out.append((n["prefix"], types[0] if types else None))
+        return out
+
+    def intended_rsw_routes(self, rsw):
+        """What the standard policy intent lets into an RSW's kernel table:
+        the other racks of its pod, every pod aggregate, every other
+        switch's infrastructure prefixes; never another pod's racks."""
+        want = set()
+        for node in self.switches():
+            if node == rsw:
+                continue
+            for prefix, rtype in self.originated(node):
+                if rtype == "rack_prefix" and self.pod(node) == self.pod(rsw):
+                    want.add(prefix)
+                elif rtype in ("pod_aggregate", "infra"):
+                    want.add(prefix)
+        return want - {p for p, _ in self.originated(rsw)}
+
+    def kernel_bgp_routes(self, node):
+        """Prefixes in the node's main table put there by BGP (FRR's zebra:
+        proto bgp; closbgpd: proto 210), both families."""
+        out = set()
+        for fam in ("-4", "-6"):
+            r = self.nsrun(node, "ip", fam, "-j", "route", "show", check=False)
+            for x in json.loads(r.stdout or "[]"):
+                if str(x.get("protocol")) in ("bgp", "186", "210") and x.get("dst") != "default":
+                    dst = x["dst"]
+                    out.add(dst if "/" in dst else dst + ("/128" if ":" in dst else "/32"))
+        return out
 
     def pod_aggregates(self):
         """{pod: (ipv4, ipv6)} from closgen's FSW configs (network, pod_aggregate)."""

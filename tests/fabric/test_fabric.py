@@ -111,6 +111,33 @@ def test_rsw_ecmp_over_all_fsws(demo, rsw):
             assert len(fib[p]["nexthops"]) == want and fib[p]["group"], fib[p]
 
 
+# --- policy intent ---------------------------------------------------------------
+
+def test_rsw_kernel_tables_match_intent(demo):
+    """Every RSW's kernel table holds exactly what the policy intent lets
+    in: its pod's other racks, the pod aggregates and the infrastructure
+    prefixes; other pods' racks stay in their pod (FRR and closbgpd RSWs)."""
+    bad = {}
+
+    def all_match():
+        bad.clear()
+        for r in demo.switches("rsw"):
+            want, got = demo.intended_rsw_routes(r), demo.kernel_bgp_routes(r)
+            if want != got:
+                bad[r] = {"missing": sorted(want - got), "extra": sorted(got - want)}
+        return not bad
+    try:
+        fablib.wait_until(all_match, 30, "every RSW kernel table as intended")
+    except AssertionError:
+        raise AssertionError("RSW kernel tables differ from the intent: %s" % bad) from None
+    r = demo.switches("rsw")[0]
+    note("demo RSW kernel tables as intended: %d BGP routes on %s (%s), %d RSWs checked"
+         % (len(demo.kernel_bgp_routes(r)), r, demo.kind(r), len(demo.switches("rsw"))))
+    other_racks = {p for x in demo.switches("rsw") if demo.pod(x) != demo.pod(r)
+                   for p in demo.rack_prefixes(x)}
+    assert not other_racks & demo.kernel_bgp_routes(r)
+
+
 # --- link failure ----------------------------------------------------------------
 
 def test_link_failure_and_restore(demo):
@@ -160,8 +187,8 @@ def _view(lab, node, prefixes):
 def test_frr_and_closbgpd_agree(demo, frr_node, closbgp_node):
     assert demo.kind(frr_node) == "frr" and demo.kind(closbgp_node) == "closbgp"
     if frr_node.startswith("ssw"):
+        # rack prefixes stay inside their pod (policy): SSWs see aggregates
         prefixes = [a for aggs in demo.pod_aggregates().values() for a in aggs]
-        prefixes += [p for r in demo.switches("rsw") for p in demo.rack_prefixes(r)][:4]
     else:
         prefixes = [a for pod, aggs in demo.pod_aggregates().items()
                     if pod != demo.pod(frr_node) for a in aggs]

@@ -68,6 +68,20 @@ else
 	echo "skip: yanglint not installed"
 fi
 
+# 5b. closbgpd's own checks beyond YANG (policy references, regexes,
+# unreachable statements) accept every generated device config
+closbgpd=${CLOSBGPD:-./bgpd/closbgpd}
+if [ -x "$closbgpd" ]; then
+	n=0
+	for f in "$tmp"/*/*/closbgpd.json; do
+		"$closbgpd" -t -c "$f" > /dev/null || fail "closbgpd -t $f"
+		n=$((n + 1))
+	done
+	ok "closbgpd -t: $n device configs"
+else
+	echo "skip: closbgpd not built at $closbgpd"
+fi
+
 # 6. FRR accepts every frr.conf
 "$here/frr_check.sh" "$tmp"/*/*/frr.conf
 case $? in

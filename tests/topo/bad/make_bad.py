@@ -44,6 +44,12 @@ COMPACT = {
         'rsw': {'base': 65400, 'per': 'tier'}}}),
     'fswnoconfed': lambda f: f.update({'asn-scheme': {
         'confederation': {'enabled': False}}}),
+    'policynoout': lambda f: f.update({'policy': {'rule': [
+        {'tier': 'fsw', 'direction': 'in', 'peer-tier': 'ssw', 'sequence': 10,
+         'action': 'permit'}]}}),
+    'policyunknowntype': lambda f: f.update({'policy': {'rule': [
+        {'tier': 'rsw', 'direction': 'out', 'peer-tier': 'fsw', 'sequence': 10,
+         'match-route-type': ['no_such_type'], 'action': 'permit'}]}}),
 }
 
 
