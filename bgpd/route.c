@@ -104,7 +104,7 @@ bool route_maxpfx(struct peer *p)
 	if (!m->limit)
 		return false;
 	if (p->accepted <= warn) {
-		p->maxpfx_warned = false;
+		p->maxpfx_warned = p->maxpfx_over = false;
 		return false;
 	}
 	if (!p->maxpfx_warned) {
@@ -112,8 +112,10 @@ bool route_maxpfx(struct peer *p)
 			 peer_name(p), p->accepted, m->warn_pct, m->limit);
 		p->maxpfx_warned = true;
 	}
-	if (p->accepted <= m->limit)
+	if (p->accepted <= m->limit) {
+		p->maxpfx_over = false;
 		return false;
+	}
 	if (!p->maxpfx_over)
 		log_warn("route", "%s: %zu accepted prefixes, over the max-prefix limit %u%s",
 			 peer_name(p), p->accepted, m->limit,
@@ -534,7 +536,10 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 	route_selection_cfg(d->cfg, &dc);
 	d->loc = rib_loc_new(&dc);
 	d->originated = rib_adj_new(d->attr_cache);
-	d->pol_cache = pol_cache_new(d->attr_cache, ROUTE_POL_CACHE);
+	/* CLOSBGPD_POLICY_CACHE=0: no result cache (tests/bench --policy). */
+	const char *pce = getenv("CLOSBGPD_POLICY_CACHE");
+	d->pol_cache = pol_cache_new(d->attr_cache,
+				     pce && !strcmp(pce, "0") ? 0 : ROUTE_POL_CACHE);
 	if (!d->loc || !d->originated || !d->pol_cache) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

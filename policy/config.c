@@ -250,12 +250,14 @@ struct pol_chain *pol_chain_get(struct pol_config *c, struct pol_policy *const *
 	memcpy(ch->pol, pol, n * sizeof(*pol));
 	ch->n = n;
 	ch->digest = c->digest;
-	for (size_t i = 0; i < n; i++)
-		for (const char *q = pol[i]->name; *q || q == pol[i]->name; q++) {
-			ch->digest = (ch->digest ^ (uint8_t)*q) * 0x100000001b3ull; /* FNV-1a */
-			if (!*q)
-				break;
-		}
+	/* FNV-1a over each name and its NUL, so that ["ab", "c"] and
+	 * ["a", "bc"] differ */
+	for (size_t i = 0; i < n; i++) {
+		const char *q = pol[i]->name;
+		do
+			ch->digest = (ch->digest ^ (uint8_t)*q) * 0x100000001b3ull;
+		while (*q++);
+	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < pol[i]->n; k++) {
 			ch->uses |= pol[i]->st[k].m.has;

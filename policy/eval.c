@@ -142,6 +142,14 @@ static bool match(struct pol_run *r, const struct pol_match *m)
 
 /* ---- actions on the working copy ---------------------------------------- */
 
+/* memcpy for lists that may be empty: an interned set's empty list, and
+ * an edit's, is a NULL pointer, which memcpy must not get even for 0. */
+static void copy(void *dst, const void *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 /* The working copy: attrs whose lists live in the scratch, made on the
  * first edit. */
 static void work_begin(struct pol_run *r)
@@ -151,11 +159,11 @@ static void work_begin(struct pol_run *r)
 	if (r->cur == &s->a)
 		return;
 	s->a = *r->cur;
-	memcpy(s->comm, r->cur->communities, (size_t)r->cur->ncommunities * sizeof(uint32_t));
+	copy(s->comm, r->cur->communities, (size_t)r->cur->ncommunities * sizeof(uint32_t));
 	s->a.communities = s->comm;
-	memcpy(s->lcomm, r->cur->large, (size_t)r->cur->nlarge * sizeof(*s->lcomm));
+	copy(s->lcomm, r->cur->large, (size_t)r->cur->nlarge * sizeof(*s->lcomm));
 	s->a.large = s->lcomm;
-	memcpy(s->aspath[0], r->cur->aspath, r->cur->aspath_len);
+	copy(s->aspath[0], r->cur->aspath, r->cur->aspath_len);
 	s->a.aspath = s->aspath[0];
 	s->cur_path = 0;
 	r->cur = &s->a;
@@ -167,7 +175,7 @@ static void comm_edit(struct pol_scratch *s, const struct pol_comm_edit *e)
 	size_t n = a->ncommunities, o = 0;
 
 	if (e->replace) {
-		memcpy(s->comm, e->repl, e->nrepl * sizeof(uint32_t));
+		copy(s->comm, e->repl, e->nrepl * sizeof(uint32_t));
 		n = e->nrepl;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -198,7 +206,7 @@ static void lcomm_edit(struct pol_scratch *s, const struct pol_lcomm_edit *e)
 	size_t n = a->nlarge, o = 0;
 
 	if (e->replace) {
-		memcpy(s->lcomm, e->repl, e->nrepl * sizeof(*e->repl));
+		copy(s->lcomm, e->repl, e->nrepl * sizeof(*e->repl));
 		n = e->nrepl;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -1,7 +1,8 @@
 /* AS_PATH regular expressions as FRR's 'bgp as-path access-list' reads
  * them: POSIX extended expressions over the path printed the FRR way, with
- * '_' standing for a boundary (start, end, space, ',' or a segment
- * bracket). */
+ * '_' standing for a boundary: start, end, space, ',', a brace or a
+ * parenthesis, FRR's (^|[,{}() ]|$); the brackets of confederation sets
+ * are not boundaries, as in FRR. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,17 @@ static void seg_marks(uint8_t type, char *open, char *close, char *sep)
 	}
 }
 
+/* Truncates like snprintf: what fits is written, then nothing more. */
 static void put(char *buf, size_t buflen, size_t *o, const char *s, size_t n)
 {
+	if (*o >= buflen)
+		return;
 	if (*o + n < buflen) {
 		memcpy(buf + *o, s, n);
 		*o += n;
 	} else {
-		*o = buflen; /* truncated: stop writing */
+		memcpy(buf + *o, s, buflen - 1 - *o);
+		*o = buflen;
 	}
 }
 
