@@ -237,6 +237,25 @@ def test_sighup_policy_change_without_reset(net):
     assert c.peer_state(LU.b4) == c.peer_state(LD.b4) == "Established"
 
 
+def test_sighup_bad_policy_is_rejected(net):
+    """An unreachable statement (shadowed by an earlier one with the same
+    conditions) is refused with FILE: PATH: REASON; the old policy runs on."""
+    c = net["clos"]
+    before, held = sessions(net), down_paths(net)
+    bad = policy(drop_bad=False, tag="65000:43")
+    stmts = bad["closbgp-device:bgp"]["policy"][0]["statement"]
+    stmts.append(dict(stmts[-1], name="racks-again"))
+    offset = len(c.log_text())
+    c.write_config(bad)
+    c.reload()
+    text = wait_until(lambda: (lambda t: t if "rejected" in t else None)(c.log_text()[offset:]),
+                      10, "closbgpd rejects the policy")
+    assert "statement[name='racks-again']: can never be reached" in text, text
+    c.write_config(policy(drop_bad=False, tag="65000:43"))  # the running one, for later tests
+    assert c.running and sessions(net) == before
+    assert down_paths(net) == held
+
+
 def test_max_prefix_warning_only(net):
     c = net["clos"]
     before = sessions(net)
