@@ -11,6 +11,11 @@ Scenarios, each on a fresh topology (duts.py):
   fib      the same with the DUT programming the kernel.
   fanin    F feeder links (default 24), one IPv4 and one IPv6 session each,
            every session announcing the same M prefixes per family.
+  policy   the fan-in with community 65001:1 on every fed path, per DUT
+           without policy and with the policy of policy.py (11 import
+           statements per feeder session, 12 export on the sink session, the
+           matching one last); closbgpd also with its result cache off and
+           with a prefix-set statement that makes it evaluate every path.
 """
 import argparse
 import copy
@@ -27,6 +32,7 @@ import threading
 import time
 
 import duts
+import policy as pol
 from duts import Topology, netns
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -341,10 +347,17 @@ def dut_quiet_time(pids, t0, t_last, quiet=1.0, limit=20.0):
 
 # -- one scenario ------------------------------------------------------------
 def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0,
-                 py_sink=False):
+                 py_sink=False, policy=None):
+    """policy (kind "policy" only): None (the DUT without policy), "on",
+    "nocache" (closbgpd without its policy result cache), "perpath"
+    (closbgpd evaluating every path: duts.py)."""
     res = {"dut": dut_name, "kind": kind, "fib": fib, "prefixes": n,
            "sessions": feeders * len(families), "families": families}
-    wd = os.path.join(workdir, "%s-%s%s" % (dut_name, kind, "-fib" if fib and kind != "fib" else ""))
+    if kind == "policy":
+        res["policy"] = policy or "none"
+    tag = "-" + res["policy"] if kind == "policy" else ""
+    wd = os.path.join(workdir, "%s-%s%s%s" % (dut_name, kind, tag,
+                                              "-fib" if fib and kind != "fib" else ""))
     os.makedirs(wd, exist_ok=True)
     topo = Topology(feeders)
     dut = feeder = sink = None
@@ -361,6 +374,8 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                     "local": a["feed" + k], "peer": a["dut" + k], "nexthop": a["feed" + k],
                     "local_as": duts.FEED_AS, "peer_as": duts.DUT_AS,
                     "router_id": a["feed4"], "afi": afi, "prefixes": n})
+                if kind == "policy":
+                    feed_sessions[-1]["communities"] = [pol.FEED_COMMUNITY]
         if kind == "sink":
             # The sink plays the DUT: one listening session per feeder session.
             sink_ns = topo.dut
@@ -373,7 +388,7 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                                    "router_id": "10.255.0.1", "afi": afi} for afi in families]
             pids = []
         else:
-            dut = duts.DUTS[dut_name](topo, wd, fib, families).start()
+            dut = duts.DUTS[dut_name](topo, wd, fib, families, policy).start()
             pids = dut.pids()
             sink_ns = topo.sink
             s = Topology.SINK
@@ -415,6 +430,11 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
             res["cpu_announce"] = cpu_seconds(pids) - cpu0
             res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
             res["rss_end_kb"] = mem_kb(pids, "VmRSS")
+        if kind == "policy" and "sink" in ann:
+            # Off the clock: did import policy run (LOCAL_PREF, community)?
+            res["check"] = policy_check(dut, policy)
+            if policy and not res["check"].get("ok"):
+                res["error"] = "import policy not applied at the DUT: %s" % res["check"]
         got_any = ("sink" in ann or ann.get("sink_count")
                    or (kernel and (ann.get("kernel_count") or 0) > base_k))
         if not got_any:
@@ -444,25 +464,54 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
             json.dump(res, f, indent=1)
 
 
+def policy_check(dut, policy):
+    """The DUT's best path for the first fed IPv4 prefix after the announce:
+    LOCAL_PREF and communities (policy.py's import sets LOCAL_PREF "fed" and
+    adds IMPORT_MARK) and, for closbgpd, its policy result cache counters."""
+    out = {}
+    try:
+        out.update(dut.route_attrs("32.0.0.0/24"))
+    except (OSError, ValueError, KeyError, IndexError, RuntimeError,
+            subprocess.SubprocessError) as exc:
+        out["check_error"] = "%s: %s" % (type(exc).__name__, exc)
+    if hasattr(dut, "policy_stats"):
+        try:
+            out.update(dut.policy_stats())
+        except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+            out["stats_error"] = "%s: %s" % (type(exc).__name__, exc)
+    out["ok"] = (out.get("local_pref") == pol.LOCAL_PREF["fed"]
+                 and pol.IMPORT_MARK in out.get("communities", ()))
+    return out
+
+
 # -- the run ------------------------------------------------------------------
+POLICY_VARIANTS = {"closbgpd": (None, "on", "nocache", "perpath"), "frr": (None, "on"),
+                   "bird": (None, "on")}
+
+
 def plan(args):
-    """(dut, kind, fib, n, feeders, families) for every scenario, in order."""
+    """(dut, kind, fib, n, feeders, families, policy) for every scenario, in
+    order."""
     out = []
+    fan = (args.fanin_prefixes, args.fanin_sessions, ["ipv4", "ipv6"])
+    if args.policy_only:
+        return [(d, "policy", args.fib) + fan + (v,)
+                for d in args.dut for v in POLICY_VARIANTS[d]]
     sizes = sorted({args.prefixes, *args.also_prefixes})
     if not args.no_sink_check:
         for n in sizes:
-            out.append(("sink", "sink", False, n, 1, ["ipv4"]))
+            out.append(("sink", "sink", False, n, 1, ["ipv4"], None))
         if args.fanin:
-            out.append(("sink", "sink", False, args.fanin_prefixes, args.fanin_sessions,
-                        ["ipv4", "ipv6"]))
+            out.append(("sink", "sink", False) + fan + (None,))
     for d in args.dut:
         for n in sizes:
-            out.append((d, "prop", False, n, 1, ["ipv4"]))
+            out.append((d, "prop", False, n, 1, ["ipv4"], None))
         if args.fib:
-            out.append((d, "fib", True, args.prefixes, 1, ["ipv4"]))
+            out.append((d, "fib", True, args.prefixes, 1, ["ipv4"], None))
         if args.fanin:
-            out.append((d, "fanin", args.fib, args.fanin_prefixes, args.fanin_sessions,
-                        ["ipv4", "ipv6"]))
+            out.append((d, "fanin", args.fib) + fan + (None,))
+        if args.policy:
+            out += [(d, "policy", args.fib) + fan + (v,) for v in POLICY_VARIANTS[d]]
     return out
 
 
@@ -506,6 +555,13 @@ def main(argv=None):
     ap.add_argument("--fanin", action="store_true", help="also run the fan-in test")
     ap.add_argument("--fanin-sessions", type=int, default=24,
                     help="feeder links of the fan-in test (default 24)")
+    ap.add_argument("--policy", action="store_true",
+                    help="also run the policy fan-in (issue 11): every DUT without and with "
+                         "11 import + 12 export statements, closbgpd also with its policy "
+                         "cache off and evaluating every path")
+    ap.add_argument("--policy-only", action="store_true",
+                    help="run only the policy fan-in; --out then replaces only the report's "
+                         "policy block")
     ap.add_argument("--fanin-prefixes", type=int, default=None,
                     help="prefixes per family per fan-in session (default: --prefixes / 10)")
     ap.add_argument("--timeout", type=int, default=None,
@@ -520,6 +576,7 @@ def main(argv=None):
     ap.add_argument("--workdir", default=None, help="logs and configs (default: a temp dir)")
     args = ap.parse_args(argv)
     args.dut = [d.strip() for d in args.dut.split(",") if d.strip()]
+    args.policy = args.policy or args.policy_only
     try:
         args.also_prefixes = [int(x) for x in args.also_prefixes.split(",") if x.strip()]
     except ValueError:
@@ -562,17 +619,18 @@ def main(argv=None):
         # Round after round over the whole plan, so that a slow spell of
         # the machine hits every DUT alike.
         for rnd in range(args.runs):
-            for i, (d, kind, fib, n, feeders, fams) in enumerate(scenarios):
+            for i, (d, kind, fib, n, feeders, fams, pv) in enumerate(scenarios):
                 maxn = n * feeders * len(fams)
                 timeout = args.timeout or int(120 + maxn / 2000)
-                log("scenario %s %s%s: %d sessions x %d prefixes%s" %
-                    (d, kind, " fib" if fib else "", feeders * len(fams), n,
+                log("scenario %s %s%s%s: %d sessions x %d prefixes%s" %
+                    (d, kind, " " + (pv or "none") if kind == "policy" else "",
+                     " fib" if fib else "", feeders * len(fams), n,
                      " (round %d of %d)" % (rnd + 1, args.runs) if args.runs > 1 else ""))
                 wd = workdir if args.runs == 1 else os.path.join(workdir, "round%d" % (rnd + 1))
                 os.makedirs(wd, exist_ok=True)
                 os.chmod(wd, 0o755)
                 r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
-                                 args.py_sink)
+                                 args.py_sink, pv)
                 log("  -> %s" % json.dumps(summary_line(r)))
                 runs[i].append(r)
     except KeyboardInterrupt:
@@ -587,22 +645,32 @@ def main(argv=None):
         info["sink"] = ", ".join({"c": "benchsink (C, %s)" % benchsink_binary(),
                                   "python": "speaker.py (Python)"}[i] for i in impls)
     info["load average before the run"] = load_before
+    with open("/proc/loadavg") as f:
+        info["load average after the run"] = " ".join(f.read().split()[:3])
     cmd = "tests/bench/run " + " ".join(argv if argv is not None else sys.argv[1:])
     with open(os.path.join(workdir, "results.json"), "w") as f:
         json.dump({"machine": info, "command": cmd, "results": results}, f, indent=1)
     import report
-    text = report.render(results, info, cmd.strip(), args)
+    if args.policy_only:
+        text = report.render_policy(results, info, cmd.strip())
+    else:
+        text = report.render(results, info, cmd.strip(), args)
     if args.out:
-        # Keep the fabric benchmark's block (tests/bench/fabric writes it).
         try:
             with open(args.out) as f:
                 old = f.read()
         except OSError:
             old = ""
-        begin, end = "<!-- fabric:begin -->", "<!-- fabric:end -->"
-        if begin in old and end in old:
-            block = old[old.index(begin):old.index(end) + len(end)]
-            text = text.rstrip("\n") + "\n\n" + block + "\n"
+        if args.policy_only:
+            text = report.replace_policy_block(old, text)
+        else:
+            # Keep the policy block when this run has none, and the fabric
+            # benchmark's block (tests/bench/fabric writes it).
+            if not any(r["kind"] == "policy" for r in results):
+                text = report.replace_policy_block(text, report.block(old, "policy"))
+            block = report.block(old, "fabric")
+            if block:
+                text = text.rstrip("\n") + "\n\n" + block + "\n"
         with open(args.out, "w") as f:
             f.write(text)
         log("report written to %s" % args.out)
@@ -645,6 +713,8 @@ def merge_runs(rs):
 
 def summary_line(r):
     out = {"dut": r["dut"], "kind": r["kind"]}
+    if "policy" in r:
+        out["policy"] = r["policy"]
     for ph in ("announce", "withdraw"):
         p = r.get(ph) or {}
         for k in ("sink", "kernel", "dut_quiet", "error"):
@@ -653,6 +723,8 @@ def summary_line(r):
     for k in ("rss_peak_kb", "cpu_announce", "error"):
         if k in r:
             out[k] = r[k]
+    if "check" in r:
+        out["check"] = {k: v for k, v in r["check"].items() if k != "ok"}
     return out
 
 

@@ -3,7 +3,8 @@
 Only what a feeder and a sink need: OPEN with MP (RFC 4760), route refresh
 and 4-octet AS (RFC 6793) capabilities, KEEPALIVE, and UPDATEs packed with
 as many NLRI as fit in 4096 bytes -- IPv4 in the classic fields, IPv6 in
-MP_REACH_NLRI / MP_UNREACH_NLRI. Prefix sets are generated, not read:
+MP_REACH_NLRI / MP_UNREACH_NLRI; optionally COMMUNITIES (RFC 1997) on
+every announced path (the policy benchmark matches on it). Prefix sets are generated, not read:
 prefix i of IPv4 is the /24 number i counted from 32.0.0.0, prefix i of IPv6
 the /48 number i counted from 2a00::/48. Both are cut into NLRI chunks once
 and shared by all sessions that announce them.
@@ -104,17 +105,31 @@ def _attr(flags, code, value):
     return struct.pack("!BBB", flags, code, len(value)) + value
 
 
-def base_attrs(asn):
+def community(text):
+    """RFC 1997 community "A:B" as its 32-bit value."""
+    hi, lo = text.split(":")
+    return (int(hi) << 16) | int(lo)
+
+
+def communities_attr(communities):
+    """COMMUNITIES (RFC 1997, optional transitive) of "A:B" strings; b"" if none."""
+    if not communities:
+        return b""
+    return _attr(0xC0, 8, b"".join(struct.pack("!I", community(c)) for c in communities))
+
+
+def base_attrs(asn, communities=()):
     origin = _attr(0x40, 1, b"\x00")
     aspath = _attr(0x40, 2, struct.pack("!BBI", 2, 1, asn))      # AS_SEQUENCE
-    return origin + aspath
+    return origin + aspath + communities_attr(communities)
 
 
 # Room for NLRI in one message: 4096 - header - 2 length fields - attributes.
-def announce_room(afi):
+def announce_room(afi, communities=()):
+    comm = len(communities_attr(communities))
     if afi == "ipv4":
-        return MAX_MSG - HDR - 4 - (4 + 9) - 7            # ORIGIN, AS_PATH, NEXT_HOP
-    return MAX_MSG - HDR - 4 - (4 + 9) - (4 + 5 + 16)     # MP_REACH (ext. length)
+        return MAX_MSG - HDR - 4 - (4 + 9) - 7 - comm     # ORIGIN, AS_PATH, NEXT_HOP
+    return MAX_MSG - HDR - 4 - (4 + 9) - (4 + 5 + 16) - comm   # MP_REACH (ext. length)
 
 
 def withdraw_room(afi):
@@ -123,9 +138,10 @@ def withdraw_room(afi):
     return MAX_MSG - HDR - 4 - (4 + 3)
 
 
-def announce_msgs(afi, asn, nexthop, nlri_chunks):
-    """UPDATE messages announcing every chunk with the given next hop."""
-    attrs = base_attrs(asn)
+def announce_msgs(afi, asn, nexthop, nlri_chunks, communities=()):
+    """UPDATE messages announcing every chunk with the given next hop (and
+    communities, "A:B" strings: chunks cut with announce_room(afi, communities))."""
+    attrs = base_attrs(asn, communities)
     nh = ipaddress.ip_address(nexthop).packed
     out = []
     if afi == "ipv4":

@@ -11,6 +11,13 @@ family (IPv4 over IPv4, IPv6 over IPv6). The DUT is passive: our speakers
 connect, so no connect-retry timer delays the start. The DUT exports nothing
 to the feeders (identical policy on every DUT) and everything to the sink.
 
+With a policy (bench.py --policy; policy.py holds the statements) every
+DUT gets an 11-statement import chain on each feeder session and a
+12-statement export chain on the sink session. policy: None (none), "on",
+or, closbgpd only, "nocache" (CLOSBGPD_POLICY_CACHE=0: no result cache)
+and "perpath" (a prefix-set statement instead of the origin one in each
+chain: closbgpd then evaluates every path, uncached; see policy.py).
+
 Namespaces and processes come from tests/integration/lib/netns.py; every
 daemon is started with a known PID (`ip netns exec` execs it) and stopped by
 that PID.
@@ -26,6 +33,8 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
 from lib import netns  # noqa: E402
 from lib.poll import wait_until  # noqa: E402
+
+import policy as pol  # noqa: E402  (tests/bench/policy.py)
 
 NS_PREFIX = "clos-bench-"
 FEED_AS, DUT_AS, SINK_AS = 65001, 65000, 65002
@@ -78,6 +87,7 @@ def _afis(families):
 
 # -- FRR ---------------------------------------------------------------
 FRR_DIR = os.environ.get("FRR_DIR", "/usr/lib/frr")
+VTYSH = os.environ.get("VTYSH", "vtysh")
 
 
 class FrrDut:
@@ -86,8 +96,9 @@ class FrrDut:
     deployment). FIB on: bgpd sends routes to zebra, zebra to the kernel."""
     name = "frr"
 
-    def __init__(self, topo, workdir, fib, families):
+    def __init__(self, topo, workdir, fib, families, policy=None):
         self.topo, self.fib, self.families = topo, fib, families
+        self.policy = policy
         self.dir = os.path.join(workdir, "frr")
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o777)
@@ -95,8 +106,11 @@ class FrrDut:
 
     def config(self):
         L = ["frr defaults traditional", "hostname dut", "!",
-             "route-map NONE deny 10", "!",
-             "router bgp %d" % DUT_AS,
+             "route-map NONE deny 10", "!"]
+        if self.policy:
+            pol_lines, rm_in, rm_out = pol.frr()
+            L += pol_lines
+        L += ["router bgp %d" % DUT_AS,
              " bgp router-id 10.255.0.1",
              " no bgp ebgp-requires-policy",
              " no bgp default ipv4-unicast",
@@ -118,7 +132,11 @@ class FrrDut:
             k = afi[-1]
             L += [" address-family %s unicast" % afi, "  maximum-paths 64",
                   "  neighbor FEED%s activate" % k, "  neighbor FEED%s route-map NONE out" % k,
-                  "  neighbor SINK%s activate" % k, " exit-address-family"]
+                  "  neighbor SINK%s activate" % k]
+            if self.policy:
+                L += ["  neighbor FEED%s route-map %s in" % (k, rm_in),
+                      "  neighbor SINK%s route-map %s out" % (k, rm_out)]
+            L.append(" exit-address-family")
         return "\n".join(L) + "\n!\n"
 
     def start(self):
@@ -154,6 +172,15 @@ class FrrDut:
                                    % (p.pid, p.returncode, self.dir))
         return True
 
+    def route_attrs(self, prefix):
+        """LOCAL_PREF and communities of the best path (policy check)."""
+        out = self.topo.dut.run([VTYSH, "--vty_socket", self.dir, "-c",
+                                 "show bgp ipv4 unicast %s json" % prefix], timeout=30).stdout
+        paths = json.loads(out).get("paths") or []
+        best = next((p for p in paths if (p.get("bestpath") or {}).get("overall")), paths[0])
+        return {"local_pref": best.get("locPrf"),
+                "communities": (best.get("community") or {}).get("string", "").split()}
+
     def pids(self):
         return [p.pid for p in self.procs]
 
@@ -173,6 +200,7 @@ class FrrDut:
 
 # -- BIRD --------------------------------------------------------------
 BIRD = os.environ.get("BIRD", "bird")
+BIRDC = os.environ.get("BIRDC", "birdc")
 
 
 class BirdDut:
@@ -180,8 +208,9 @@ class BirdDut:
     family exporting everything, `merge paths on limit 64` (ECMP)."""
     name = "bird"
 
-    def __init__(self, topo, workdir, fib, families):
+    def __init__(self, topo, workdir, fib, families, policy=None):
         self.topo, self.fib, self.families = topo, fib, families
+        self.policy = policy
         self.dir = os.path.join(workdir, "bird")
         os.makedirs(self.dir, exist_ok=True)
         self.procs = []
@@ -189,22 +218,28 @@ class BirdDut:
     def config(self):
         L = ["router id 10.255.0.1;", "log stderr { warning, error, fatal };",
              "protocol device { scan time 60; }"]
+        imp, exp = "all", "all"
+        if self.policy:
+            filters, f_in, f_out = pol.bird()
+            L += filters
+            imp, exp = "filter " + f_in, "filter " + f_out
         for afi in _afis(self.families):
             k = afi[-1]
             if self.fib:
                 L.append("protocol kernel kernel%s { %s { import none; export all; }; "
                          "merge paths on limit 64; }" % (k, afi))
             L.append("template bgp feed%s { local as %d; neighbor as %d; passive on; "
-                     "hold time %d; keepalive time %d; %s { import all; export none; }; }"
-                     % (k, DUT_AS, FEED_AS, HOLD, KEEPALIVE, afi))
+                     "hold time %d; keepalive time %d; %s { import %s; export none; }; }"
+                     % (k, DUT_AS, FEED_AS, HOLD, KEEPALIVE, afi, imp))
             for i in range(self.topo.feeders):
                 a = self.topo.feed_addrs(i)
                 L.append("protocol bgp f%d_%s from feed%s { local %s; neighbor %s; }"
                          % (i, k, k, a["dut" + k], a["feed" + k]))
             s = Topology.SINK
             L.append("protocol bgp sink_%s { local %s as %d; neighbor %s as %d; passive on; "
-                     "hold time %d; keepalive time %d; %s { import none; export all; }; }"
-                     % (k, s["dut" + k], DUT_AS, s["sink" + k], SINK_AS, HOLD, KEEPALIVE, afi))
+                     "hold time %d; keepalive time %d; %s { import none; export %s; }; }"
+                     % (k, s["dut" + k], DUT_AS, s["sink" + k], SINK_AS, HOLD, KEEPALIVE, afi,
+                        exp))
         return "\n".join(L) + "\n"
 
     def start(self):
@@ -223,6 +258,19 @@ class BirdDut:
         if p.poll() is not None:
             raise RuntimeError("bird exited with %s (see %s/bird.log)" % (p.returncode, self.dir))
         return True
+
+    def route_attrs(self, prefix):
+        """LOCAL_PREF and communities of the primary route (policy check)."""
+        out = self.topo.dut.run([BIRDC, "-s", os.path.join(self.dir, "bird.ctl"),
+                                 "show route %s all" % prefix], timeout=30).stdout
+        res = {}
+        for line in out.splitlines():
+            key, _, val = line.strip().partition(": ")
+            if key == "BGP.local_pref" and "local_pref" not in res:
+                res["local_pref"] = int(val)
+            elif key == "BGP.community" and "communities" not in res:
+                res["communities"] = [c.strip("()").replace(",", ":") for c in val.split()]
+        return res
 
     def pids(self):
         return [p.pid for p in self.procs]
@@ -247,17 +295,23 @@ def closbgpd_binary():
 
 
 class ClosDut:
-    """closbgpd -c CONFIG.json [-n]; -n (--no-fib) for FIB off."""
+    """closbgpd -c CONFIG.json [-n]; -n (--no-fib) for FIB off; policy
+    "nocache": CLOSBGPD_POLICY_CACHE=0 in its environment."""
     name = "closbgpd"
 
-    def __init__(self, topo, workdir, fib, families):
+    def __init__(self, topo, workdir, fib, families, policy=None):
         self.topo, self.fib, self.families = topo, fib, families
+        self.policy = policy
         self.dir = os.path.join(workdir, "closbgpd")
         os.makedirs(self.dir, exist_ok=True)
         self.procs = []
 
     def config(self):
         groups, neighbors = [], []
+        bgp = {"router-id": "10.255.0.1", "local-as": DUT_AS,
+               "timers": {"hold-time": HOLD, "keepalive": KEEPALIVE, "connect-retry": 1}}
+        if self.policy:
+            p_in, p_out = pol.closbgpd(bgp, per_path=self.policy == "perpath")
         for afi in _afis(self.families):
             k = afi[-1]
             fam = [afi + "-unicast"]
@@ -265,14 +319,15 @@ class ClosDut:
                            "address-family": fam})
             groups.append({"name": "sink" + k, "remote-as": SINK_AS, "passive": True,
                            "address-family": fam})
+            if self.policy:
+                groups[-2]["policy"] = {"import": [p_in]}
+                groups[-1]["policy"] = {"export": [p_out]}
             for i in range(self.topo.feeders):
                 neighbors.append({"address": self.topo.feed_addrs(i)["feed" + k],
                                   "peer-group": "feed" + k})
             neighbors.append({"address": Topology.SINK["sink" + k], "peer-group": "sink" + k})
-        return {"closbgp-device:bgp": {
-            "router-id": "10.255.0.1", "local-as": DUT_AS,
-            "timers": {"hold-time": HOLD, "keepalive": KEEPALIVE, "connect-retry": 1},
-            "peer-group": groups, "neighbor": neighbors}}
+        bgp["peer-group"], bgp["neighbor"] = groups, neighbors
+        return {"closbgp-device:bgp": bgp}
 
     def start(self):
         binary = closbgpd_binary()
@@ -285,7 +340,11 @@ class ClosDut:
                 "--log-level", "notice"]
         if not self.fib:
             argv.append("-n")
-        self.procs.append(self.topo.dut.popen(argv, os.path.join(self.dir, "closbgpd.log")))
+        env = None
+        if self.policy == "nocache":       # bgpd/route.c: route_init
+            env = dict(os.environ, CLOSBGPD_POLICY_CACHE="0")
+        self.procs.append(self.topo.dut.popen(argv, os.path.join(self.dir, "closbgpd.log"),
+                                              env=env))
         wait_until(self._alive_listening, 15, "closbgpd listening")
         return self
 
@@ -299,6 +358,29 @@ class ClosDut:
 
     def pids(self):
         return [p.pid for p in self.procs]
+
+    def _closctl(self, *args):
+        ctl = os.path.join(os.path.dirname(os.path.dirname(closbgpd_binary())), "tools", "closctl")
+        out = self.topo.dut.run([ctl, "-s", os.path.join(self.dir, "closbgpd.sock"), "--json"]
+                                + list(args), timeout=30).stdout
+        return json.loads(out)
+
+    def route_attrs(self, prefix):
+        """LOCAL_PREF and communities of the best path (policy check)."""
+        routes = self._closctl("show", "routes", prefix)
+        if isinstance(routes, dict):
+            routes = routes.get("routes", [])
+        best = next((r for r in routes if r.get("best")), routes[0])
+        return {"local_pref": best.get("local_pref"), "communities": best.get("communities", [])}
+
+    def policy_stats(self):
+        """Result cache counters and evaluations per policy (closctl show policy)."""
+        p = self._closctl("show", "policy")
+        c = p.get("cache", {})
+        out = {"cache_%s" % k: c.get(k) for k in ("hits", "misses", "bypass", "entries")}
+        for pp in p.get("policies", []):
+            out["evaluations_" + pp["name"]] = pp.get("evaluations")
+        return out
 
     def stop(self):
         for p in self.procs:

@@ -6,7 +6,7 @@
 SPEC: {"name": str, "hold": 180, "sessions": [SESSION, ...]} with SESSION
 {"id", "role": "feed"|"sink", "mode": "connect"|"listen", "local", "peer",
 "local_as", "peer_as", "router_id", "afi": "ipv4"|"ipv6", "nexthop",
-"prefixes": N (feed only)}.
+"prefixes": N and optionally "communities": ["A:B", ...] (feed only)}.
 
 Commands on stdin, one per line: announce, withdraw, status, quit.
 Events on stdout, one JSON object per line, each with "ev" and "t"
@@ -68,14 +68,15 @@ class Session:
         self.shared = shared
         self.sent_phase = None
         if self.role == "feed":
-            key = (self.afi, spec["prefixes"])
+            comms = tuple(spec.get("communities", ()))
+            key = (self.afi, spec["prefixes"], comms)
             if key not in shared["chunks"]:
                 nl = w.nlri_list(self.afi, spec["prefixes"])
-                shared["chunks"][key] = (w.chunks(nl, w.announce_room(self.afi)),
+                shared["chunks"][key] = (w.chunks(nl, w.announce_room(self.afi, comms)),
                                          w.chunks(nl, w.withdraw_room(self.afi)))
             ann, wdr = shared["chunks"][key]
             self.announce_bytes = b"".join(
-                w.announce_msgs(self.afi, spec["local_as"], spec["nexthop"], ann))
+                w.announce_msgs(self.afi, spec["local_as"], spec["nexthop"], ann, comms))
             self.withdraw_bytes = b"".join(w.withdraw_msgs(self.afi, wdr))
 
     # -- socket handling --------------------------------------------
