@@ -38,6 +38,7 @@ struct rib_attrs {
 	uint8_t flags;		      /* RIB_ATTRS_* */
 	struct rib_attr_cache *cache; /* unref needs its table */
 	struct rib_attrs *origin;     /* what the peer sent (a reference), or NULL */
+	struct rib_dkey dk;	      /* what the decision process compares */
 	struct bgp_attrs a;	      /* pointers refer to rib_blob data */
 };
 
@@ -304,6 +305,7 @@ struct rib_attrs *rib_attrs_intern_from(struct rib_attr_cache *c, const struct b
 	ra->cache = c;
 	ra->origin = origin;
 	ra->a = canon;
+	rib_dkey_of(&ra->a, &ra->dk);
 	if (ht_insert(&c->attrs, &ra->h) < 0) {
 		attrs_unref_pieces(c, &canon);
 		free(ra);
@@ -354,6 +356,11 @@ void rib_attrs_unref(struct rib_attrs *ra)
 const struct bgp_attrs *rib_attrs_get(const struct rib_attrs *ra)
 {
 	return &ra->a;
+}
+
+const struct rib_dkey *rib_attrs_dkey(const struct rib_attrs *ra)
+{
+	return &ra->dk;
 }
 
 uint32_t rib_attrs_refcnt(const struct rib_attrs *ra)

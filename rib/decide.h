@@ -46,6 +46,20 @@ enum rib_decide_step {
 	RIB_STEP_PEER_ADDR,
 };
 
+/* What the decision process reads of an attribute set, resolved once:
+ * defaults applied, AS_PATH lengths and first AS counted. The Loc-RIB keeps
+ * one per interned set (rib_attrs_dkey), so a comparison never walks an
+ * AS_PATH. */
+struct rib_dkey {
+	uint32_t local_pref; /* 100 when absent */
+	uint32_t med;	     /* 0 when absent (RFC 4271 9.1.2.2 c) */
+	uint32_t first_as;   /* leftmost AS of the first AS_SEQUENCE, 0 if none */
+	uint16_t path_len;   /* RFC 4271 9.1.2.2 a, confederation segments 0 */
+	uint16_t confed_len; /* ASes in AS_CONFED_SEQUENCE segments */
+	uint8_t origin;
+};
+void rib_dkey_of(const struct bgp_attrs *a, struct rib_dkey *k);
+
 /* < 0 if path a is better than b, > 0 if b is better, 0 if identical in
  * every rule. *step (may be NULL) tells which rule decided. */
 int rib_path_cmp(const struct rib_decide_cfg *cfg, const struct rib_src *sa,
@@ -56,6 +70,13 @@ int rib_path_cmp(const struct rib_decide_cfg *cfg, const struct rib_src *sa,
 bool rib_path_multipath(const struct rib_decide_cfg *cfg, const struct rib_src *sa,
 			const struct bgp_attrs *a, const struct rib_src *sb,
 			const struct bgp_attrs *b);
+/* The same two over resolved keys (what the Loc-RIB uses). */
+int rib_path_cmp_key(const struct rib_decide_cfg *cfg, const struct rib_src *sa,
+		     const struct rib_dkey *a, const struct rib_src *sb, const struct rib_dkey *b,
+		     enum rib_decide_step *step);
+bool rib_path_multipath_key(const struct rib_decide_cfg *cfg, const struct rib_src *sa,
+			    const struct rib_dkey *a, const struct rib_src *sb,
+			    const struct rib_dkey *b);
 const char *rib_decide_step_str(enum rib_decide_step s);
 
 #endif

@@ -2,6 +2,7 @@
  * candidates) and per-prefix best path / multipath selection. A path change
  * re-sorts only that prefix's list (incremental, RFC 4271 9.1.2); the entry
  * is queued when what is exported or installed changes. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,19 +58,29 @@ void rib_loc_free(struct rib_loc *loc)
 
 void rib_loc_set_cfg(struct rib_loc *loc, const struct rib_decide_cfg *cfg)
 {
+	struct rib_decide_cfg old = loc->cfg;
+
 	loc->cfg = *cfg;
 	if (!loc->cfg.max_paths)
 		loc->cfg.max_paths = 64;
+	/* Entries are re-sorted as they next change; until then an ECMP set
+	 * is not known to be one under the new rules, so it is recomputed
+	 * whole on every change from now on. */
+	if (old.always_compare_med != loc->cfg.always_compare_med ||
+	    old.multipath_relax != loc->cfg.multipath_relax ||
+	    old.count_confed != loc->cfg.count_confed || old.max_paths != loc->cfg.max_paths)
+		loc->cfg_changed = true;
 }
 
 static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const struct rib_path *b)
 {
-	return rib_path_cmp(&loc->cfg, a->src, rib_attrs_get(a->attrs), b->src,
-			    rib_attrs_get(b->attrs), NULL);
+	return rib_path_cmp_key(&loc->cfg, a->src, rib_attrs_dkey(a->attrs), b->src,
+				rib_attrs_dkey(b->attrs), NULL);
 }
 
 /* Insert src's path: into the sorted candidates, or first among the
- * unusable. A new best moves the old one out of `head` to the heap. */
+ * unusable. A new best moves the old one out of `head` to the heap.
+ * Returns the path's position, -1 when out of memory. */
 static int entry_insert(const struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
 			struct rib_attrs *ra, bool usable)
 {
@@ -99,41 +110,29 @@ static int entry_insert(const struct rib_loc *loc, struct rib_entry *e, const st
 	}
 	e->npaths++;
 	e->nusable += usable;
-	return 0;
+	return i;
 }
 
-static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e)
+/* The ECMP set's size. The first `known` paths are known to be in it: the
+ * best, and the ones before a change that left the best in place. */
+static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e, unsigned known)
 {
-	const struct rib_path *best = rib_entry_paths(e), *p;
-	uint16_t n = 0;
+	const struct rib_path *best = rib_entry_paths(e), *p = best;
+	unsigned n, max = loc->cfg.max_paths < e->nusable ? loc->cfg.max_paths : e->nusable;
 
-	if (!best)
+	if (!best || !max)
 		return 0;
-	const struct bgp_attrs *ba = rib_attrs_get(best->attrs);
-	if (!e->nusable)
-		return 0;
-	for (p = best; p && n < loc->cfg.max_paths && n < e->nusable; p = p->next, n++)
-		if (p != best && !rib_path_multipath(&loc->cfg, best->src, ba, p->src,
-						      rib_attrs_get(p->attrs)))
+	if (loc->cfg_changed || known < 1)
+		known = 1;
+	if (known > max)
+		known = max;
+	for (n = 1; n < known; n++)
+		p = p->next;
+	const struct rib_dkey *bk = rib_attrs_dkey(best->attrs);
+	for (p = p->next; p && n < max; p = p->next, n++)
+		if (!rib_path_multipath_key(&loc->cfg, best->src, bk, p->src, rib_attrs_dkey(p->attrs)))
 			break;
-	return n;
-}
-
-/* What is exported and installed: the ECMP set's sources and attributes. */
-struct snapshot {
-	uint16_t n;
-	const void *v[2 * 64];
-};
-
-static void snap(const struct rib_entry *e, struct snapshot *s)
-{
-	const struct rib_path *p = rib_entry_paths(e);
-
-	s->n = 0;
-	for (uint16_t i = 0; p && i < e->nmulti && i < 64; i++, p = p->next) {
-		s->v[s->n++] = p->src;
-		s->v[s->n++] = p->attrs;
-	}
+	return (uint16_t)n;
 }
 
 bool rib_entry_queue_push(struct rib_entry_queue *q, struct rib_entry *e)
@@ -164,9 +163,10 @@ static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
 }
 
 /* Take src's path out of the list: its source and attributes (the caller
- * owns that reference now) in *val, and whether it was a candidate. */
+ * owns that reference now) in *val, whether it was a candidate and its
+ * position. */
 static bool entry_take(struct rib_entry *e, const struct rib_src *src, struct rib_path *val,
-		       bool *usable)
+		       bool *usable, unsigned *index)
 {
 	struct rib_path *prev = NULL, *cur = e->npaths ? &e->head : NULL;
 	uint16_t i = 0;
@@ -181,6 +181,7 @@ static bool entry_take(struct rib_entry *e, const struct rib_src *src, struct ri
 	*val = *cur;
 	val->next = NULL;
 	*usable = i < e->nusable;
+	*index = i;
 	if (prev) {
 		prev->next = cur->next;
 		free(cur);
@@ -209,18 +210,19 @@ const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct r
 	return NULL;
 }
 
-static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, const struct snapshot *before)
+/* After one path was taken out or put in at position `first` (the lower
+ * of the two when replaced): what is exported and installed, the ECMP set
+ * (the first nmulti paths), changed unless its size is the same and the
+ * change lay behind it. Queues the entry if it changed. */
+static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, uint16_t before,
+			  unsigned first)
 {
-	struct snapshot after;
-	bool had = before->n > 0;
-
-	e->nmulti = entry_multi(loc, e);
-	snap(e, &after);
-	if (had != (after.n > 0)) {
+	e->nmulti = entry_multi(loc, e, first < before ? first : before);
+	if ((before > 0) != (e->nmulti > 0)) {
 		size_t *n = &loc->nroutes[(e->state & RIB_E_V6) != 0];
-		*n = had ? *n - 1 : *n + 1;
+		*n = before ? *n - 1 : *n + 1;
 	}
-	if (after.n == before->n && memcmp(after.v, before->v, after.n * sizeof(void *)) == 0)
+	if (e->nmulti == before && first >= before)
 		return false;
 	entry_queue(loc, e);
 	return true;
@@ -279,52 +281,52 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
 			   struct rib_attrs *ra, bool usable)
 {
-	struct snapshot before; /* set by snap() before any use */
 	const struct rib_path *old;
 	struct rib_path taken;
-	unsigned idx, flags = RIB_LOC_NEW;
+	uint16_t before = e->nmulti;
+	unsigned idx, first = UINT_MAX, flags = RIB_LOC_NEW;
 	bool was_usable;
+	int at;
 
 	old = rib_loc_path_of(e, src, &idx);
 	if (old && old->attrs == ra && (idx < e->nusable) == usable)
 		return RIB_LOC_SAME; /* a duplicate */
-	snap(e, &before);
-	if (old && entry_take(e, src, &taken, &was_usable)) {
+	if (old && entry_take(e, src, &taken, &was_usable, &first)) {
 		if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
 			flags |= RIB_LOC_OLD_FILTERED;
 		rib_attrs_unref(taken.attrs);
 		loc->npaths--;
 		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_GONE; /* until it is back in */
 	}
-	if (entry_insert(loc, e, src, ra, usable) < 0) {
+	if ((at = entry_insert(loc, e, src, ra, usable)) < 0) {
 		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
-		       (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+		       (entry_changed(loc, e, before, first) ? RIB_LOC_CHANGED : 0);
 		/* out of memory: src's path is gone */
 	}
+	if ((unsigned)at < first)
+		first = (unsigned)at;
 	rib_attrs_ref(ra);
 	loc->npaths++;
 	if (flags & RIB_LOC_GONE) /* replaced: neither new nor gone */
 		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_REPLACED;
-	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+	return flags | (entry_changed(loc, e, before, first) ? RIB_LOC_CHANGED : 0);
 }
 
 /* Take src's path out of e; e is left in the table even when empty. */
 static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src)
 {
-	struct snapshot before;
 	struct rib_path taken;
+	uint16_t before = e->nmulti;
+	unsigned at, flags = RIB_LOC_GONE;
 	bool was_usable;
 
-	unsigned flags = RIB_LOC_GONE;
-
-	snap(e, &before);
-	if (!entry_take(e, src, &taken, &was_usable))
+	if (!entry_take(e, src, &taken, &was_usable, &at))
 		return 0;
 	if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
 		flags |= RIB_LOC_OLD_FILTERED;
 	rib_attrs_unref(taken.attrs);
 	loc->npaths--;
-	return flags | (entry_changed(loc, e, &before) ? RIB_LOC_CHANGED : 0);
+	return flags | (entry_changed(loc, e, before, at) ? RIB_LOC_CHANGED : 0);
 }
 
 unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)

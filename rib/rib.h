@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bgpd/wire.h"
+#include "rib/decide.h"
 
 /* ---- interned attribute sets ------------------------------------------
  * rib_attrs holds a private deep copy of a struct bgp_attrs (AS_PATH,
@@ -52,6 +53,8 @@ uint8_t rib_attrs_flags(const struct rib_attrs *ra);
 struct rib_attrs *rib_attrs_ref(struct rib_attrs *ra);
 void rib_attrs_unref(struct rib_attrs *ra); /* aborts on refcount underflow */
 const struct bgp_attrs *rib_attrs_get(const struct rib_attrs *ra);
+/* The set's decision key, resolved when it was interned (rib/decide.h). */
+const struct rib_dkey *rib_attrs_dkey(const struct rib_attrs *ra);
 uint32_t rib_attrs_refcnt(const struct rib_attrs *ra);
 
 /* ---- prefix table (path-compressed binary trie, one per family) ------- */

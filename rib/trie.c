@@ -436,14 +436,14 @@ static int splice_route(struct rib_table *t, uint32_t *link, const struct bgp_pr
 	return 0;
 }
 
-/* Walk towards p: returns the link that holds p's node (*exact) or where
- * a node for p goes, in front of a subtree diverging from p at bit *d. */
-static uint32_t *locate(struct rib_table *t, const struct bgp_prefix *p, unsigned *d, bool *exact)
+/* Walk towards p from link (the root, or a link to a node covering p):
+ * returns the link that holds p's node (*exact) or where a node for p
+ * goes, in front of a subtree diverging from p at bit *d. */
+static uint32_t *locate_from(struct rib_table *t, uint32_t *link, const struct bgp_prefix *p,
+			     unsigned *d, bool *exact)
 {
 	/* link points into a parent node: safe across allocations, which may
 	 * move a pool's chunk table but never a chunk. */
-	uint32_t *link = &t->root;
-
 	*exact = false;
 	for (;;) {
 		*d = p->len;
@@ -461,6 +461,14 @@ static uint32_t *locate(struct rib_table *t, const struct bgp_prefix *p, unsigne
 		link = &n->child[bit_at(p->addr, n->len)];
 	}
 }
+
+static uint32_t *locate(struct rib_table *t, const struct bgp_prefix *p, unsigned *d, bool *exact)
+{
+	return locate_from(t, &t->root, p, d, exact);
+}
+
+static int finger_find(struct rib_table *t, const struct bgp_prefix *p);
+static uint32_t *finger_link(struct rib_table *t, const struct bgp_prefix *p, int d);
 
 /* Make p hold value (pointer tables) at the located link; *made is the
  * route node. */
@@ -520,7 +528,14 @@ void *rib_table_get_or_add(struct rib_table *t, const struct bgp_prefix *p, bool
 	*added = false;
 	if (!prefix_ok(t, p) || !t->vsize)
 		return NULL;
-	uint32_t *link = locate(t, p, &d, &exact);
+	/* Mostly the prefix is there, next to the last one looked up: the
+	 * finger finds it in a few steps; else locate goes on from the
+	 * deepest node the finger walk found covering p. */
+	int fd = finger_find(t, p);
+	if (fd >= 0)
+		return node_value(t, node(t, t->finger.path[fd]));
+	uint32_t *link = t->finger.depth ? finger_link(t, p, (int)t->finger.depth - 1) : &t->root;
+	link = locate_from(t, link, p, &d, &exact);
 	if (exact && (node(t, *link)->flags & RT_F_VALUE))
 		return node_value(t, node(t, *link));
 	if (place(t, link, p, NULL, d, exact, &prev, &made) < 0)

@@ -263,19 +263,51 @@ static void test_adj_rib_out_pairs(void **state)
 	rib_loc_free(loc); /* teardown's cache free aborts on a leaked reference */
 }
 
+/* The ECMP set as (source, attributes) pairs, and its size computed from
+ * scratch: what the incremental bookkeeping of rib/loc.c must agree with. */
+struct ecmp_snap {
+	unsigned n;
+	const void *v[2 * 12];
+};
+
+static void ecmp_snap(const struct rib_entry *e, struct ecmp_snap *sn)
+{
+	const struct rib_path *q = e ? rib_entry_paths(e) : NULL;
+
+	sn->n = 0;
+	for (unsigned i = 0; q && i < e->nmulti; i++, q = q->next) {
+		sn->v[sn->n++] = q->src;
+		sn->v[sn->n++] = q->attrs;
+	}
+}
+
+static unsigned ecmp_size(const struct rib_decide_cfg *cfg, const struct rib_entry *e)
+{
+	const struct rib_path *best = rib_entry_paths(e), *q;
+	unsigned n = 0;
+
+	for (q = best; q && n < e->nusable && n < cfg->max_paths; q = q->next, n++)
+		if (q != best && !rib_path_multipath(cfg, best->src, rib_attrs_get(best->attrs),
+						     q->src, rib_attrs_get(q->attrs)))
+			break;
+	return n;
+}
+
 /* Random adds, replacements and removals of 12 sources' paths on one
  * prefix, checked after every step against a plain array: the list holds
  * exactly the present paths, candidates first and sorted, the unusable
- * ones after them, whichever of them is stored in the entry itself. */
-static void test_random_path_lists(void **state)
+ * ones after them, whichever of them is stored in the entry itself; the
+ * ECMP set is what a fresh computation gives, and RIB_LOC_CHANGED is set
+ * exactly when it changed. */
+static void random_path_lists(struct rib_decide_cfg cfg, uint32_t r)
 {
-	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 4 };
 	struct rib_loc *loc = rib_loc_new(&cfg);
 	struct rib_src s[12];
 	struct rib_attrs *a[6];
 	int have[12], usable[12]; /* attrs index or -1 */
 	struct bgp_prefix p = pfx(9);
-	uint32_t r = 12345;
+	struct ecmp_snap before, after;
+	unsigned flags;
 	size_t n;
 
 	memset(s, 0, sizeof(s));
@@ -292,15 +324,27 @@ static void test_random_path_lists(void **state)
 		r = r * 1103515245u + 12345u;
 		int i = (int)((r >> 8) % 12), k = (int)((r >> 16) % 7);
 		bool u = (r >> 24) % 4 != 0;
+		if (step == 2000) { /* a reload: the ECMP rules change (not the order) */
+			cfg.max_paths = cfg.max_paths == 64 ? 3 : 64;
+			cfg.multipath_relax = !cfg.multipath_relax;
+			rib_loc_set_cfg(loc, &cfg);
+		}
+		ecmp_snap(rib_loc_get(loc, &p), &before);
 		if (k == 6) {
-			rib_loc_unset(loc, &p, &s[i]);
+			flags = rib_loc_unset(loc, &p, &s[i]);
 			have[i] = -1;
 		} else {
-			rib_loc_set(loc, &p, &s[i], a[k], u);
+			flags = rib_loc_set(loc, &p, &s[i], a[k], u);
 			have[i] = k;
 			usable[i] = u;
 		}
 		const struct rib_entry *e = rib_loc_get(loc, &p);
+		ecmp_snap(e, &after);
+		assert_int_equal(!!(flags & RIB_LOC_CHANGED),
+				 before.n != after.n ||
+					 memcmp(before.v, after.v, after.n * sizeof(void *)) != 0);
+		if (e)
+			assert_int_equal(e->nmulti, ecmp_size(&cfg, e));
 		size_t want = 0, want_usable = 0;
 		for (int j = 0; j < 12; j++) {
 			want += have[j] >= 0;
@@ -337,6 +381,15 @@ static void test_random_path_lists(void **state)
 	for (int k = 0; k < 6; k++)
 		rib_attrs_unref(a[k]);
 	rib_loc_free(loc);
+}
+
+static void test_random_path_lists(void **state)
+{
+	(void)state;
+	random_path_lists((struct rib_decide_cfg){ .multipath_relax = true, .max_paths = 4 }, 12345);
+	random_path_lists((struct rib_decide_cfg){ .multipath_relax = true, .max_paths = 64 }, 777);
+	random_path_lists((struct rib_decide_cfg){ .max_paths = 2 }, 4242);
+	random_path_lists((struct rib_decide_cfg){ .multipath_relax = true, .max_paths = 1 }, 99);
 }
 
 /* What a prefix costs in the Loc-RIB, the daemon's one route store (paths,
