@@ -21,6 +21,7 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 	loc->cfg = *cfg;
 	if (!loc->cfg.max_paths)
 		loc->cfg.max_paths = 64;
+	slab_init(&loc->paths, sizeof(struct rib_path));
 	loc->t[0] = rib_table_new_inline(AF_INET, sizeof(struct rib_entry));
 	loc->t[1] = rib_table_new_inline(AF_INET6, sizeof(struct rib_entry));
 	if (!loc->t[0] || !loc->t[1]) {
@@ -32,6 +33,7 @@ struct rib_loc *rib_loc_new(const struct rib_decide_cfg *cfg)
 
 static void entry_free(void *value, void *arg)
 {
+	struct rib_loc *loc = arg;
 	struct rib_entry *e = value;
 
 	rib_loc_out_drop_all(e);
@@ -41,7 +43,7 @@ static void entry_free(void *value, void *arg)
 	for (struct rib_path *p = e->head.next, *next; p; p = next) {
 		next = p->next;
 		rib_attrs_unref(p->attrs);
-		free(p);
+		slab_free(&loc->paths, p);
 	}
 }
 
@@ -51,7 +53,8 @@ void rib_loc_free(struct rib_loc *loc)
 		return;
 	for (int i = 0; i < 2; i++)
 		if (loc->t[i])
-			rib_table_free(loc->t[i], entry_free, NULL);
+			rib_table_free(loc->t[i], entry_free, loc);
+	slab_destroy(&loc->paths);
 	free(loc->q.v);
 	free(loc);
 }
@@ -81,7 +84,7 @@ static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const s
 /* Insert src's path: into the sorted candidates, or first among the
  * unusable. A new best moves the old one out of `head` to the heap.
  * Returns the path's position, -1 when out of memory. */
-static int entry_insert(const struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
+static int entry_insert(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
 			struct rib_attrs *ra, bool usable)
 {
 	struct rib_path val = { NULL, src, ra }, *prev = NULL, *cur = e->npaths ? &e->head : NULL;
@@ -93,7 +96,7 @@ static int entry_insert(const struct rib_loc *loc, struct rib_entry *e, const st
 		i++;
 	}
 	if (prev || e->npaths) {
-		struct rib_path *n = malloc(sizeof(*n));
+		struct rib_path *n = slab_alloc(&loc->paths);
 		if (!n)
 			return -1;
 		if (prev) {
@@ -165,8 +168,8 @@ static void entry_queue(struct rib_loc *loc, struct rib_entry *e)
 /* Take src's path out of the list: its source and attributes (the caller
  * owns that reference now) in *val, whether it was a candidate and its
  * position. */
-static bool entry_take(struct rib_entry *e, const struct rib_src *src, struct rib_path *val,
-		       bool *usable, unsigned *index)
+static bool entry_take(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
+		       struct rib_path *val, bool *usable, unsigned *index)
 {
 	struct rib_path *prev = NULL, *cur = e->npaths ? &e->head : NULL;
 	uint16_t i = 0;
@@ -184,11 +187,11 @@ static bool entry_take(struct rib_entry *e, const struct rib_src *src, struct ri
 	*index = i;
 	if (prev) {
 		prev->next = cur->next;
-		free(cur);
+		slab_free(&loc->paths, cur);
 	} else if (e->head.next) { /* the second becomes the head */
 		struct rib_path *n = e->head.next;
 		e->head = *n;
-		free(n);
+		slab_free(&loc->paths, n);
 	} else {
 		memset(&e->head, 0, sizeof(e->head));
 	}
@@ -291,7 +294,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	old = rib_loc_path_of(e, src, &idx);
 	if (old && old->attrs == ra && (idx < e->nusable) == usable)
 		return RIB_LOC_SAME; /* a duplicate */
-	if (old && entry_take(e, src, &taken, &was_usable, &first)) {
+	if (old && entry_take(loc, e, src, &taken, &was_usable, &first)) {
 		if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
 			flags |= RIB_LOC_OLD_FILTERED;
 		rib_attrs_unref(taken.attrs);
@@ -320,7 +323,7 @@ static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const stru
 	unsigned at, flags = RIB_LOC_GONE;
 	bool was_usable;
 
-	if (!entry_take(e, src, &taken, &was_usable, &at))
+	if (!entry_take(loc, e, src, &taken, &was_usable, &at))
 		return 0;
 	if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
 		flags |= RIB_LOC_OLD_FILTERED;
@@ -493,12 +496,9 @@ int rib_loc_walk_from(const struct rib_loc *loc, uint8_t family, const struct bg
 
 size_t rib_loc_bytes(const struct rib_loc *loc)
 {
-	size_t entries = rib_table_count(loc->t[0]) + rib_table_count(loc->t[1]);
-
 	/* The entries are in the tries' route nodes, each with one path in
-	 * its slot; the other paths and the Adj-RIB-Out pairs beyond the
-	 * first are on the heap. */
+	 * its slot; the other paths are in the path slab (with its free
+	 * list), the Adj-RIB-Out pairs beyond the first on the heap. */
 	return sizeof(*loc) + rib_table_bytes(loc->t[0]) + rib_table_bytes(loc->t[1]) +
-	       (loc->npaths > entries ? loc->npaths - entries : 0) * sizeof(struct rib_path) +
-	       loc->nxout * sizeof(struct rib_out);
+	       loc->paths.bytes + loc->nxout * sizeof(struct rib_out);
 }

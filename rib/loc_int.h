@@ -4,11 +4,13 @@
 #define CLOS_RIB_LOC_INT_H
 
 #include "rib/loc.h"
+#include "rib/slab.h"
 
 struct rib_loc {
 	struct rib_table *t[2];
 	struct rib_decide_cfg cfg;
 	bool cfg_changed;	/* since the start: ECMP sets recomputed whole */
+	struct slab paths;	/* the paths after each entry's first */
 	struct rib_entry_queue q; /* changes, drained every loop turn */
 	size_t npaths;
 	size_t nroutes[2];	/* entries with a usable path, per family */

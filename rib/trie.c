@@ -8,26 +8,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "rib/asan.h"
 #include "rib/rib_int.h"
-
-/* Under AddressSanitizer, slots not handed out are poisoned, so a node (or
- * a Loc-RIB entry inside one) used after it was freed is reported like
- * any heap use-after-free, although the pools are not malloc memory. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RT_ASAN 1
-#endif
-#endif
-#ifdef RT_ASAN
-#include <sanitizer/asan_interface.h>
-#define RT_POISON(a, n) ASAN_POISON_MEMORY_REGION((a), (n))
-#define RT_UNPOISON(a, n) ASAN_UNPOISON_MEMORY_REGION((a), (n))
-#else
-#define RT_POISON(a, n) ((void)(a), (void)(n))
-#define RT_UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
 
 /* Every node stores its own prefix (addr masked to len). Children have a
  * strictly longer prefix that extends the parent's; child[b] continues with
