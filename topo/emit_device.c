@@ -20,6 +20,13 @@ static void emit_confed(const struct topo_fabric *f,
 }
 
 /* Peer groups in order of first use: "<tier>-v4", "<tier>-v6". */
+void topo_emit_maxpfx(const struct topo_maxpfx *m, FILE *out)
+{
+	fprintf(out, "{\"limit\": %u, \"action\": \"%s\", \"restart-time\": %u, "
+		"\"warning-threshold\": %u}", m->limit, m->warning_only ? "warning" : "restart",
+		m->restart_time, m->threshold);
+}
+
 static void emit_groups(const struct topo_fabric *f, const struct topo_device *d,
 			const struct topo_session *s, size_t n, FILE *out)
 {
@@ -38,6 +45,10 @@ static void emit_groups(const struct topo_fabric *f, const struct topo_device *d
 			"\"address-family\": [\"ipv%d-unicast\"]", k ? "," : "",
 			buf, s[i].af);
 		topo_emit_group_policy(f, d, s[i].peer->tier, out);
+		if (f->maxpfx.limit) {
+			fprintf(out, ", \"max-prefix\": ");
+			topo_emit_maxpfx(&f->maxpfx, out);
+		}
 		fprintf(out, "}");
 		k++;
 	}

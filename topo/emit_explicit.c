@@ -68,6 +68,11 @@ static void emit_common(const struct topo_fabric *f, FILE *out)
 	fprintf(out, "    },\n    \"timers\": {\"hold-time\": %u, \"keepalive\": "
 		"%u, \"connect-retry\": %u},\n", f->timers.hold,
 		f->timers.keepalive, f->timers.connect_retry);
+	if (f->maxpfx.limit) {
+		fprintf(out, "    \"max-prefix\": ");
+		topo_emit_maxpfx(&f->maxpfx, out);
+		fprintf(out, ",\n");
+	}
 }
 
 static void emit_rtypes(const struct topo_fabric *f, FILE *out)

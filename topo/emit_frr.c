@@ -79,6 +79,21 @@ static void emit_neighbors(const struct topo_session *s, size_t n, FILE *out)
 	}
 }
 
+/* FRR counts per address family (one group per family here) and restarts
+ * after whole minutes. */
+static void emit_maxpfx(const struct topo_fabric *f, const char *g, FILE *out)
+{
+	const struct topo_maxpfx *m = &f->maxpfx;
+
+	if (!m->limit)
+		return;
+	fprintf(out, "  neighbor %s maximum-prefix %u %u", g, m->limit, m->threshold);
+	if (m->warning_only)
+		fprintf(out, " warning-only\n");
+	else
+		fprintf(out, " restart %u\n", (m->restart_time + 59) / 60);
+}
+
 static void emit_af(const struct topo_fabric *f, const struct topo_device *d,
 		    const struct topo_session *s, size_t n, int af, FILE *out)
 {
@@ -110,6 +125,7 @@ static void emit_af(const struct topo_fabric *f, const struct topo_device *d,
 		 * send. FRR keeps a received next hop towards confederation
 		 * members unless told. */
 		fprintf(out, "  neighbor %s activate\n  neighbor %s next-hop-self\n", g, g);
+		emit_maxpfx(f, g, out);
 		topo_emit_frr_group_policy(f, d, g, s[i].peer->tier, out);
 	}
 	fprintf(out, "  maximum-paths 64\n exit-address-family\n");

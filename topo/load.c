@@ -281,6 +281,15 @@ static int load_tree(struct topo_fabric *f, const struct lyd_node *fab,
 		f->timers.keepalive = topo_yd_uint(t, "keepalive", 10);
 		f->timers.connect_retry = topo_yd_uint(t, "connect-retry", 5);
 	}
+	if (topo_yd_child(fab, "max-prefix")) {
+		const struct lyd_node *m = topo_yd_child(fab, "max-prefix");
+		const char *act = topo_yd_leaf(m, "action");
+
+		f->maxpfx.limit = topo_yd_uint(m, "limit", 0);
+		f->maxpfx.warning_only = act && !strcmp(act, "warning");
+		f->maxpfx.restart_time = topo_yd_uint(m, "restart-time", 60);
+		f->maxpfx.threshold = topo_yd_uint(m, "warning-threshold", 75);
+	}
 	if (load_aggs(f, topo_yd_child(fab, "aggregation"), err) ||
 	    load_policy(f, topo_yd_child(fab, "policy"), err))
 		return -1;

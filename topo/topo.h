@@ -133,12 +133,20 @@ struct topo_timers {
 	unsigned hold, keepalive, connect_retry;
 };
 
+/* max-prefix on every session; limit 0: none. */
+struct topo_maxpfx {
+	uint32_t limit;
+	bool warning_only;
+	unsigned restart_time, threshold; /* seconds, percent */
+};
+
 struct topo_fabric {
 	char name[TOPO_NAME_MAX];
 	struct topo_shape shape;
 	struct topo_scheme scheme;
 	struct topo_pools pools;
 	struct topo_timers timers;
+	struct topo_maxpfx maxpfx;
 	struct topo_route_type rtypes[TOPO_MAX_ROUTE_TYPES];
 	size_t nrtypes;
 	struct topo_aggregate *aggs;
@@ -221,6 +229,8 @@ bool topo_policy_has(const struct topo_fabric *f, enum topo_tier t, bool out,
 const char *topo_policy_name(enum topo_tier peer, bool out, char *buf); /* buf[24] */
 void topo_emit_device_policy(const struct topo_fabric *f, const struct topo_device *d,
 			     const struct topo_session *s, size_t n, FILE *out);
+/* max-prefix as the device and fabric JSON spell it (same leaves). */
+void topo_emit_maxpfx(const struct topo_maxpfx *m, FILE *out);
 void topo_emit_group_policy(const struct topo_fabric *f, const struct topo_device *d,
 			    enum topo_tier peer, FILE *out);
 void topo_emit_frr_policy(const struct topo_fabric *f, const struct topo_device *d,

@@ -53,6 +53,29 @@ for v in linklocal rfc7938; do
 	done
 done
 
+# 4b. the fabric's max-prefix on every peer group of every switch
+d="$tmp/rfc7938-fsw"
+want='"max-prefix": {"limit": 500, "action": "warning", "restart-time": 60, "warning-threshold": 90}'
+nj=0; bad=0
+for f in "$d"/*/closbgpd.json; do
+	nj=$((nj + 1))
+	groups=$(grep -o '{"name": "[a-z]*-v[46]", "ttl-security"' "$f" | wc -l)
+	have=$(grep -o "$want" "$f" | wc -l)
+	[ "$groups" -gt 0 ] && [ "$groups" = "$have" ] || { bad=$((bad + 1)); echo "  $f: $have of $groups groups"; }
+done
+nf=0
+for f in "$d"/*/frr.conf; do
+	[ -f "$f" ] || continue
+	nf=$((nf + 1))
+	groups=$(grep -c '^  neighbor [a-z]*-v[46] activate' "$f")
+	have=$(grep -c '^  neighbor [a-z]*-v[46] maximum-prefix 500 90 warning-only$' "$f")
+	[ "$groups" -gt 0 ] && [ "$groups" = "$have" ] || { bad=$((bad + 1)); echo "  $f: $have of $groups groups"; }
+done
+[ "$bad" = 0 ] && [ "$nj" -gt 0 ] && [ "$nf" -gt 0 ] &&
+	ok "max-prefix on every peer group ($nj closbgpd, $nf FRR configs)" ||
+	fail "max-prefix missing from generated configs"
+grep -q '"max-prefix": {"limit": 500' "$d/fabric.json" || fail "max-prefix missing from the explicit form"
+
 # 5. YANG validation (yanglint, independent of closgen's own libyang check)
 if command -v yanglint >/dev/null 2>&1; then
 	n=0
