@@ -82,7 +82,7 @@ static int path_cmp(const struct rib_loc *loc, const struct rib_path *a, const s
 }
 
 /* Insert src's path: into the sorted candidates, or first among the
- * unusable. A new best moves the old one out of `head` to the heap.
+ * unusable. A new best moves the old one out of `head` to a slab node.
  * Returns the path's position, -1 when out of memory. */
 static int entry_insert(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
 			struct rib_attrs *ra, bool usable)

@@ -29,7 +29,7 @@ struct rib_out {
 /* An entry lives inside its Loc-RIB trie node (which holds the prefix:
  * rib_entry_prefix), stays at its address until it is freed, and is
  * freed once it has no path and nothing refers to it. The best path is
- * stored in the entry (`head`); further paths are heap nodes linked from
+ * stored in the entry (`head`); further paths are slab nodes linked from
  * it. 56 bytes: with its IPv4 trie node and a share of glue, ~88 per
  * prefix. */
 #define RIB_E_V6 0x01		/* state: an IPv6 prefix */
