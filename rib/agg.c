@@ -1,0 +1,568 @@
+/* Aggregates with a minimum number of contributors (RFC 4271 9.2.2.2,
+ * without AS_SET): per configured aggregate, how many more-specifics with a
+ * usable best path of the right route type the Loc-RIB holds, kept up to
+ * date from the drained changes alone.
+ *
+ * The aggregates of a family sit in an array in walk order (by address,
+ * shorter first), each knowing its parent: the longest aggregate strictly
+ * covering it. Prefixes nest or are disjoint, so the aggregates covering a
+ * prefix are found with one binary search and a climb along parents.
+ * Because the old best path is gone when a change is drained, what each
+ * prefix was counted in is kept: a per-family table of 64-bit masks, bit k
+ * for the aggregate at depth k of the prefix's covering chain (shortest
+ * first). A change only counts the difference between the old and the new
+ * mask, so a repeated or meaningless change costs one lookup. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "rib/agg.h"
+
+/* Nesting levels: one mask bit each. IPv4 can never exceed 32. */
+#define AGG_MAX_DEPTH 64
+
+/* One configured aggregate, in configuration order. */
+struct agg {
+	struct rib_agg_def def; /* prefix masked to its length */
+	uint32_t count;		/* contributors now */
+	bool active;
+	bool reported;		/* the state last handed to rib_agg_report's callback */
+};
+
+/* An aggregate's place among its family's aggregates. */
+struct agg_node {
+	struct bgp_prefix p;
+	uint8_t depth;	/* aggregates strictly covering it: its bit in masks */
+	int32_t parent; /* node of the longest aggregate strictly covering it, -1: none */
+	uint32_t agg;	/* index in rib_agg.v */
+};
+
+struct agg_fam {
+	struct agg_node *node;	   /* walk order: by address, shorter prefix first */
+	size_t n;
+	struct rib_table *contrib; /* prefix -> uint64_t mask of the depths it counts in */
+};
+
+struct rib_agg {
+	struct agg *v;	/* configuration order */
+	size_t n;
+	size_t pending; /* aggregates whose active != reported */
+	struct agg_fam fam[2]; /* AF_INET, AF_INET6; no table while a family has none */
+	/* Removed by a reconfigure while reported active: the next report
+	 * says inactive once, so the daemon withdraws them. */
+	struct rib_agg_def *retired;
+	size_t nretired;
+};
+
+/* ---- prefixes ------------------------------------------------------------ */
+
+static unsigned fam_index(uint8_t family)
+{
+	return family == AF_INET6;
+}
+
+static unsigned addr_bytes(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static bool prefix_valid(const struct bgp_prefix *p)
+{
+	return (p->family == AF_INET && p->len <= 32) || (p->family == AF_INET6 && p->len <= 128);
+}
+
+/* p with every bit past its length cleared (and the bytes a family does
+ * not use), so equal prefixes compare equal byte for byte. */
+static struct bgp_prefix prefix_masked(const struct bgp_prefix *p)
+{
+	struct bgp_prefix m;
+
+	memset(&m, 0, sizeof(m));
+	m.family = p->family;
+	m.len = p->len;
+	memcpy(m.addr, p->addr, p->len / 8u);
+	if (p->len % 8)
+		m.addr[p->len / 8] = (uint8_t)(p->addr[p->len / 8] & (0xff00 >> (p->len % 8)));
+	return m;
+}
+
+/* Walk order (rib_table_walk's): by address, then the shorter first. */
+static int prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	int r = memcmp(a->addr, b->addr, addr_bytes(a->family));
+
+	return r ? r : (int)a->len - (int)b->len;
+}
+
+/* a (masked) covers b: a is not longer and b starts with a's bits. */
+static bool prefix_covers(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	unsigned full = a->len / 8u, rest = a->len % 8u;
+
+	if (a->len > b->len || memcmp(a->addr, b->addr, full) != 0)
+		return false;
+	return !rest || ((a->addr[full] ^ b->addr[full]) & (0xff00 >> rest)) == 0;
+}
+
+/* ---- the covering chain ---------------------------------------------------- */
+
+/* First node not before p in walk order. */
+static size_t fam_lower_bound(const struct agg_fam *f, const struct bgp_prefix *p)
+{
+	size_t lo = 0, hi = f->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (prefix_cmp(&f->node[mid].p, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The aggregates strictly covering p (masked), shortest first, as node
+ * indices; returns how many. Each of them comes before p in walk order and
+ * p lies in its subtree, which is contiguous in that order: so all of them
+ * are the last node before p or ancestors of it, and the first one met
+ * climbing from there that covers p is the longest. */
+static unsigned fam_chain(const struct agg_fam *f, const struct bgp_prefix *p,
+			  int32_t chain[AGG_MAX_DEPTH])
+{
+	int32_t i = (int32_t)fam_lower_bound(f, p) - 1;
+
+	while (i >= 0 && !prefix_covers(&f->node[i].p, p))
+		i = f->node[i].parent;
+	if (i < 0)
+		return 0;
+	unsigned n = f->node[i].depth + 1u;
+	for (unsigned k = n; k-- > 0; i = f->node[i].parent)
+		chain[k] = i;
+	return n;
+}
+
+/* ---- counting -------------------------------------------------------------- */
+
+static bool has_community(const struct bgp_attrs *at, uint32_t c)
+{
+	for (uint16_t i = 0; i < at->ncommunities; i++)
+		if (at->communities[i] == c)
+			return true;
+	return false;
+}
+
+/* Which aggregates of the chain e contributes to now: bit k for chain[k]. */
+static uint64_t entry_mask(const struct rib_agg *a, const struct agg_fam *f,
+			   const int32_t *chain, unsigned n, const struct rib_entry *e)
+{
+	uint64_t m = 0;
+
+	if (!e->npaths || !e->nmulti) /* no usable best path */
+		return 0;
+	const struct bgp_attrs *at = rib_attrs_get(e->head.attrs);
+	for (unsigned k = 0; k < n; k++) {
+		const struct rib_agg_def *d = &a->v[f->node[chain[k]].agg].def;
+		if (!d->need_community || has_community(at, d->community))
+			m |= (uint64_t)1 << k;
+	}
+	return m;
+}
+
+static bool agg_active_at(const struct agg *g, uint32_t count)
+{
+	return g->def.min == 0 || count >= g->def.min;
+}
+
+static void agg_set_count(struct rib_agg *a, struct agg *g, uint32_t count)
+{
+	bool active = agg_active_at(g, count);
+
+	g->count = count;
+	if (active == g->active)
+		return;
+	g->active = active;
+	if (active != g->reported)
+		a->pending++;
+	else
+		a->pending--;
+}
+
+/* Count the difference between what a prefix was counted in (old) and
+ * what it contributes to now. */
+static void chain_apply(struct rib_agg *a, const struct agg_fam *f, const int32_t *chain,
+			uint64_t old, uint64_t now)
+{
+	for (uint64_t d = old ^ now; d; d &= d - 1) {
+		unsigned k = (unsigned)__builtin_ctzll(d);
+		struct agg *g = &a->v[f->node[chain[k]].agg];
+		agg_set_count(a, g, (now >> k) & 1 ? g->count + 1 : g->count - 1);
+	}
+}
+
+/* Bring e's contributions up to date: one chain search, one exact lookup
+ * (find-or-add when it contributes, find-and-remove when not). -1 when
+ * out of memory for its record: it is then counted nowhere. */
+static int agg_update(struct rib_agg *a, const struct rib_entry *e)
+{
+	struct agg_fam *f = &a->fam[fam_index(rib_entry_family(e))];
+	int32_t chain[AGG_MAX_DEPTH];
+	struct bgp_prefix p;
+	uint64_t old = 0, now, *rec;
+	bool added;
+
+	if (!f->n)
+		return 0;
+	rib_entry_prefix(e, &p);
+	unsigned n = fam_chain(f, &p, chain);
+	if (!n)
+		return 0;
+	now = entry_mask(a, f, chain, n, e);
+	if (now) {
+		/* Fails only for a prefix not there yet: nothing to undo. */
+		if (!(rec = rib_table_get_or_add(f->contrib, &p, &added)))
+			return -1;
+		old = *rec; /* 0 when just added */
+		*rec = now;
+	} else if ((rec = rib_table_get(f->contrib, &p))) {
+		old = *rec;
+		rib_table_remove(f->contrib, &p);
+	}
+	chain_apply(a, f, chain, old, now);
+	return 0;
+}
+
+void rib_agg_entry(struct rib_agg *a, const struct rib_entry *e)
+{
+	if (!a->n)
+		return;
+	/* Out of memory: the prefix stays uncounted until it changes again
+	 * or the aggregates are reconfigured; counts never go wrong the
+	 * other way (a withdrawal of an uncounted prefix finds no record). */
+	(void)agg_update(a, e);
+}
+
+/* ---- configuration --------------------------------------------------------- */
+
+static void agg_release(struct rib_agg *a)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		free(a->fam[i].node);
+		rib_table_free(a->fam[i].contrib, NULL, NULL);
+	}
+	free(a->v);
+	free(a->retired);
+	memset(a, 0, sizeof(*a));
+}
+
+struct rib_agg *rib_agg_new(void)
+{
+	return calloc(1, sizeof(struct rib_agg));
+}
+
+void rib_agg_free(struct rib_agg *a)
+{
+	if (!a)
+		return;
+	agg_release(a);
+	free(a);
+}
+
+/* A definition with its prefix masked and where it was given. */
+struct agg_tmp {
+	struct rib_agg_def def;
+	size_t pos;
+};
+
+/* Family, then walk order, then the order given. */
+static int tmp_cmp(const void *x, const void *y)
+{
+	const struct agg_tmp *a = x, *b = y;
+
+	if (a->def.prefix.family != b->def.prefix.family)
+		return a->def.prefix.family < b->def.prefix.family ? -1 : 1;
+	int r = prefix_cmp(&a->def.prefix, &b->def.prefix);
+	if (r)
+		return r;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* The definitions, masked, sorted and without the earlier of duplicate
+ * prefixes; *m how many are left. NULL with *err set on failure. */
+static struct agg_tmp *defs_sorted(const struct rib_agg_def *defs, size_t n, size_t *m, int *err)
+{
+	struct agg_tmp *t = malloc(n * sizeof(*t));
+	size_t k = 0;
+
+	if (!t) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!prefix_valid(&defs[i].prefix)) {
+			free(t);
+			*err = EINVAL;
+			return NULL;
+		}
+		t[i].def = defs[i];
+		t[i].def.prefix = prefix_masked(&defs[i].prefix);
+		t[i].pos = i;
+	}
+	qsort(t, n, sizeof(*t), tmp_cmp);
+	for (size_t i = 0; i < n; i++) /* the last of a run of equal prefixes wins */
+		if (i + 1 == n || prefix_cmp(&t[i].def.prefix, &t[i + 1].def.prefix) != 0 ||
+		    t[i].def.prefix.family != t[i + 1].def.prefix.family)
+			t[k++] = t[i];
+	*m = k;
+	return t;
+}
+
+/* Parents and depths from the walk order: a stack of the open ancestors. */
+static int fam_link(struct agg_fam *f)
+{
+	int32_t stack[AGG_MAX_DEPTH];
+	unsigned sp = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct agg_node *x = &f->node[i];
+		while (sp && !prefix_covers(&f->node[stack[sp - 1]].p, &x->p))
+			sp--;
+		if (sp == AGG_MAX_DEPTH)
+			return EINVAL; /* more nested levels than mask bits */
+		x->parent = sp ? stack[sp - 1] : -1;
+		x->depth = (uint8_t)sp;
+		stack[sp++] = (int32_t)i;
+	}
+	return 0;
+}
+
+static int fam_build(struct agg_fam *f, uint8_t family)
+{
+	int err = fam_link(f);
+
+	if (err)
+		return err;
+	f->contrib = rib_table_new_inline(family, sizeof(uint64_t));
+	return f->contrib ? 0 : ENOMEM;
+}
+
+/* nx->v in the order given (cfg[pos]: where definition pos went, or
+ * SIZE_MAX for an earlier duplicate); t holds the m kept ones sorted. */
+static int agg_order(struct rib_agg *nx, const struct agg_tmp *t, size_t m, size_t *cfg, size_t n)
+{
+	size_t k = 0;
+
+	if (!(nx->v = calloc(m, sizeof(*nx->v))))
+		return ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		cfg[i] = SIZE_MAX;
+	for (size_t i = 0; i < m; i++)
+		cfg[t[i].pos] = i; /* kept: where it is in t, for now */
+	for (size_t pos = 0; pos < n; pos++)
+		if (cfg[pos] != SIZE_MAX) {
+			nx->v[k].def = t[cfg[pos]].def;
+			cfg[pos] = k++;
+		}
+	nx->n = k;
+	return 0;
+}
+
+/* Each family's aggregates in walk order (t is sorted IPv4 first). */
+static int agg_fams(struct rib_agg *nx, const struct agg_tmp *t, size_t m, const size_t *cfg)
+{
+	size_t n4 = 0;
+	int err = 0;
+
+	while (n4 < m && t[n4].def.prefix.family == AF_INET)
+		n4++;
+	for (unsigned i = 0; i < 2 && !err; i++) {
+		struct agg_fam *f = &nx->fam[i];
+		const struct agg_tmp *ft = i ? t + n4 : t;
+		size_t fn = i ? m - n4 : n4;
+		if (!fn)
+			continue;
+		if (!(f->node = malloc(fn * sizeof(*f->node))))
+			return ENOMEM;
+		for (f->n = 0; f->n < fn; f->n++)
+			f->node[f->n] = (struct agg_node){ .p = ft[f->n].def.prefix,
+							   .agg = (uint32_t)cfg[ft[f->n].pos] };
+		err = fam_build(f, i ? AF_INET6 : AF_INET);
+	}
+	return err;
+}
+
+static int agg_build(struct rib_agg *nx, const struct rib_agg_def *defs, size_t n)
+{
+	struct agg_tmp *t;
+	size_t m;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	if (!defs || n > INT32_MAX)
+		return EINVAL;
+	if (!(t = defs_sorted(defs, n, &m, &err)))
+		return err;
+	size_t *cfg = malloc(n * sizeof(*cfg));
+	err = cfg ? agg_order(nx, t, m, cfg, n) : ENOMEM;
+	if (!err)
+		err = agg_fams(nx, t, m, cfg);
+	free(cfg);
+	free(t);
+	return err;
+}
+
+/* The aggregate with exactly prefix p, or NULL. */
+static struct agg *agg_find(struct rib_agg *a, const struct bgp_prefix *p)
+{
+	const struct agg_fam *f = &a->fam[fam_index(p->family)];
+	size_t i = fam_lower_bound(f, p);
+
+	if (i == f->n || prefix_cmp(&f->node[i].p, p) != 0)
+		return NULL;
+	return &a->v[f->node[i].agg];
+}
+
+/* A prefix the daemon was told is active: still configured, it stays
+ * reported active; gone, it becomes a retired one. */
+static void carry_one(struct rib_agg *nx, const struct rib_agg_def *def)
+{
+	struct agg *g = agg_find(nx, &def->prefix);
+
+	if (g)
+		g->reported = true;
+	else
+		nx->retired[nx->nretired++] = *def;
+}
+
+/* What was last reported, carried over by prefix from the old set: the
+ * reported-active prefixes that are gone become retired. */
+static int agg_carry(struct rib_agg *nx, const struct rib_agg *old)
+{
+	size_t gone = old->nretired; /* never also in old->v: no prefix counts twice */
+
+	for (size_t i = 0; i < old->n; i++)
+		gone += old->v[i].reported && !agg_find(nx, &old->v[i].def.prefix);
+	for (size_t i = 0; i < old->nretired; i++)
+		gone -= agg_find(nx, &old->retired[i].prefix) != NULL;
+	if (gone && !(nx->retired = malloc(gone * sizeof(*nx->retired))))
+		return ENOMEM;
+	for (size_t i = 0; i < old->n; i++)
+		if (old->v[i].reported)
+			carry_one(nx, &old->v[i].def);
+	for (size_t i = 0; i < old->nretired; i++)
+		carry_one(nx, &old->retired[i]);
+	for (size_t i = 0; i < nx->n; i++) {
+		struct agg *g = &nx->v[i];
+		g->active = agg_active_at(g, 0);
+		nx->pending += g->active != g->reported;
+	}
+	return 0;
+}
+
+static int recount_one(const struct rib_entry *e, void *arg)
+{
+	return agg_update(arg, e) < 0;
+}
+
+static int agg_recount(struct rib_agg *nx, const struct rib_loc *loc)
+{
+	if (!loc)
+		return 0;
+	for (unsigned i = 0; i < 2; i++)
+		if (nx->fam[i].n && rib_loc_walk(loc, i ? AF_INET6 : AF_INET, recount_one, nx))
+			return ENOMEM;
+	return 0;
+}
+
+/* Build the new set beside the old one and swap only when all went well.
+ * Besides out of memory, -1 with errno EINVAL for a definition with an
+ * unknown family or impossible length, or nested deeper than 64 levels. */
+int rib_agg_configure(struct rib_agg *a, const struct rib_agg_def *defs, size_t n,
+		      const struct rib_loc *loc)
+{
+	struct rib_agg nx;
+	int err;
+
+	memset(&nx, 0, sizeof(nx));
+	err = agg_build(&nx, defs, n);
+	if (!err)
+		err = agg_carry(&nx, a);
+	if (!err)
+		err = agg_recount(&nx, loc);
+	if (err) {
+		agg_release(&nx);
+		errno = err;
+		return -1;
+	}
+	agg_release(a);
+	*a = nx;
+	return 0;
+}
+
+/* ---- reports and queries --------------------------------------------------- */
+
+/* Retired ones first (they are no longer in the configuration), then the
+ * flips in configuration order. State is updated before each callback. */
+size_t rib_agg_report(struct rib_agg *a,
+		      void (*cb)(const struct rib_agg_def *def, bool active, void *arg), void *arg)
+{
+	struct rib_agg_def *retired = a->retired;
+	size_t nretired = a->nretired, n = 0;
+
+	a->retired = NULL;
+	a->nretired = 0;
+	for (size_t i = 0; i < nretired; i++, n++)
+		if (cb)
+			cb(&retired[i], false, arg);
+	free(retired);
+	for (size_t i = 0; a->pending && i < a->n; i++) {
+		struct agg *g = &a->v[i];
+		if (g->active == g->reported)
+			continue;
+		g->reported = g->active;
+		a->pending--;
+		n++;
+		if (cb)
+			cb(&g->def, g->active, arg);
+	}
+	return n;
+}
+
+size_t rib_agg_count(const struct rib_agg *a)
+{
+	return a->n;
+}
+
+bool rib_agg_get(const struct rib_agg *a, size_t i, struct rib_agg_info *info)
+{
+	if (i >= a->n)
+		return false;
+	info->def = &a->v[i].def;
+	info->count = a->v[i].count;
+	info->active = a->v[i].active;
+	return true;
+}
+
+size_t rib_agg_contributors(const struct rib_agg *a)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (a->fam[i].contrib)
+			n += rib_table_count(a->fam[i].contrib);
+	return n;
+}
+
+size_t rib_agg_bytes(const struct rib_agg *a)
+{
+	size_t b = sizeof(*a) + a->n * sizeof(*a->v) + a->nretired * sizeof(*a->retired);
+
+	for (unsigned i = 0; i < 2; i++) {
+		b += a->fam[i].n * sizeof(struct agg_node);
+		if (a->fam[i].contrib)
+			b += rib_table_bytes(a->fam[i].contrib);
+	}
+	return b;
+}
