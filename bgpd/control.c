@@ -914,13 +914,35 @@ static void fill_fib_stats(Closbgp__Ctl__FibStats *m, const struct fib_stats *st
 	m->errors = st->errors;
 	m->retries = st->retries;
 	m->nexthop_objects = st->nexthop_objects;
+	m->failovers = st->failovers;
+}
+
+/* FibNexthop messages for the snapshot's members mem[first .. first + n). */
+static Closbgp__Ctl__FibNexthop **fill_fib_nexthops(struct ctl_pool **pool, const struct fib *f,
+						   const struct fib_snap *s, uint32_t first, uint32_t n)
+{
+	Closbgp__Ctl__FibNexthop *nh = pool_alloc(pool, n * sizeof(*nh));
+	Closbgp__Ctl__FibNexthop **v = pool_alloc(pool, n * sizeof(*v));
+
+	if (!nh || !v)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fib_snap_member *mb = &s->mem[first + i];
+		closbgp__ctl__fib_nexthop__init(&nh[i]);
+		nh[i].id = mb->id;
+		nh[i].gateway = fmt_addr(pool, mb->family == AF_INET6 ? AF_INET6 : AF_INET, mb->addr);
+		nh[i].interface = (char *)(f ? fib_ifname(f, mb->ifindex) : "?");
+		if (!nh[i].gateway)
+			return NULL;
+		v[i] = &nh[i];
+	}
+	return v;
 }
 
 static int fill_fib_route(struct ctl_pool **pool, const struct fib *f, const struct fib_snap *s,
 			  const struct fib_snap_route *sr, Closbgp__Ctl__FibRoute *m)
 {
 	const struct fib_snap_obj *o = fib_snap_obj(s, sr->nh_id);
-	Closbgp__Ctl__FibNexthop *nh;
 
 	closbgp__ctl__fib_route__init(m);
 	m->prefix = pool_alloc(pool, INET6_ADDRSTRLEN + 4);
@@ -929,24 +951,18 @@ static int fill_fib_route(struct ctl_pool **pool, const struct fib *f, const str
 	bgp_prefix_str(&sr->prefix, m->prefix, INET6_ADDRSTRLEN + 4);
 	m->nexthop_id = sr->nh_id;
 	m->group = sr->group;
+	m->blackhole = sr->blackhole;
 	m->state = (char *)sr->state;
-	if (!o || !o->n)
-		return 0;
-	nh = pool_alloc(pool, o->n * sizeof(*nh));
-	m->nexthops = pool_alloc(pool, o->n * sizeof(*m->nexthops));
-	if (!nh || !m->nexthops)
-		return -1;
-	for (uint32_t i = 0; i < o->n; i++) {
-		const struct fib_snap_member *mb = &s->mem[o->first + i];
-		closbgp__ctl__fib_nexthop__init(&nh[i]);
-		nh[i].id = mb->id;
-		nh[i].gateway = fmt_addr(pool, mb->family == AF_INET6 ? AF_INET6 : AF_INET, mb->addr);
-		nh[i].interface = (char *)(f ? fib_ifname(f, mb->ifindex) : "?");
-		if (!nh[i].gateway)
+	if (o && o->n) {
+		if (!(m->nexthops = fill_fib_nexthops(pool, f, s, o->first, o->n)))
 			return -1;
-		m->nexthops[i] = &nh[i];
+		m->n_nexthops = o->n;
 	}
-	m->n_nexthops = o->n;
+	if (o && o->nbk) {
+		if (!(m->backups = fill_fib_nexthops(pool, f, s, o->first + o->n, o->nbk)))
+			return -1;
+		m->n_backups = o->nbk;
+	}
 	return 0;
 }
 

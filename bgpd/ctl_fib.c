@@ -65,7 +65,20 @@ const struct fib_snap_obj *fib_snap_obj(const struct fib_snap *s, uint32_t id)
 	return s->hash[i] ? &s->objs[s->hash[i] - 1] : NULL;
 }
 
-/* Copy the members of ri's nexthop object once per id. */
+static void snap_add_members(struct fib_snap *s, const struct fib *f, const struct fib_nh *nhs,
+			     const uint32_t *ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct fib_nh *nh = &nhs[i];
+		struct fib_snap_member *m = &s->mem[s->nmem++];
+		m->id = ids[i];
+		m->family = nh->family;
+		memcpy(m->addr, nh->addr, sizeof(m->addr));
+		m->ifindex = nh->ifindex ? nh->ifindex : fib_addr_ifindex(f, nh->family, nh->addr);
+	}
+}
+
+/* Copy the members and backups of ri's nexthop object once per id. */
 static int snap_add_obj(struct fib_snap *s, const struct fib *f, const struct fib_route_info *ri)
 {
 	struct fib_snap_obj *o;
@@ -78,21 +91,16 @@ static int snap_add_obj(struct fib_snap *s, const struct fib *f, const struct fi
 	if (!(v = grow(s->objs, &s->objs_cap, s->nobjs + 1, sizeof(*s->objs))))
 		return -1;
 	s->objs = v;
-	if (!(v = grow(s->mem, &s->mem_cap, s->nmem + ri->nmembers + 1, sizeof(*s->mem))))
+	if (!(v = grow(s->mem, &s->mem_cap, s->nmem + ri->nmembers + ri->nbackups + 1, sizeof(*s->mem))))
 		return -1;
 	s->mem = v;
 	o = &s->objs[s->nobjs];
 	o->id = ri->nh_id;
 	o->first = (uint32_t)s->nmem;
 	o->n = (uint32_t)ri->nmembers;
-	for (size_t i = 0; i < ri->nmembers; i++) {
-		const struct fib_nh *nh = &ri->members[i];
-		struct fib_snap_member *m = &s->mem[s->nmem++];
-		m->id = ri->member_ids[i];
-		m->family = nh->family;
-		memcpy(m->addr, nh->addr, sizeof(m->addr));
-		m->ifindex = nh->ifindex ? nh->ifindex : fib_addr_ifindex(f, nh->family, nh->addr);
-	}
+	o->nbk = (uint32_t)ri->nbackups;
+	snap_add_members(s, f, ri->members, ri->member_ids, ri->nmembers);
+	snap_add_members(s, f, ri->backups, ri->backup_ids, ri->nbackups);
 	s->nobjs++;
 	s->hash[snap_slot(s, o->id)] = (uint32_t)s->nobjs;
 	return 0;
@@ -120,6 +128,7 @@ static int snap_route_cb(const struct fib_route_info *ri, void *arg)
 	r->prefix = ri->prefix;
 	r->nh_id = ri->nh_id;
 	r->group = ri->group;
+	r->blackhole = ri->blackhole;
 	r->state = ri->state;
 	return 0;
 }

@@ -16,6 +16,7 @@ struct fib_snap_route {
 	uint32_t nh_id;
 	const char *state; /* static strings of fib.c */
 	bool group;
+	bool blackhole;
 };
 
 struct fib_snap_member {
@@ -26,7 +27,8 @@ struct fib_snap_member {
 
 struct fib_snap_obj {
 	uint32_t id;
-	uint32_t first, n; /* members[first .. first + n) */
+	uint32_t first, n; /* members mem[first .. first + n) */
+	uint32_t nbk;	   /* then backups mem[first + n .. first + n + nbk) */
 };
 
 struct fib_snap {
@@ -45,7 +47,7 @@ struct fib_snap {
 /* NULL if out of memory. */
 struct fib_snap *fib_snap_take(const struct fib *f);
 void fib_snap_free(struct fib_snap *s); /* NULL is ok */
-/* The members of nexthop (or group) id, NULL if the copy has none. */
+/* The members (and backups) of nexthop (or group) id, NULL if the copy has none. */
 const struct fib_snap_obj *fib_snap_obj(const struct fib_snap *s, uint32_t id);
 
 #endif

@@ -1,6 +1,7 @@
-/* Routes in the kernel: desired state per prefix, batched rtnetlink
- * programming with one ack per message, retries, restart reconciliation
- * (adopt our protocol's routes as stale, sweep what nobody re-set). */
+/* Routes in the kernel: desired state per prefix (next hops, a backup
+ * set, or a blackhole), batched rtnetlink programming with one ack per
+ * message, retries, restart reconciliation (adopt our protocol's routes as
+ * stale, sweep what nobody re-set). */
 #include <errno.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
@@ -87,7 +88,7 @@ static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
 	struct fib_nh nh = { .family = nhm->nh_family };
 	uint32_t id = 0, mem[FIB_MAX_ECMP];
 	size_t nmem = 0;
-	bool group = false;
+	bool group = false, blackhole = false;
 
 	if (nhm->nh_protocol != FIB_RTPROT)
 		return MNL_CB_OK;
@@ -95,6 +96,7 @@ static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
 		switch (mnl_attr_get_type(attr)) {
 		case NHA_ID: id = mnl_attr_get_u32(attr); break;
 		case NHA_OIF: nh.ifindex = mnl_attr_get_u32(attr); break;
+		case NHA_BLACKHOLE: blackhole = true; break;
 		case NHA_GATEWAY:
 			if (mnl_attr_get_payload_len(attr) <= 16)
 				memcpy(nh.addr, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
@@ -110,7 +112,7 @@ static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
 		}
 	}
 	if (id)
-		fib_obj_adopt(f, id, group ? NULL : &nh, mem, nmem);
+		fib_obj_adopt(f, id, group ? NULL : &nh, blackhole && !group, mem, nmem);
 	return MNL_CB_OK;
 }
 
@@ -147,6 +149,8 @@ static int adopt_route_cb(const struct nlmsghdr *nlh, void *arg)
 	r->state = FR_STALE;
 	r->kernel_id = nh_id;
 	r->want = nh_id ? fib_obj_by_id(f, nh_id) : NULL;
+	if (!f->nhobj && rtm->rtm_type == RTN_BLACKHOLE && (r->want = fib_obj_blackhole(f, r->prefix.family)))
+		r->kernel_id = r->want->id; /* re-claimed without a message, as with nexthop objects */
 	fib_obj_ref(r->want);
 	fib_map_put(&f->routes, key, route_key(&r->prefix, key), r);
 	f->st.routes++;
@@ -210,17 +214,23 @@ static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_route
 	rtm->rtm_family = r->prefix.family;
 	rtm->rtm_dst_len = r->prefix.len;
 	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = FIB_RTPROT;
+	rtm->rtm_protocol = FIB_RTPROT; /* a delete only matches our routes */
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = RTN_UNICAST;
+	/* A delete matches any type (RTN_BLACKHOLE without nexthop objects);
+	 * a route on a blackhole nexthop object is RTN_UNICAST to the kernel,
+	 * which reports it as RTN_BLACKHOLE. */
+	rtm->rtm_type = del ? RTN_UNSPEC : RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_DST, r->prefix.family == AF_INET ? 4 : 16, r->prefix.addr);
 	if (!del && f->nhobj) {
 		mnl_attr_put_u32(nlh, RTA_NH_ID, r->want->id);
 	} else if (!del) {
-		/* Fallback without nexthop objects: gateways inline. */
+		/* Fallback without nexthop objects: gateways inline, the
+		 * primaries only (no backups). */
 		const struct fib_obj *o = r->want;
 		size_t alen = r->prefix.family == AF_INET ? 4 : 16;
-		if (!o->group) {
+		if (o->blackhole) {
+			rtm->rtm_type = RTN_BLACKHOLE;
+		} else if (!o->group) {
 			mnl_attr_put(nlh, RTA_GATEWAY, alen, o->nh.addr);
 			mnl_attr_put_u32(nlh, RTA_OIF, o->nh.ifindex);
 		} else {
@@ -484,29 +494,23 @@ static void clear_stale_claim(struct fib *f, struct fib_obj *o)
 	o->stale = false;
 	for (size_t i = 0; o->group && i < o->nmem; i++)
 		clear_stale_claim(f, fib_obj_by_id(f, o->mem[i]));
+	for (size_t i = 0; o->group && i < o->nbk; i++)
+		clear_stale_claim(f, fib_obj_by_id(f, o->bk[i]));
 }
 
-int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n)
+/* Point p at target (NULL: delete p). */
+static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj *target)
 {
-	struct fib_obj *mem[FIB_MAX_ECMP], *target = NULL;
-	size_t k = 0;
 	uint8_t key[18];
 	struct fib_route *r = fib_map_get(&f->routes, key, route_key(p, key));
 
-	for (size_t i = 0; i < n && k < FIB_MAX_ECMP; i++) {
-		struct fib_obj *o = fib_obj_single(f, &nh[i]);
-		if (o && !o->dead)
-			mem[k++] = o;
-	}
-	if (k)
-		target = fib_obj_for_set(f, mem, k);
 	if (!target) {
 		if (r && r->want) {
 			fib_obj_unref(f, r->want);
 			r->want = NULL;
 			mark_dirty(f, r);
 		}
-		return n && !k ? -1 : 0;
+		return 0;
 	}
 	clear_stale_claim(f, target);
 	if (!r) {
@@ -520,8 +524,13 @@ int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh
 		f->st.routes++;
 	}
 	if (r->want == target) {
-		if (r->state == FR_STALE && r->kernel_id == target->id)
+		if (r->state == FR_STALE && r->kernel_id == target->id) {
 			r->state = FR_INSTALLED; /* already right in the kernel */
+		} else if (r->state == FR_STALE || (r->state == FR_PENDING && !r->dirty)) {
+			/* The kernel dropped it with a link (fib_routes_lost). */
+			r->state = FR_PENDING;
+			mark_dirty(f, r);
+		}
 		if (r->state == FR_INSTALLED && f->ops.route_done)
 			f->ops.route_done(f->ops.arg, p, 0);
 		return 0;
@@ -534,6 +543,96 @@ int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh
 	r->retries = 0;
 	mark_dirty(f, r);
 	return 0;
+}
+
+/* The usable ones of nh[0..n) into o; their count. A primary the RIB
+ * asks for is used (and re-created if its link had gone); a backup on a
+ * link that is down is left out: the kernel would refuse it (ENETDOWN),
+ * and with it the group. */
+static size_t resolve(struct fib *f, const struct fib_nh *nh, size_t n, struct fib_obj **o,
+		      bool backup)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < FIB_MAX_ECMP; i++) {
+		uint32_t ifindex = nh[i].ifindex ? nh[i].ifindex : fib_addr_ifindex(f, nh[i].family, nh[i].addr);
+		if (backup && fib_link_known_down(f, ifindex))
+			continue;
+		struct fib_obj *x = fib_obj_single(f, &nh[i]);
+		if (x && !x->dead)
+			o[k++] = x;
+	}
+	return k;
+}
+
+int fib_route_set_backup(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n,
+			 const struct fib_nh *bk, size_t nb)
+{
+	struct fib_obj *mem[FIB_MAX_ECMP], *bmem[FIB_MAX_ECMP], *target = NULL;
+	size_t k = resolve(f, nh, n, mem, false);
+	size_t kb = n ? resolve(f, bk, nb, bmem, true) : 0; /* n == 0 deletes */
+
+	if (k || kb)
+		target = fib_obj_for_set(f, mem, k, bmem, kb);
+	if (route_want(f, p, target) < 0)
+		return -1;
+	return n && !k && !kb ? -1 : 0;
+}
+
+int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n)
+{
+	return fib_route_set_backup(f, p, nh, n, NULL, 0);
+}
+
+int fib_route_blackhole(struct fib *f, const struct bgp_prefix *p)
+{
+	char pfx[64];
+	struct fib_obj *o;
+
+	if (p->family != AF_INET && p->family != AF_INET6)
+		return -1;
+	/* Our NLM_F_REPLACE would overwrite the kernel's prefix route (same
+	 * prefix, metric 0 for IPv4). */
+	if (fib_link_connected_net(f, p)) {
+		log_warn("fib", "blackhole %s: the network of a connected address; refused",
+			 bgp_prefix_str(p, pfx, sizeof(pfx)));
+		return -1;
+	}
+	o = fib_obj_blackhole(f, p->family);
+	if (!o)
+		return -1;
+	return route_want(f, p, o);
+}
+
+static void route_lost(void *value, void *arg)
+{
+	struct fib_route *r = value;
+	struct fib *f = arg;
+	struct fib_obj *o = r->want;
+
+	if (!o || !o->lost)
+		return;
+	r->kernel_id = 0;
+	if (r->state == FR_STALE)
+		return; /* sent again if claimed, else swept */
+	if (o->succ) {
+		/* Failover: the FIB puts it back at once, on the backups. */
+		if (o->succ != o) {
+			fib_obj_ref(o->succ);
+			r->want = o->succ;
+			fib_obj_unref(f, o);
+		}
+		r->state = FR_PENDING;
+		r->retries = 0;
+		mark_dirty(f, r);
+	} else if (r->state == FR_INSTALLED) {
+		r->state = FR_PENDING; /* until the RIB withdraws or sets it again */
+	}
+}
+
+void fib_routes_lost(struct fib *f)
+{
+	fib_map_each(&f->routes, route_lost, f);
 }
 
 static void sweep_route(void *value, void *arg)
@@ -601,17 +700,19 @@ static void walk_one(void *value, void *arg)
 	static const char *const names[] = { "pending", "installed", "stale", "failed", "deleting" };
 	const struct fib_route *r = value;
 	struct walk_ctx *w = arg;
-	struct fib_nh nhs[FIB_MAX_ECMP];
-	uint32_t ids[FIB_MAX_ECMP];
+	struct fib_nh nhs[FIB_MAX_ECMP], bnhs[FIB_MAX_ECMP];
+	uint32_t ids[FIB_MAX_ECMP], bids[FIB_MAX_ECMP];
 	struct fib_route_info ri = { .prefix = r->prefix, .state = names[r->state],
-				     .members = nhs, .member_ids = ids };
+				     .members = nhs, .member_ids = ids,
+				     .backups = bnhs, .backup_ids = bids };
 	const struct fib_obj *o = r->want;
 
 	if (w->rc || !o)
 		return;
 	ri.nh_id = o->id;
 	ri.group = o->group;
-	if (!o->group) {
+	ri.blackhole = o->blackhole;
+	if (!o->group && !o->blackhole) {
 		nhs[0] = o->nh;
 		ids[0] = o->id;
 		ri.nmembers = 1;
@@ -621,6 +722,13 @@ static void walk_one(void *value, void *arg)
 		if (m) {
 			nhs[ri.nmembers] = m->nh;
 			ids[ri.nmembers++] = m->id;
+		}
+	}
+	for (size_t i = 0; o->group && i < o->nbk; i++) {
+		const struct fib_obj *m = fib_obj_by_id(w->f, o->bk[i]);
+		if (m) {
+			bnhs[ri.nbackups] = m->nh;
+			bids[ri.nbackups++] = m->id;
 		}
 	}
 	w->rc = w->cb(&ri, w->arg);

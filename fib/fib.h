@@ -1,8 +1,10 @@
 /* Kernel FIB through rtnetlink (libmnl): nexthop objects per gateway,
  * nexthop groups per ECMP set shared by every route with that set, routes
- * pointing at a group id; batched programming with per-message errors,
- * restart reconciliation by protocol number, and link/address monitoring.
- * The FIB never calls into sessions or the RIB except through fib_ops. */
+ * pointing at a group id; precomputed backup sets that the FIB fails over
+ * to by itself when a link dies; blackhole routes; batched programming with
+ * per-message errors, restart reconciliation by protocol number, and
+ * link/address monitoring. The FIB never calls into sessions or the RIB
+ * except through fib_ops. */
 #ifndef CLOS_FIB_H
 #define CLOS_FIB_H
 
@@ -41,6 +43,7 @@ struct fib_stats {
 	size_t routes, routes_installed, routes_failed, routes_stale;
 	size_t nexthops, groups;
 	uint64_t msgs_sent, batches, errors, retries;
+	uint64_t failovers; /* groups moved to their backups on link loss */
 	bool nexthop_objects; /* false: RTA_MULTIPATH fallback */
 };
 
@@ -53,8 +56,37 @@ struct fib *fib_new(struct ev_loop *loop, const struct fib_ops *ops, char *err, 
 void fib_free(struct fib *f, bool remove_routes);
 
 /* Desired state for a prefix: n next hops (ECMP), n == 0 deletes. Changes
- * are batched and sent when the event loop is about to block. */
+ * are batched and sent when the event loop is about to block. -1 (and the
+ * prefix is deleted) when no next hop is on a connected network. */
 int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n);
+/* Desired state with a precomputed backup: nh[0..n) is the ECMP set and
+ * bk[0..nb) the set that takes over when link failures leave no member
+ * of nh alive. Routes sharing (nh, bk) share one kernel group, so a
+ * failover is one nexthop-group change per group, done by the FIB itself
+ * on the link-down event, before the RIB reacts. n == 0 deletes.
+ *
+ * Backups that are also in nh, not on a connected network, or on a link
+ * that is down are left out; with none left this is fib_route_set(). If no
+ * primary is on a connected network, the backups are the set. Otherwise
+ * the route points at a group even for n == 1, whose kernel members are
+ * the primaries (-1 as for fib_route_set when nothing is usable). When
+ * a link failure kills every primary, the group becomes the plain group of
+ * its live backups (same id), so the RIB's later
+ * fib_route_set(p, bk, nb) — or fib_route_set_backup(p, bk, nb, NULL, 0) —
+ * finds it and sends nothing, for a single live backup too. Linux removes
+ * a group together with its routes when the last member's link loses
+ * carrier, so the failover re-creates the group under its id and re-adds
+ * its routes in the same batch (1 + routes messages, see fib/README.md).
+ * Without nexthop objects (RTA_MULTIPATH) only the primaries are used and
+ * the FIB does not fail over: the RIB's next fib_route_set does. */
+int fib_route_set_backup(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n,
+			 const struct fib_nh *bk, size_t nb);
+/* p as a blackhole: an originated aggregate drops packets for absent
+ * more-specifics here instead of looping them back up the fabric. -1 (and
+ * nothing changes) when p is the network of a connected address: the
+ * kernel's prefix route for it must stay. fib_route_set(p, NULL, 0)
+ * removes it. */
+int fib_route_blackhole(struct fib *f, const struct bgp_prefix *p);
 /* Send everything pending now (also called from the loop's prepare hook). */
 void fib_flush(struct fib *f);
 /* After convergence: delete adopted routes and nexthops nobody re-set. */
@@ -68,15 +100,21 @@ uint32_t fib_local_ifindex(const struct fib *f, uint8_t family, const uint8_t *a
 const char *fib_ifname(const struct fib *f, uint32_t ifindex);
 
 /* Walk programmed routes (for closctl show fib). nh_id is the kernel
- * nexthop or group id; members lists the gateways. */
+ * nexthop or group id; members lists the gateways the kernel uses, backups
+ * the group's precomputed backup set (nbackups 0 without one). A blackhole
+ * route has no members. */
 struct fib_route_info {
 	struct bgp_prefix prefix;
 	uint32_t nh_id;
 	bool group;
+	bool blackhole;
 	const char *state; /* "installed", "pending", "stale", "failed" */
 	size_t nmembers;
 	const struct fib_nh *members;
 	const uint32_t *member_ids;
+	size_t nbackups;
+	const struct fib_nh *backups;
+	const uint32_t *backup_ids;
 };
 int fib_walk(const struct fib *f, int (*cb)(const struct fib_route_info *ri, void *arg), void *arg);
 

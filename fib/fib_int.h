@@ -9,19 +9,30 @@
 #include "fib/map.h"
 
 #define FIB_MAX_ECMP 64
+/* Longest key of objs_by_key: a group with backups, see fib_obj_key(). */
+#define FIB_KEY_MAX (2 + 2 * FIB_MAX_ECMP * 4)
 
-/* A kernel nexthop object (one gateway on one interface) or a group. */
+/* A kernel nexthop object (one gateway on one interface, or a blackhole
+ * of one family) or a group. A group's kernel members are mem; bk is its
+ * precomputed backup set (never overlapping mem), which replaces mem when
+ * link loss kills every member of mem (fib_obj_link_down). A group holds a
+ * reference on every id of mem and bk. */
 struct fib_obj {
 	uint32_t id;
 	bool group;
+	bool blackhole;	  /* NHA_BLACKHOLE; nh.family only */
 	bool installed;	  /* the kernel has it as we want it */
 	bool stale;	  /* adopted at start-up, not yet claimed */
 	bool dead;	  /* its interface went down */
 	bool queued;	  /* on the install queue */
+	bool lost;	  /* link-down pass: the kernel deleted it and its routes */
 	uint32_t refs;	  /* routes (and groups, for singles) pointing at it */
 	struct fib_nh nh; /* single: gateway and interface */
 	uint32_t nmem;	  /* group: member object ids, sorted */
 	uint32_t mem[FIB_MAX_ECMP];
+	uint32_t nbk;	  /* group: backup object ids, sorted */
+	uint32_t bk[FIB_MAX_ECMP];
+	struct fib_obj *succ; /* link-down pass: where its routes move */
 	struct fib_obj *qnext;
 };
 
@@ -77,16 +88,25 @@ struct fib {
 
 /* nhtab.c */
 struct fib_obj *fib_obj_single(struct fib *f, const struct fib_nh *nh);
-struct fib_obj *fib_obj_for_set(struct fib *f, struct fib_obj **mem, size_t n);
+/* The blackhole nexthop of family (one per family: an IPv6 route may not
+ * use an IPv4 nexthop). */
+struct fib_obj *fib_obj_blackhole(struct fib *f, uint8_t family);
+/* The object for primaries mem[0..n) with backups bk[0..nb): an existing
+ * one with the same sets, or a new group; with no backup left, a single
+ * member is the nexthop itself. n == 0: the backups are the set. */
+struct fib_obj *fib_obj_for_set(struct fib *f, struct fib_obj **mem, size_t n,
+				struct fib_obj **bk, size_t nb);
 struct fib_obj *fib_obj_by_id(const struct fib *f, uint32_t id);
-struct fib_obj *fib_obj_adopt(struct fib *f, uint32_t id, const struct fib_nh *nh,
+/* A nexthop found in the kernel: a group (mem), a blackhole, or a gateway (nh). */
+struct fib_obj *fib_obj_adopt(struct fib *f, uint32_t id, const struct fib_nh *nh, bool blackhole,
 			      const uint32_t *mem, size_t nmem);
 void fib_obj_ref(struct fib_obj *o);
 void fib_obj_unref(struct fib *f, struct fib_obj *o);
 void fib_obj_queue(struct fib *f, struct fib_obj *o);
-/* Remove dead members from every group (link down): one replace per group. */
+/* Link down: drop dead members from every group (one replace per group),
+ * fail groups with no live member over to their live backups, and tell
+ * fib.c which routes the kernel deleted (fib_routes_lost). */
 void fib_obj_link_down(struct fib *f, uint32_t ifindex);
-void fib_obj_rekey(struct fib *f, struct fib_obj *o, const uint32_t *mem, size_t n);
 /* Put an object's NEWNEXTHOP/DELNEXTHOP into the batch. */
 void fib_obj_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_obj *o, bool del);
 void fib_obj_destroy(struct fib *f, struct fib_obj *o);
@@ -96,9 +116,17 @@ size_t fib_obj_key(const struct fib_obj *o, uint8_t *key);
 int fib_link_init(struct fib *f, char *err, size_t errlen);
 void fib_link_free(struct fib *f);
 void fib_link_dump(struct fib *f);
+/* ifindex is a link we know to be down (no carrier or not up). */
+bool fib_link_known_down(const struct fib *f, uint32_t ifindex);
+/* p is the network of one of our connected addresses. */
+bool fib_link_connected_net(const struct fib *f, const struct bgp_prefix *p);
 
 /* fib.c */
 int fib_request_dump(struct fib *f, uint16_t type, uint8_t family,
 		     int (*cb)(const struct nlmsghdr *nlh, void *arg), void *arg);
+/* After a link-down pass: routes on objects marked lost were deleted by
+ * the kernel; those whose object has a successor (a failover) are moved
+ * to it and sent again, the others wait for the RIB. */
+void fib_routes_lost(struct fib *f);
 
 #endif

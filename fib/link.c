@@ -55,6 +55,24 @@ uint32_t fib_addr_ifindex(const struct fib *f, uint8_t family, const uint8_t *ad
 	return ifindex;
 }
 
+bool fib_link_known_down(const struct fib *f, uint32_t ifindex)
+{
+	for (size_t i = 0; i < f->nlinks; i++)
+		if (f->links[i].ifindex == ifindex)
+			return !f->links[i].up;
+	return false;
+}
+
+bool fib_link_connected_net(const struct fib *f, const struct bgp_prefix *p)
+{
+	for (size_t i = 0; i < f->naddrs; i++) {
+		const struct fib_addr *a = &f->addrs[i];
+		if (a->family == p->family && a->plen == p->len && prefix_match(a->addr, p->addr, a->plen))
+			return true;
+	}
+	return false;
+}
+
 uint32_t fib_local_ifindex(const struct fib *f, uint8_t family, const uint8_t *addr)
 {
 	size_t len = family == AF_INET ? 4 : 16;

@@ -116,6 +116,7 @@ static void fib_stats_json(struct json_writer *w, const Closbgp__Ctl__FibStats *
 	json_kv_uint(w, "messages", st->messages);
 	json_kv_uint(w, "errors", st->errors);
 	json_kv_uint(w, "retries", st->retries);
+	json_kv_uint(w, "failovers", st->failovers);
 	json_kv_bool(w, "nexthop_objects", st->nexthop_objects);
 	json_obj_end(w);
 }
@@ -583,24 +584,31 @@ static void policy_text(FILE *f, const Closbgp__Ctl__PolicyList *pl)
 }
 
 /* ---- show fib ----------------------------------------------------------------------- */
+static void fib_nexthops_json(struct json_writer *w, const char *key, Closbgp__Ctl__FibNexthop *const *v,
+			      size_t n)
+{
+	json_key(w, key);
+	json_arr_begin(w);
+	for (size_t i = 0; i < n; i++) {
+		json_obj_begin(w);
+		json_kv_uint(w, "id", v[i]->id);
+		json_kv_str(w, "gateway", v[i]->gateway);
+		json_kv_str(w, "interface", v[i]->interface);
+		json_obj_end(w);
+	}
+	json_arr_end(w);
+}
+
 static void fib_route_json(struct json_writer *w, const Closbgp__Ctl__FibRoute *r)
 {
 	json_obj_begin(w);
 	json_kv_str(w, "prefix", r->prefix);
 	json_kv_uint(w, "nexthop_id", r->nexthop_id);
 	json_kv_bool(w, "group", r->group);
+	json_kv_bool(w, "blackhole", r->blackhole);
 	json_kv_str(w, "state", r->state);
-	json_key(w, "nexthops");
-	json_arr_begin(w);
-	for (size_t i = 0; i < r->n_nexthops; i++) {
-		const Closbgp__Ctl__FibNexthop *nh = r->nexthops[i];
-		json_obj_begin(w);
-		json_kv_uint(w, "id", nh->id);
-		json_kv_str(w, "gateway", nh->gateway);
-		json_kv_str(w, "interface", nh->interface);
-		json_obj_end(w);
-	}
-	json_arr_end(w);
+	fib_nexthops_json(w, "nexthops", r->nexthops, r->n_nexthops);
+	fib_nexthops_json(w, "backups", r->backups, r->n_backups);
 	json_obj_end(w);
 }
 
@@ -639,19 +647,29 @@ static void fib_json(FILE *f, const struct ctl_reply *rep)
 	fputc('\n', f);
 }
 
-/* "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)" */
+/* "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)", then the backups as
+ * "; backup 10.0.3.2 up3 (1002)", or "drop" for a blackhole. */
 static char *fib_nexthops_str(const Closbgp__Ctl__FibRoute *r)
 {
-	size_t cap = 1, len = 0;
+	size_t cap = 16, len = 0;
 	char *s;
 
 	for (size_t i = 0; i < r->n_nexthops; i++)
 		cap += strlen(r->nexthops[i]->gateway) + strlen(r->nexthops[i]->interface) + 20;
+	for (size_t i = 0; i < r->n_backups; i++)
+		cap += strlen(r->backups[i]->gateway) + strlen(r->backups[i]->interface) + 20;
 	s = calloc(1, cap);
+	if (s && r->blackhole)
+		len += (size_t)snprintf(s + len, cap - len, "drop");
 	for (size_t i = 0; s && i < r->n_nexthops; i++) {
 		const Closbgp__Ctl__FibNexthop *nh = r->nexthops[i];
 		len += (size_t)snprintf(s + len, cap - len, "%s%s %s (%u)", i ? ", " : "", nh->gateway,
 					nh->interface, nh->id);
+	}
+	for (size_t i = 0; s && i < r->n_backups; i++) {
+		const Closbgp__Ctl__FibNexthop *nh = r->backups[i];
+		len += (size_t)snprintf(s + len, cap - len, "%s%s %s (%u)", i ? ", " : "; backup ",
+					nh->gateway, nh->interface, nh->id);
 	}
 	return s;
 }
@@ -666,9 +684,10 @@ static void fib_text(FILE *f, const struct ctl_reply *rep)
 		fprintf(f, "FIB: %" PRIu64 " routes (%" PRIu64 " installed, %" PRIu64 " failed, %" PRIu64
 			" stale), %" PRIu64 " nexthops, %" PRIu64 " groups%s\n"
 			"     %" PRIu64 " batches, %" PRIu64 " messages, %" PRIu64 " errors, %" PRIu64
-			" retries\n\n", st->routes, st->installed, st->failed, st->stale, st->nexthops,
-			st->groups, st->nexthop_objects ? "" : " (RTA_MULTIPATH fallback)", st->batches,
-			st->messages, st->errors, st->retries);
+			" retries, %" PRIu64 " failovers\n\n", st->routes, st->installed, st->failed,
+			st->stale, st->nexthops, st->groups,
+			st->nexthop_objects ? "" : " (RTA_MULTIPATH fallback)", st->batches, st->messages,
+			st->errors, st->retries, st->failovers);
 	table_add(&t, (const char *const[]){ "Prefix", "NH id", "Type", "State", "Next hops" });
 	for (size_t i = 0; i < rep->n; i++) {
 		const Closbgp__Ctl__FibList *fl = rep->frames[i]->fib;
@@ -678,8 +697,8 @@ static void fib_text(FILE *f, const struct ctl_reply *rep)
 			const Closbgp__Ctl__FibRoute *r = fl->routes[j];
 			char id[12], *nhs = fib_nexthops_str(r);
 			snprintf(id, sizeof(id), "%u", r->nexthop_id);
-			table_add(&t, (const char *const[]){ r->prefix, id, r->group ? "group" : "single",
-							     r->state, nhs });
+			const char *type = r->blackhole ? "blackhole" : r->group ? "group" : "single";
+			table_add(&t, (const char *const[]){ r->prefix, id, type, r->state, nhs });
 			free(nhs);
 		}
 	}

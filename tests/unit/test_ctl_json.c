@@ -175,7 +175,7 @@ static void test_summary_json(void **state)
 	got = render1(&r, true);
 	assert_non_null(strstr(got, "\"fib\":{\"routes\":60,\"installed\":59,\"failed\":1,\"stale\":0,"
 				    "\"nexthops\":4,\"groups\":2,\"batches\":3,\"messages\":66,"
-				    "\"errors\":0,\"retries\":0,\"nexthop_objects\":true},"));
+				    "\"errors\":0,\"retries\":0,\"failovers\":0,\"nexthop_objects\":true},"));
 	free(got);
 	got = render1(&r, false);
 	assert_non_null(strstr(got, "BGP router identifier 1.2.3.4, local AS number 65001, confederation 65100"));
@@ -312,9 +312,10 @@ static void test_fib_json(void **state)
 	struct ctl_reply rep = { frames, 2 };
 	Closbgp__Ctl__FibList l1 = CLOSBGP__CTL__FIB_LIST__INIT, l2 = CLOSBGP__CTL__FIB_LIST__INIT;
 	Closbgp__Ctl__FibRoute g = CLOSBGP__CTL__FIB_ROUTE__INIT, one = CLOSBGP__CTL__FIB_ROUTE__INIT;
-	Closbgp__Ctl__FibRoute *p1[] = { &g }, *p2[] = { &one };
+	Closbgp__Ctl__FibRoute bk = CLOSBGP__CTL__FIB_ROUTE__INIT, bh = CLOSBGP__CTL__FIB_ROUTE__INIT;
+	Closbgp__Ctl__FibRoute *p1[] = { &g }, *p2[] = { &one, &bk, &bh };
 	Closbgp__Ctl__FibNexthop n1 = CLOSBGP__CTL__FIB_NEXTHOP__INIT, n2 = CLOSBGP__CTL__FIB_NEXTHOP__INIT;
-	Closbgp__Ctl__FibNexthop *gn[] = { &n1, &n2 }, *on[] = { &n1 };
+	Closbgp__Ctl__FibNexthop *gn[] = { &n1, &n2 }, *on[] = { &n1 }, *bn[] = { &n2 };
 	Closbgp__Ctl__FibStats st = CLOSBGP__CTL__FIB_STATS__INIT;
 	struct mem m;
 
@@ -335,6 +336,19 @@ static void test_fib_json(void **state)
 	one.state = "pending";
 	one.nexthops = on;
 	one.n_nexthops = 1;
+	/* A group with a backup, and a blackhole. */
+	bk.prefix = "100.64.2.0/24";
+	bk.nexthop_id = 1003;
+	bk.group = true;
+	bk.state = "installed";
+	bk.nexthops = on;
+	bk.n_nexthops = 1;
+	bk.backups = bn;
+	bk.n_backups = 1;
+	bh.prefix = "100.64.0.0/16";
+	bh.nexthop_id = 1004;
+	bh.blackhole = true;
+	bh.state = "installed";
 	st.routes = 2;
 	st.installed = 1;
 	st.nexthops = 2;
@@ -344,7 +358,7 @@ static void test_fib_json(void **state)
 	l1.n_routes = 1;
 	l1.stats = &st;
 	l2.routes = p2;
-	l2.n_routes = 1;
+	l2.n_routes = 3;
 	l2.last = true;
 	r1.payload_case = r2.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_FIB;
 	r1.fib = &l1;
@@ -354,22 +368,35 @@ static void test_fib_json(void **state)
 	char *got = mem_close(&m);
 	assert_string_equal(got,
 		"{\"routes\":[{\"prefix\":\"100.64.0.0/24\",\"nexthop_id\":1002,\"group\":true,"
+		"\"blackhole\":false,"
 		"\"state\":\"installed\",\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\","
-		"\"interface\":\"up1\"},{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}]},"
-		"{\"prefix\":\"100.64.1.0/24\",\"nexthop_id\":1000,\"group\":false,\"state\":\"pending\","
-		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}]}],"
+		"\"interface\":\"up1\"},{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}],"
+		"\"backups\":[]},"
+		"{\"prefix\":\"100.64.1.0/24\",\"nexthop_id\":1000,\"group\":false,\"blackhole\":false,"
+		"\"state\":\"pending\","
+		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}],\"backups\":[]},"
+		"{\"prefix\":\"100.64.2.0/24\",\"nexthop_id\":1003,\"group\":true,\"blackhole\":false,"
+		"\"state\":\"installed\","
+		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}],"
+		"\"backups\":[{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}]},"
+		"{\"prefix\":\"100.64.0.0/16\",\"nexthop_id\":1004,\"group\":false,\"blackhole\":true,"
+		"\"state\":\"installed\",\"nexthops\":[],\"backups\":[]}],"
 		"\"stats\":{\"routes\":2,\"installed\":1,\"failed\":0,\"stale\":0,\"nexthops\":2,"
 		"\"groups\":1,\"batches\":0,\"messages\":0,\"errors\":0,\"retries\":0,"
-		"\"nexthop_objects\":true}}\n");
+		"\"failovers\":0,\"nexthop_objects\":true}}\n");
 	free(got);
 	mem_open(&m);
 	ctl_render(m.f, &rep, false);
 	got = mem_close(&m);
 	assert_non_null(strstr(got, "FIB: 2 routes (1 installed, 0 failed, 0 stale), 2 nexthops, 1 groups\n"));
-	assert_non_null(strstr(got, "Prefix         NH id  Type    State      Next hops\n"));
-	assert_non_null(strstr(got, "100.64.0.0/24  1002   group   installed  "
+	assert_non_null(strstr(got, "Prefix         NH id  Type       State      Next hops\n"));
+	assert_non_null(strstr(got, "100.64.0.0/24  1002   group      installed  "
 				    "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)\n"));
-	assert_non_null(strstr(got, "100.64.1.0/24  1000   single  pending    10.0.1.2 up1 (1000)\n"));
+	assert_non_null(strstr(got, "100.64.1.0/24  1000   single     pending    10.0.1.2 up1 (1000)\n"));
+	assert_non_null(strstr(got, "100.64.2.0/24  1003   group      installed  "
+				    "10.0.1.2 up1 (1000); backup 10.0.2.2 up2 (1001)\n"));
+	assert_non_null(strstr(got, "100.64.0.0/16  1004   blackhole  installed  drop\n"));
+	assert_non_null(strstr(got, "0 retries, 0 failovers\n"));
 	free(got);
 }
 
