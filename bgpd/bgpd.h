@@ -157,10 +157,13 @@ struct bgpd {
 	struct pol_cache *pol_cache; /* policy results (route.c, export.c) */
 	struct rib_loc *loc;	/* Loc-RIB */
 	struct rib_adj *originated; /* our configured networks, as interned */
+	struct rib_agg *agg;	/* aggregates' contributor counts (rib/agg.h) */
+	struct rib_adj *aggregated; /* our active aggregates, as interned */
 	struct export_group *groups; /* update groups of Established peers */
 	struct export_buf *xbuf; /* encoding scratch (export.c) */
 	uint32_t next_group_id;
 	struct rib_src local_src;   /* source of originated routes */
+	struct rib_src agg_src;	    /* source of originated aggregates */
 	struct fib *fib;	/* NULL with -n */
 	ev_prepare route_prep;	/* exports Loc-RIB changes once per loop turn */
 	ev_idle route_idle;	/* keeps the loop turning while work is left */

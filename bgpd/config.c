@@ -658,6 +658,43 @@ static int cfg_build_networks(struct cfg_build *b, const struct lyd_node *bgp)
 	return 0;
 }
 
+/* ---- aggregates ---- */
+
+static int cfg_build_aggregate(struct cfg_build *b, const struct lyd_node *n,
+			       struct cfg_aggregate *agg)
+{
+	const struct lyd_node *m = cfg_child(n, "min-more-specifics");
+	const struct bgp_config *c = b->cfg;
+	char path[600];
+
+	if (cfg_build_network(b, n, &agg->net) < 0)
+		return -1;
+	agg->min = m ? cfg_u32(m) : 0;
+	for (size_t i = 0; i < c->nnetworks; i++)
+		if (bgp_prefix_cmp(&c->networks[i].prefix, &agg->net.prefix) == 0) {
+			cfg_path(n, path, sizeof(path));
+			cfg_error(b->err, path, "/prefix",
+				  "also configured as a network: a prefix is either one");
+			break;
+		}
+	return cfg_policy_aggregate_rtype(b->err, c, n, agg);
+}
+
+static int cfg_build_aggregates(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	const struct lyd_node *n;
+	size_t count = 0;
+	LY_LIST_FOR(lyd_child(bgp), n) count += cfg_is(n, "aggregate");
+	if (count && !(b->cfg->aggregates = calloc(count, sizeof(*b->cfg->aggregates))))
+		return -1;
+	LY_LIST_FOR(lyd_child(bgp), n) {
+		if (cfg_is(n, "aggregate") &&
+		    cfg_build_aggregate(b, n, &b->cfg->aggregates[b->cfg->naggregates++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- route selection ---- */
 
 /* Defaults come from the YANG module (LYD_VALIDATE_PRESENT adds them). */
@@ -704,7 +741,8 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	cfg_build_selection(b, bgp);
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
 	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
-	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0)
+	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0 ||
+	    cfg_build_aggregates(b, bgp) < 0)
 		return -1;
 	return 0;
 }
@@ -837,6 +875,11 @@ void config_free(struct bgp_config *c)
 		free(c->networks[i].large);
 	}
 	free(c->networks);
+	for (size_t i = 0; i < c->naggregates; i++) {
+		free(c->aggregates[i].net.communities);
+		free(c->aggregates[i].net.large);
+	}
+	free(c->aggregates);
 	free(c->peers);
 	free(c->listen);
 	free(c->confed_members);

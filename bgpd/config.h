@@ -57,6 +57,16 @@ struct cfg_network {
 	size_t nlarge;
 };
 
+/* An aggregate (RFC 4271 9.2.2.2, no AS_SET): originated while at least
+ * min more-specifics (with the contributor community, when need_community)
+ * have a usable best path; its communities are in net. */
+struct cfg_aggregate {
+	struct cfg_network net;
+	uint32_t min;
+	bool need_community;
+	uint32_t community; /* the contributor route type's community */
+};
+
 struct cfg_listen {
 	struct sockaddr_storage addr; /* with port */
 };
@@ -83,6 +93,8 @@ struct bgp_config {
 	size_t npeers;
 	struct cfg_network *networks;
 	size_t nnetworks;
+	struct cfg_aggregate *aggregates;
+	size_t naggregates;
 	char ctl_socket[108]; /* "" = command-line / default */
 	struct cfg_selection selection;
 	struct pol_config *policy; /* sets, policies and the peers' chains */

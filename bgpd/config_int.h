@@ -41,5 +41,8 @@ int cfg_policy_peer(struct cfg_err *e, const struct bgp_config *c, const struct 
 /* Route types of a network entry appended to its communities. */
 int cfg_policy_network_rtypes(struct cfg_err *e, const struct bgp_config *c,
 			      const struct lyd_node *n, struct cfg_network *net);
+/* An aggregate's contributor-route-type, resolved to its community. */
+int cfg_policy_aggregate_rtype(struct cfg_err *e, const struct bgp_config *c,
+			       const struct lyd_node *n, struct cfg_aggregate *agg);
 
 #endif

@@ -609,3 +609,18 @@ int cfg_policy_network_rtypes(struct cfg_err *e, const struct bgp_config *c,
 
 	return rtype_list(&b, n, "route-type", &net->communities, &net->ncommunities);
 }
+
+int cfg_policy_aggregate_rtype(struct cfg_err *e, const struct bgp_config *c,
+			       const struct lyd_node *n, struct cfg_aggregate *agg)
+{
+	struct pol_build b = { .e = e, .pc = c->policy };
+	uint32_t *v = NULL;
+	size_t k = 0;
+
+	if (rtype_list(&b, n, "contributor-route-type", &v, &k) < 0)
+		return -1;
+	agg->need_community = k > 0;
+	agg->community = k ? v[0] : 0;
+	free(v);
+	return 0;
+}

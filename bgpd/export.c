@@ -238,12 +238,35 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 	return ra;
 }
 
+/* Which path the group is sent: the best, or, when the best came from one
+ * of its members or carries its AS (it would be a loop there), the first
+ * other member of the ECMP set that does not — the set is equal in every
+ * rule, and this is what lets a rack switch pass the fabric's backup
+ * paths up to the FSW its own best path goes through. NULL: none. */
+static const struct rib_path *export_pick(const struct export_group *g, const struct rib_entry *e)
+{
+	const struct rib_path *p = rib_entry_paths(e);
+
+	if (e->nmulti <= 1)
+		return e->nmulti && export_allowed(g, p) ? p : NULL;
+	for (uint16_t i = 0; p && i < e->nmulti; i++, p = p->next) {
+		const struct bgp_attrs *a = rib_attrs_get(p->attrs);
+		if (!export_allowed(g, p))
+			continue;
+		if (g->key.kind != RIB_SRC_IBGP &&
+		    aspath_contains(a->aspath, a->aspath_len, g->key.remote_as))
+			continue;
+		return p;
+	}
+	return NULL;
+}
+
 static void group_entry(struct export_group *g, struct rib_entry *e)
 {
-	const struct rib_path *best = e->nmulti ? rib_entry_paths(e) : NULL; /* a candidate */
+	const struct rib_path *best = export_pick(g, e);
 	struct rib_attrs *out = NULL;
 
-	if (best && export_allowed(g, best)) {
+	if (best) {
 		struct bgp_prefix pfx;
 		rib_entry_prefix(e, &pfx);
 		out = export_out(g, best, &pfx);

@@ -13,6 +13,7 @@
 
 #include "bgpd/log.h"
 #include "bgpd/session.h"
+#include "rib/agg.h"
 
 #define ROUTE_SLICE 20000	 /* Loc-RIB changes handled per loop turn */
 #define ROUTE_POL_CACHE 16384	 /* policy results kept (pol_cache) */
@@ -335,37 +336,84 @@ void route_originate(struct bgpd *d)
 		rib_loc_withdraw(d->loc, &sc.v[i], &d->local_src);
 	}
 	free(sc.v);
+	if (route_agg_configure(d) < 0)
+		log_err("route", "out of memory for aggregates");
 }
 
 /* ---- output: FIB and peers --------------------------------------------- */
 
+/* A path's next hop for the kernel; false for one of our own. */
+static bool route_nh(const struct rib_entry *e, const struct rib_path *path, struct fib_nh *nh)
+{
+	const struct bgp_attrs *a = rib_attrs_get(path->attrs);
+	const struct peer *src = path->src->owner;
+
+	if (path->src->kind == RIB_SRC_LOCAL)
+		return false; /* our own networks are not installed */
+	memset(nh, 0, sizeof(*nh));
+	nh->family = rib_entry_family(e);
+	if (nh->family == AF_INET) {
+		memcpy(nh->addr, &a->nexthop, 4);
+	} else {
+		const struct in6_addr *g = a->nh6_has_ll ? &a->nh6_ll : &a->nh6;
+		memcpy(nh->addr, g, 16);
+		if (IN6_IS_ADDR_LINKLOCAL(g))
+			nh->ifindex = src->ifindex;
+	}
+	return true;
+}
+
+/* The backup set: the candidates after the ECMP set that are equal to the
+ * first of them (the next-best ECMP set, e.g. the fabric's backup paths
+ * at a lower LOCAL_PREF). When links take the whole ECMP set down, the
+ * FIB switches every prefix sharing the pair to it by itself, on the link
+ * event and before the RIB hears of it (fib_route_set_backup; Linux drops
+ * the group with its last member, so that is the group and its routes in
+ * one batch); the RIB's recomputation then finds it done. */
+static size_t route_backup(struct bgpd *d, const struct rib_entry *e, const struct rib_path *p,
+			   struct fib_nh *bk, size_t max)
+{
+	struct rib_decide_cfg dc;
+	const struct rib_path *first = p;
+	size_t n = 0;
+
+	route_selection_cfg(d->cfg, &dc);
+	for (uint16_t i = e->nmulti; p && i < e->nusable && n < max; i++, p = p->next) {
+		if (p != first && !rib_path_multipath_key(&dc, first->src, rib_attrs_dkey(first->attrs),
+							   p->src, rib_attrs_dkey(p->attrs)))
+			break;
+		if (route_nh(e, p, &bk[n]))
+			n++;
+	}
+	return n;
+}
+
 static void route_fib(struct bgpd *d, struct rib_entry *e)
 {
-	struct fib_nh nh[64];
-	size_t n = 0;
+	struct fib_nh nh[64], bk[64];
+	size_t n = 0, nb = 0;
 	const struct rib_path *path = rib_entry_paths(e);
 	struct bgp_prefix pfx;
+	int rc;
+	uint16_t i;
 
-	for (uint16_t i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
-		const struct bgp_attrs *a = rib_attrs_get(path->attrs);
-		const struct peer *src = path->src->owner;
-		if (path->src->kind == RIB_SRC_LOCAL)
-			break; /* our own networks are not installed */
-		memset(&nh[n], 0, sizeof(nh[n]));
-		nh[n].family = rib_entry_family(e);
-		if (nh[n].family == AF_INET) {
-			memcpy(nh[n].addr, &a->nexthop, 4);
-		} else {
-			const struct in6_addr *g = a->nh6_has_ll ? &a->nh6_ll : &a->nh6;
-			memcpy(nh[n].addr, g, 16);
-			if (IN6_IS_ADDR_LINKLOCAL(g))
-				nh[n].ifindex = src->ifindex;
-		}
+	rib_entry_prefix(e, &pfx);
+	if (path && e->nmulti && path->src == &d->agg_src) {
+		e->fib = RIB_FIB_PENDING;
+		if (fib_route_blackhole(d->fib, &pfx) < 0)
+			e->fib = RIB_FIB_FAILED;
+		return;
+	}
+	for (i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
+		if (!route_nh(e, path, &nh[n]))
+			break; /* one of ours is best: nothing installed */
 		n++;
 	}
+	if (n && path && i == e->nmulti)
+		nb = route_backup(d, e, path, bk, 64);
 	e->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
-	rib_entry_prefix(e, &pfx);
-	if (fib_route_set(d->fib, &pfx, nh, n) < 0) {
+	rc = fib_route_set_backup(d->fib, &pfx, nh, n, bk, nb);
+	if (rc < 0) {
 		e->fib = RIB_FIB_FAILED;
 		char buf[64];
 		log_warn("route", "%s: no next hop on a connected network; not installed",
@@ -379,6 +427,7 @@ static void route_changed(struct rib_entry *e, void *arg)
 
 	if (d->fib)
 		route_fib(d, e);
+	rib_agg_entry(d->agg, e);
 	export_entry(d, e);
 }
 
@@ -387,6 +436,7 @@ static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	struct bgpd *d = w->data;
 
 	rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
+	route_agg_apply(d); /* aggregates in or out: queued for the next turn */
 	export_flush_all(d);
 	if (d->fib)
 		fib_flush(d->fib);
@@ -536,16 +586,19 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 	route_selection_cfg(d->cfg, &dc);
 	d->loc = rib_loc_new(&dc);
 	d->originated = rib_adj_new(d->attr_cache);
+	d->aggregated = rib_adj_new(d->attr_cache);
+	d->agg = rib_agg_new();
 	/* CLOSBGPD_POLICY_CACHE=0: no result cache (tests/bench --policy). */
 	const char *pce = getenv("CLOSBGPD_POLICY_CACHE");
 	d->pol_cache = pol_cache_new(d->attr_cache,
 				     pce && !strcmp(pce, "0") ? 0 : ROUTE_POL_CACHE);
-	if (!d->loc || !d->originated || !d->pol_cache) {
+	if (!d->loc || !d->originated || !d->aggregated || !d->agg || !d->pol_cache) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	d->local_src.kind = RIB_SRC_LOCAL;
 	d->local_src.router_id = ntohl(d->cfg->router_id.s_addr);
+	d->agg_src = d->local_src;
 	if (!d->no_fib) {
 		struct fib_stats st;
 		d->fib = fib_new(d->loop, &ops, err, errlen);
@@ -580,6 +633,10 @@ void route_free(struct bgpd *d)
 	d->loc = NULL;
 	rib_adj_free(d->originated);
 	d->originated = NULL;
+	rib_adj_free(d->aggregated);
+	d->aggregated = NULL;
+	rib_agg_free(d->agg);
+	d->agg = NULL;
 	pol_cache_free(d->pol_cache);
 	d->pol_cache = NULL;
 }

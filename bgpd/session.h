@@ -38,6 +38,10 @@ int route_init(struct bgpd *d, char *err, size_t errlen);
 void route_free(struct bgpd *d);
 void route_originate(struct bgpd *d);	     /* (re)apply configured networks */
 void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc);
+/* aggregate.c: configured aggregates (re)applied, counts redone (-1: no
+ * memory); after a drain, the ones that reached or left their minimum. */
+int route_agg_configure(struct bgpd *d);
+void route_agg_apply(struct bgpd *d);
 /* Into the Loc-RIB through import policy; true when the peer went over
  * its max-prefix limit with restart: the caller closes the session. */
 bool route_peer_update(struct peer *p, const struct bgp_update *u);

@@ -216,16 +216,19 @@ const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct r
 /* After one path was taken out or put in at position `first` (the lower
  * of the two when replaced): what is exported and installed, the ECMP set
  * (the first nmulti paths), changed unless its size is the same and the
- * change lay behind it. Queues the entry if it changed. */
+ * change lay behind it. A change to another candidate (`candidate`: the
+ * path was or is usable) counts too: the candidates after the ECMP set
+ * are the backup set the FIB keeps ready. Queues the entry if it
+ * changed. */
 static bool entry_changed(struct rib_loc *loc, struct rib_entry *e, uint16_t before,
-			  unsigned first)
+			  unsigned first, bool candidate)
 {
 	e->nmulti = entry_multi(loc, e, first < before ? first : before);
 	if ((before > 0) != (e->nmulti > 0)) {
 		size_t *n = &loc->nroutes[(e->state & RIB_E_V6) != 0];
 		*n = before ? *n - 1 : *n + 1;
 	}
-	if (e->nmulti == before && first >= before)
+	if (e->nmulti == before && first >= before && !candidate)
 		return false;
 	entry_queue(loc, e);
 	return true;
@@ -288,7 +291,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	struct rib_path taken;
 	uint16_t before = e->nmulti;
 	unsigned idx, first = UINT_MAX, flags = RIB_LOC_NEW;
-	bool was_usable;
+	bool was_usable = false;
 	int at;
 
 	old = rib_loc_path_of(e, src, &idx);
@@ -303,7 +306,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	}
 	if ((at = entry_insert(loc, e, src, ra, usable)) < 0) {
 		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
-		       (entry_changed(loc, e, before, first) ? RIB_LOC_CHANGED : 0);
+		       (entry_changed(loc, e, before, first, was_usable) ? RIB_LOC_CHANGED : 0);
 		/* out of memory: src's path is gone */
 	}
 	if ((unsigned)at < first)
@@ -312,7 +315,8 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	loc->npaths++;
 	if (flags & RIB_LOC_GONE) /* replaced: neither new nor gone */
 		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_REPLACED;
-	return flags | (entry_changed(loc, e, before, first) ? RIB_LOC_CHANGED : 0);
+	return flags |
+	       (entry_changed(loc, e, before, first, was_usable || usable) ? RIB_LOC_CHANGED : 0);
 }
 
 /* Take src's path out of e; e is left in the table even when empty. */
@@ -329,7 +333,7 @@ static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const stru
 		flags |= RIB_LOC_OLD_FILTERED;
 	rib_attrs_unref(taken.attrs);
 	loc->npaths--;
-	return flags | (entry_changed(loc, e, before, at) ? RIB_LOC_CHANGED : 0);
+	return flags | (entry_changed(loc, e, before, at, was_usable) ? RIB_LOC_CHANGED : 0);
 }
 
 unsigned rib_loc_unset(struct rib_loc *loc, const struct bgp_prefix *p, const struct rib_src *src)

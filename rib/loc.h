@@ -94,7 +94,8 @@ void rib_loc_set_cfg(struct rib_loc *loc, const struct rib_decide_cfg *cfg);
 
 /* What a change did (flags). */
 enum {
-	RIB_LOC_CHANGED = 1, /* best path or ECMP set changed: entry queued */
+	RIB_LOC_CHANGED = 1, /* best path, ECMP set or another candidate (the
+				backup set) changed: entry queued */
 	RIB_LOC_NEW = 2,     /* src had no path for the prefix before */
 	RIB_LOC_SAME = 4,    /* the same attributes and usability: nothing done */
 	RIB_LOC_GONE = 8,    /* withdraw: src's path was there and is removed */

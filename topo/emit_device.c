@@ -78,29 +78,50 @@ static void emit_neighbors(const struct topo_session *s, size_t n, FILE *out)
 	fprintf(out, "%s],\n", n ? "\n    " : "");
 }
 
-/* Plain networks and unconditional aggregates; conditional aggregates
- * need device-module support (kept in the explicit fabric form). */
+static void emit_orig(const struct topo_fabric *f, const struct topo_orig *o, bool first,
+		      FILE *out)
+{
+	struct topo_prefix net = topo_prefix_net(&o->pfx);
+	char b[64];
+
+	fprintf(out, "%s\n      {\"prefix\": \"%s\"", first ? "" : ",",
+		topo_prefix_str(&net, true, b));
+	if (o->route_type >= 0)
+		fprintf(out, ", \"community\": [\"%s\"]", f->rtypes[o->route_type].community);
+}
+
+/* Plain networks (loopbacks, the rack prefix: the rack's connected
+ * subnet), then the aggregates with their minimum and, when the fabric
+ * has route types in the device config, the contributors' route type. */
 static void emit_networks(const struct topo_fabric *f,
 			  const struct topo_device *d, FILE *out)
 {
-	char b[64];
 	size_t i, k = 0;
 
 	fprintf(out, "    \"network\": [");
 	for (i = 0; i < d->norigs; i++) {
-		const struct topo_orig *o = &d->origs[i];
-		struct topo_prefix net = topo_prefix_net(&o->pfx);
-
-		if (o->min_ms > 0)
+		if (topo_orig_is_aggregate(f, d, &d->origs[i]))
 			continue;
-		fprintf(out, "%s\n      {\"prefix\": \"%s\"", k++ ? "," : "",
-			topo_prefix_str(&net, true, b));
-		if (o->route_type >= 0)
-			fprintf(out, ", \"community\": [\"%s\"]",
-				f->rtypes[o->route_type].community);
+		emit_orig(f, &d->origs[i], k++ == 0, out);
 		fprintf(out, "}");
 	}
-	fprintf(out, "%s]\n", k ? "\n    " : "");
+	fprintf(out, "%s]", k ? "\n    " : "");
+	for (i = 0, k = 0; i < d->norigs; i++) {
+		const struct topo_orig *o = &d->origs[i];
+		const struct topo_aggregate *a = topo_orig_intent(f, d, o);
+
+		if (!topo_orig_is_aggregate(f, d, o))
+			continue;
+		if (k == 0)
+			fprintf(out, ",\n    \"aggregate\": [");
+		emit_orig(f, o, k++ == 0, out);
+		fprintf(out, ", \"min-more-specifics\": %d", o->min_ms);
+		if (a && a->covers >= 0 && topo_policy_on(f))
+			fprintf(out, ", \"contributor-route-type\": \"%s\"",
+				f->rtypes[a->covers].name);
+		fprintf(out, "}");
+	}
+	fprintf(out, "%s\n", k ? "\n    ]" : "");
 }
 
 int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,

@@ -109,9 +109,11 @@ static void emit_af(const struct topo_fabric *f, const struct topo_device *d,
 			continue;
 		topo_prefix_str(&net, true, b);
 		/* FRR's aggregate-address originates while at least one
-		 * more-specific exists; a network is unconditional. */
-		fprintf(out, "  %s %s", o->min_ms > 0 ? "aggregate-address"
-			: "network", b);
+		 * more-specific exists (of any route type: FRR has no
+		 * minimum and no contributor filter); a network is
+		 * unconditional. */
+		fprintf(out, "  %s %s", o->min_ms > 0 && topo_orig_is_aggregate(f, d, o)
+			? "aggregate-address" : "network", b);
 		if (o->route_type >= 0)
 			fprintf(out, " route-map rt-%s",
 				f->rtypes[o->route_type].name);

@@ -215,7 +215,7 @@ static int default_aggs(struct topo_fabric *f, struct topo_err *err)
 		topo_rtype_find(f, "infra"), TOPO_SCOPE_PLANE, 0};
 	f->aggs[1] = (struct topo_aggregate){TOPO_FSW,
 		topo_rtype_find(f, "pod_aggregate"),
-		topo_rtype_find(f, "rack_prefix"), TOPO_SCOPE_POD, 0};
+		topo_rtype_find(f, "rack_prefix"), TOPO_SCOPE_POD, 1};
 	f->aggs[2] = (struct topo_aggregate){TOPO_RSW,
 		topo_rtype_find(f, "rack_prefix"), -1, TOPO_SCOPE_RACK, 0};
 	f->naggs = 3;

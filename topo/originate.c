@@ -63,3 +63,25 @@ int topo_originate(struct topo_fabric *f, struct topo_err *err)
 			return -1;
 	return 0;
 }
+
+const struct topo_aggregate *topo_orig_intent(const struct topo_fabric *f,
+					      const struct topo_device *d,
+					      const struct topo_orig *o)
+{
+	if (o->min_ms < 0)
+		return NULL;
+	for (size_t i = 0; i < f->naggs; i++)
+		if (f->aggs[i].tier == d->tier && f->aggs[i].route_type == o->route_type)
+			return &f->aggs[i];
+	return NULL;
+}
+
+bool topo_orig_is_aggregate(const struct topo_fabric *f, const struct topo_device *d,
+			    const struct topo_orig *o)
+{
+	const struct topo_aggregate *a = topo_orig_intent(f, d, o);
+
+	if (o->min_ms < 0)
+		return false;
+	return o->min_ms > 0 || !a || a->scope != TOPO_SCOPE_RACK;
+}

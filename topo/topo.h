@@ -176,6 +176,15 @@ int topo_link_add(struct topo_fabric *f, int a, int a_if, int b, int b_if,
 int topo_dev_find(const struct topo_fabric *f, const char *name);
 int topo_if_find(const struct topo_device *d, const char *name);
 int topo_rtype_find(const struct topo_fabric *f, const char *name);
+/* The aggregation intent an originated prefix comes from (NULL: a plain
+ * network such as a loopback), and whether the switch originates it as an
+ * aggregate: a rack prefix with no minimum is the rack's connected subnet
+ * and stays a network (no blackhole may shadow it). */
+const struct topo_aggregate *topo_orig_intent(const struct topo_fabric *f,
+					      const struct topo_device *d,
+					      const struct topo_orig *o);
+bool topo_orig_is_aggregate(const struct topo_fabric *f, const struct topo_device *d,
+			    const struct topo_orig *o);
 /* Fills defaults: standard route types, aggregation and policy intent. */
 int topo_defaults(struct topo_fabric *f, struct topo_err *err);
 /* policy_defaults.c: the standard policy intent when none is given. */

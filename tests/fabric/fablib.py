@@ -157,11 +157,12 @@ class Lab:
         raise KeyError(rsw)
 
     def originated(self, node):
-        """[(prefix, route type)] a switch originates (its closgen device config,
-        written for FRR switches too): `route-type` names, or the community."""
+        """[(prefix, route type)] a switch originates, networks and aggregates
+        (its closgen device config, written for FRR switches too):
+        `route-type` names, or the community."""
         cfg = json.load(open(os.path.join(self.out, node, "closbgpd.json")))["closbgp-device:bgp"]
         out = []
-        for n in cfg.get("network", []):
+        for n in cfg.get("network", []) + cfg.get("aggregate", []):
             types = list(n.get("route-type", []))
             types += [ROUTE_TYPES[c] for c in n.get("community", []) if c in ROUTE_TYPES]
             out.append((n["prefix"], types[0] if types else None))
@@ -417,6 +418,89 @@ def link_failure(lab, src, dst, rsw, afi="ipv4", count=1000, interval=0.01, log=
     sent, recv = result["flow"]
     result.update(link=(rsw, ifname, fsw, fsw_if), sent=sent, received=recv, lost=sent - recv,
                   outage_ms=(sent - recv) * interval * 1000, widths_before=widths_before)
+    return result
+
+
+def updates_received(lab, node):
+    """{peer address: UPDATE messages received from it} of node."""
+    if lab.kind(node) == "closbgp":
+        return {p["address"]: p["messages_received"]["update"]
+                for p in lab.closctl(node, "show", "peers")["peers"]}
+    d = lab.vtysh(node, "show bgp neighbors json")
+    return {a: n.get("messageStats", {}).get("updatesRecv", 0) for a, n in d.items()
+            if isinstance(n, dict)}
+
+
+def updates_outside(lab, pod):
+    """{"switch<-peer": UPDATEs received} of every session of every switch
+    outside pod (SSWs and the other pods' FSWs and RSWs)."""
+    out = {}
+    for n in lab.switches():
+        if n.startswith("ssw-") or lab.pod(n) != pod:
+            for peer, count in updates_received(lab, n).items():
+                out["%s<-%s" % (n, peer)] = count
+    return out
+
+
+def updates_since(before, after):
+    """{session: UPDATEs} of the sessions whose count moved."""
+    return {k: after.get(k, 0) - v for k, v in before.items() if after.get(k, 0) != v}
+
+
+def link_between(lab, a, b):
+    """(a's ifname, b's ifname) of the first link a -- b."""
+    for i in lab.interfaces(a)["interfaces"]:
+        if i.get("peer") == b:
+            return i["name"], i["peer-interface"]
+    raise AssertionError("no link %s -- %s" % (a, b))
+
+
+def flow_source_via(lab, dst, fsw, fsw_if, candidates, afi="ipv4"):
+    """A server of candidates whose flow to dst enters through fsw (its
+    counter on fsw_if moves with 20 probe pings), or None."""
+    addr = lab.server_addrs(dst, afi)
+    for src in candidates:
+        before = lab.tx_packets(fsw, fsw_if)
+        lab.ping(src, addr, count=20, interval=0.01, wait=1)
+        if lab.tx_packets(fsw, fsw_if) - before >= 20:
+            return src
+    return None
+
+
+def backup_failover(lab, rsw, fsw, dst, src, afi="ipv4", count=800, interval=0.01, log=print):
+    """Fail rsw -- fsw at rsw's end (fsw sees the carrier go) under a ping
+    flow src -> dst (a server of rsw) entering the pod through fsw: fsw
+    moves the rack prefix to its backup paths (the other RSWs). Counts the
+    packets lost, the time until fsw's kernel route has left the link, and
+    the UPDATEs received outside the pod. The link stays down."""
+    rsw_if, fsw_if = link_between(lab, rsw, fsw)
+    rack = lab.rack_prefixes(rsw)[0 if afi == "ipv4" else 1]
+    addr = lab.server_addrs(dst, afi)
+    pod = lab.pod(rsw)
+    outside0 = updates_outside(lab, pod)
+    result = {}
+
+    def flow():
+        result["flow"] = lab.ping(src, addr, count=count, interval=interval, wait=1,
+                                  timeout=count * interval * 3 + 30)
+    lab.keep_addr_on_down(rsw, rsw_if)
+    lab.keep_addr_on_down(fsw, fsw_if)
+    t = threading.Thread(target=flow)
+    t.start()
+    time.sleep(min(2.0, count * interval / 4))
+    t_down = time.monotonic()
+    lab.set_link(rsw, rsw_if, False)
+    log("link %s:%s -- %s:%s set down at %s" % (rsw, rsw_if, fsw, fsw_if, rsw))
+    wait_until(lambda: fsw_if not in lab.ecmp_devs(fsw, rack) and lab.ecmp_width(fsw, rack) > 0,
+               30, "%s: %s off %s" % (fsw, rack, fsw_if), interval=0.02)
+    result["fib_moved_s"] = time.monotonic() - t_down
+    result["backup_devs"] = lab.ecmp_devs(fsw, rack)
+    t.join(timeout=count * interval * 3 + 60)
+    time.sleep(3.0)  # let any UPDATE the failure caused arrive
+    outside1 = updates_outside(lab, pod)
+    sent, recv = result["flow"]
+    result.update(link=(rsw, rsw_if, fsw, fsw_if), sent=sent, received=recv, lost=sent - recv,
+                  updates_outside=updates_since(outside0, outside1))
     return result
 
 

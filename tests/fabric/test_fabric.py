@@ -17,7 +17,12 @@ from fablib import note
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INPUT = os.path.join(fablib.TOP, "tests", "topo", "input")
-FRR_NODES = ["ssw-1-1", "fsw-1-1", "rsw-1-1"]  # one switch of each tier on FRR
+# One switch of each tier on FRR. The backup-path failover test fails
+# rsw-1-1 -- fsw-1-1 (both closbgpd) with FRR's rsw-1-2 among the RSWs that
+# pass the backup paths up; pod 1's FSWs are closbgpd because FRR announces
+# a changed best path to the spine even when what it sends is the same
+# (see test_backup_path_failover_stays_in_pod), and pod 2 has the FRR FSW.
+FRR_NODES = ["ssw-1-1", "fsw-2-1", "rsw-1-2"]
 LAB_ID = "%d" % (os.getpid() % 100000)
 
 pytestmark = pytest.mark.fabric
@@ -86,7 +91,7 @@ def test_full_mesh_reachability(demo, afi):
 
 # --- ECMP ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("rsw", ["rsw-1-1", "rsw-1-2", "rsw-2-1"])
+@pytest.mark.parametrize("rsw", ["rsw-1-2", "rsw-1-1", "rsw-2-1"])
 def test_rsw_ecmp_over_all_fsws(demo, rsw):
     """Every other rack of the pod and every other pod's aggregate is a
     kernel route with one next hop per FSW of the pod, one per uplink.
@@ -168,6 +173,57 @@ def test_link_failure_and_restore(demo):
     assert recv == sent, (sent, recv)
 
 
+def test_backup_path_failover_stays_in_pod(demo):
+    """Community-scoped backup paths (issue 12): a flow from pod 2 enters
+    pod 1 through fsw-1-1 towards a server of rsw-1-1; the link rsw-1-1 --
+    fsw-1-1 fails (at rsw-1-1: fsw-1-1 sees the carrier go). fsw-1-1's
+    kernel route for the rack moves to its backup paths (over the other
+    RSWs, which passed fsw-1-2's backup_path routes up), the flow goes on,
+    and no switch outside pod 1 receives an UPDATE. Restored: back to the
+    primary path, again with no UPDATE outside the pod.
+
+    With FRR on fsw-1-2 the plane-2 spines did get UPDATEs (3 per SSW):
+    FRR's best path for fsw-1-1's loopback moved from (65401 65301) to
+    (65402 65301) and FRR announced it, although with the confederation
+    segments stripped the spine is sent the same path. closbgpd's
+    Adj-RIB-Out holds what it sent, so it sends nothing then."""
+    rsw, fsw, dst = "rsw-1-1", "fsw-1-1", "srv-1-1-1"
+    assert demo.kind(rsw) == demo.kind(fsw) == "closbgp"
+    rsw_if, fsw_if = fablib.link_between(demo, rsw, fsw)
+    rack4, rack6 = demo.rack_prefixes(rsw)
+    # the backups are ready before the failure: the primary is the direct link
+    assert demo.ecmp_devs(fsw, rack4) == [fsw_if], demo.kernel_route(fsw, rack4)
+    pod2 = [s for s in demo.servers() if s.startswith("srv-2-")]
+    src = fablib.flow_source_via(demo, dst, fsw, fsw_if, pod2)
+    assert src, "no server of pod 2 reaches %s through %s" % (dst, fsw)
+    res = fablib.backup_failover(demo, rsw, fsw, dst, src, log=print)
+    others = [i for i, _ in [fablib.link_between(demo, fsw, r) for r in ("rsw-1-2", "rsw-1-3")]]
+    note("demo backup-path failover %s -- %s under an %d x 10 ms ping flow %s -> %s: "
+         "%d lost; %s's kernel route moved to its backups %s after %.3f s; "
+         "UPDATEs received outside pod 1: %d %s"
+         % (rsw, fsw, res["sent"], src, dst, res["lost"], fsw, res["backup_devs"],
+            res["fib_moved_s"], sum(res["updates_outside"].values()), res["updates_outside"]))
+    # the closbgpd RSW passes its backup up whichever FSW its own best goes
+    # through; FRR's rsw-1-2 sends only its best path, which fsw-1-1 drops
+    # when it goes through fsw-1-1 itself
+    assert res["backup_devs"] and set(res["backup_devs"]) <= set(others), res["backup_devs"]
+    assert fablib.link_between(demo, fsw, "rsw-1-3")[0] in res["backup_devs"], res
+    assert not res["updates_outside"], res["updates_outside"]
+    assert res["lost"] <= 2, res
+    assert demo.ecmp_devs(fsw, rack6) and fsw_if not in demo.ecmp_devs(fsw, rack6)
+    # restore: the primary comes back, nothing outside the pod hears of it
+    before = fablib.updates_outside(demo, 1)
+    fablib.restore_link(demo, rsw, rsw_if)
+    fablib.wait_until(lambda: demo.ecmp_devs(fsw, rack4) == [fsw_if], 30,
+                      "%s: %s back on %s" % (fsw, rack4, fsw_if), interval=0.1)
+    time.sleep(3.0)
+    after = fablib.updates_outside(demo, 1)
+    moved = fablib.updates_since(before, after)
+    note("demo backup-path restore: UPDATEs received outside pod 1: %d %s"
+         % (sum(moved.values()), moved))
+    assert not moved, moved
+
+
 # --- FRR and closbgpd agree ------------------------------------------------------
 
 def _view(lab, node, prefixes):
@@ -182,7 +238,7 @@ def _view(lab, node, prefixes):
 
 @pytest.mark.parametrize("frr_node,closbgp_node", [
     ("ssw-1-1", "ssw-1-2"),   # same plane, same AS, same neighbours
-    ("rsw-1-1", "rsw-1-3"),   # same pod: the other pods and the rack both do not own
+    ("rsw-1-2", "rsw-1-3"),   # same pod: the other pods and the rack both do not own
 ])
 def test_frr_and_closbgpd_agree(demo, frr_node, closbgp_node):
     assert demo.kind(frr_node) == "frr" and demo.kind(closbgp_node) == "closbgp"
@@ -192,7 +248,7 @@ def test_frr_and_closbgpd_agree(demo, frr_node, closbgp_node):
     else:
         prefixes = [a for pod, aggs in demo.pod_aggregates().items()
                     if pod != demo.pod(frr_node) for a in aggs]
-        prefixes += list(demo.rack_prefixes("rsw-1-2"))
+        prefixes += list(demo.rack_prefixes("rsw-1-1"))
     state = {}
 
     def agree():

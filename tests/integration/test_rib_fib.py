@@ -25,15 +25,7 @@ V6 = ["2001:db8:%x::/48" % (0x100 + i) for i in range(10)]
 RTPROT = 210
 
 
-class FibClosbgpd(closbgp.Closbgpd):
-    """closbgpd with the kernel FIB on (no -n)."""
-
-    def start(self, timeout=15, wait=True):
-        self.proc = self.ns.popen([closbgp.binaries()[0], "-c", self.conf, "-s", self.sock,
-                                   "--log-level", self.log_level], self.log)
-        if wait:
-            wait_until(self._ready, timeout, "closbgpd %s control socket" % self.name)
-        return self
+FibClosbgpd = closbgp.FibClosbgpd
 
 
 def upstream(asn, rid, link):

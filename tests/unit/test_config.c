@@ -220,6 +220,16 @@ static void test_fsw(void **state)
 	assert_true(p->ipv4_unicast && p->ipv6_unicast);
 	assert_true(config_is_confed_member(c, p->remote_as));
 	assert_int_equal(c->networks[0].communities[0], (65101u << 16) | 2);
+	/* aggregates: minimum, contributor route type, their route type */
+	assert_int_equal(c->naggregates, 2);
+	assert_int_equal(c->aggregates[0].min, 2);
+	assert_true(c->aggregates[0].need_community);
+	assert_int_equal(c->aggregates[0].community, (65520u << 16) | 101);
+	assert_int_equal(c->aggregates[0].net.ncommunities, 1);
+	assert_int_equal(c->aggregates[0].net.communities[0], (65520u << 16) | 102);
+	assert_int_equal(c->aggregates[1].min, 0); /* the YANG default */
+	assert_false(c->aggregates[1].need_community);
+	assert_int_equal(c->aggregates[1].net.prefix.family, AF_INET6);
 	config_free(c);
 }
 

@@ -167,6 +167,17 @@ class Closbgpd:
                           "closbgpd %s: peer %s Established" % (self.name, addr))
 
 
+class FibClosbgpd(Closbgpd):
+    """closbgpd with the kernel FIB on (no -n)."""
+
+    def start(self, timeout=15, wait=True):
+        self.proc = self.ns.popen([binaries()[0], "-c", self.conf, "-s", self.sock,
+                                   "--log-level", self.log_level], self.log)
+        if wait:
+            wait_until(self._ready, timeout, "closbgpd %s control socket" % self.name)
+        return self
+
+
 def available():
     """True when closbgpd and closctl are built (fixtures build nothing
     otherwise; the test itself then fails, see conftest.py)."""

@@ -1,0 +1,138 @@
+/* Originated aggregates (RFC 4271 9.2.2.2, no AS_SET): rib/agg.c counts
+ * the contributing more-specifics as Loc-RIB changes are drained; here an
+ * aggregate whose count reached its minimum enters the Loc-RIB as a path
+ * of our own aggregate source (with ATOMIC_AGGREGATE and AGGREGATOR, RFC
+ * 4271 5.1.6/5.1.7) and leaves it when the count falls below. route.c
+ * installs such a path in the kernel as a blackhole. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgpd/log.h"
+#include "bgpd/session.h"
+#include "rib/agg.h"
+
+static const struct cfg_aggregate *agg_cfg_find(const struct bgp_config *cfg,
+						const struct bgp_prefix *p)
+{
+	for (size_t i = 0; i < cfg->naggregates; i++)
+		if (bgp_prefix_cmp(&cfg->aggregates[i].net.prefix, p) == 0)
+			return &cfg->aggregates[i];
+	return NULL;
+}
+
+/* The aggregate's path: ours, IGP, an empty AS_PATH, its communities. */
+static void agg_attrs(const struct bgpd *d, const struct cfg_aggregate *ca, struct bgp_attrs *a)
+{
+	const struct cfg_network *n = &ca->net;
+
+	memset(a, 0, sizeof(*a));
+	a->seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
+		  BGP_ATTR_BIT(BGP_ATTR_ATOMIC_AGGREGATE) | BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR);
+	a->origin = BGP_ORIGIN_IGP;
+	a->aggregator_as = d->cfg->local_as;
+	a->aggregator_id = d->cfg->router_id;
+	if (n->ncommunities) {
+		a->communities = n->communities;
+		a->ncommunities = (uint16_t)n->ncommunities;
+		a->seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+	}
+	if (n->nlarge) {
+		a->large = n->large;
+		a->nlarge = (uint16_t)n->nlarge;
+		a->seen |= BGP_ATTR_BIT(BGP_ATTR_LARGE_COMMUNITIES);
+	}
+}
+
+/* Originate (ca non-NULL) or withdraw p. */
+static void agg_set(struct bgpd *d, const struct bgp_prefix *p, const struct cfg_aggregate *ca)
+{
+	char buf[64];
+
+	if (!ca) {
+		if (rib_adj_withdraw(d->aggregated, p)) {
+			rib_loc_withdraw(d->loc, p, &d->agg_src);
+			log_info("route", "aggregate %s withdrawn",
+				 bgp_prefix_str(p, buf, sizeof(buf)));
+		}
+		return;
+	}
+	struct bgp_attrs a;
+	bool was = rib_adj_get(d->aggregated, p) != NULL;
+
+	agg_attrs(d, ca, &a);
+	if (!rib_adj_update(d->aggregated, p, &a))
+		return; /* unchanged */
+	rib_loc_update(d->loc, p, &d->agg_src, (struct rib_attrs *)rib_adj_get(d->aggregated, p));
+	if (!was)
+		log_info("route", "aggregate %s originated", bgp_prefix_str(p, buf, sizeof(buf)));
+}
+
+static void agg_flip(const struct rib_agg_def *def, bool active, void *arg)
+{
+	struct bgpd *d = arg;
+
+	agg_set(d, &def->prefix, active ? agg_cfg_find(d->cfg, &def->prefix) : NULL);
+}
+
+void route_agg_apply(struct bgpd *d)
+{
+	rib_agg_report(d->agg, agg_flip, d);
+}
+
+struct agg_stale {
+	const struct bgp_config *cfg;
+	struct bgp_prefix *v;
+	size_t n, cap;
+};
+
+static int agg_collect_unconfigured(const struct bgp_prefix *p, const struct rib_attrs *ra,
+				    void *arg)
+{
+	struct agg_stale *s = arg;
+
+	if (agg_cfg_find(s->cfg, p))
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		struct bgp_prefix *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return 1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *p;
+	return 0;
+}
+
+int route_agg_configure(struct bgpd *d)
+{
+	const struct bgp_config *cfg = d->cfg;
+	struct rib_agg_def *defs = calloc(cfg->naggregates + 1, sizeof(*defs));
+	struct agg_stale st = { .cfg = cfg };
+	struct rib_agg_info info;
+
+	if (!defs)
+		return -1;
+	for (size_t i = 0; i < cfg->naggregates; i++) {
+		const struct cfg_aggregate *ca = &cfg->aggregates[i];
+		defs[i] = (struct rib_agg_def){ .prefix = ca->net.prefix, .min = ca->min,
+						.need_community = ca->need_community,
+						.community = ca->community };
+	}
+	int rc = rib_agg_configure(d->agg, defs, cfg->naggregates, d->loc);
+	free(defs);
+	if (rc < 0)
+		return -1;
+	/* Gone from the configuration: withdrawn. */
+	rib_adj_walk(d->aggregated, 0, agg_collect_unconfigured, &st);
+	for (size_t i = 0; i < st.n; i++)
+		agg_set(d, &st.v[i], NULL);
+	free(st.v);
+	/* Flips first, then the active ones again: their communities may
+	 * have changed (agg_set sends nothing when they did not). */
+	route_agg_apply(d);
+	for (size_t i = 0; rib_agg_get(d->agg, i, &info); i++)
+		if (info.active)
+			agg_set(d, &info.def->prefix, agg_cfg_find(cfg, &info.def->prefix));
+	return 0;
+}
