@@ -79,37 +79,18 @@ void route_agg_apply(struct bgpd *d)
 	rib_agg_report(d->agg, agg_flip, d);
 }
 
-struct agg_stale {
-	const struct bgp_config *cfg;
-	struct bgp_prefix *v;
-	size_t n, cap;
-};
-
-static int agg_collect_unconfigured(const struct bgp_prefix *p, const struct rib_attrs *ra,
-				    void *arg)
+static bool agg_listed(const struct bgpd *d, const struct bgp_prefix *p)
 {
-	struct agg_stale *s = arg;
-
-	if (agg_cfg_find(s->cfg, p))
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		struct bgp_prefix *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return 1;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = *p;
-	return 0;
+	return agg_cfg_find(d->cfg, p) != NULL;
 }
 
 int route_agg_configure(struct bgpd *d)
 {
 	const struct bgp_config *cfg = d->cfg;
 	struct rib_agg_def *defs = calloc(cfg->naggregates + 1, sizeof(*defs));
-	struct agg_stale st = { .cfg = cfg };
 	struct rib_agg_info info;
+	struct bgp_prefix *gone;
+	size_t ngone;
 
 	if (!defs)
 		return -1;
@@ -124,10 +105,10 @@ int route_agg_configure(struct bgpd *d)
 	if (rc < 0)
 		return -1;
 	/* Gone from the configuration: withdrawn. */
-	rib_adj_walk(d->aggregated, 0, agg_collect_unconfigured, &st);
-	for (size_t i = 0; i < st.n; i++)
-		agg_set(d, &st.v[i], NULL);
-	free(st.v);
+	ngone = route_unlisted(d, d->aggregated, agg_listed, &gone);
+	for (size_t i = 0; i < ngone; i++)
+		agg_set(d, &gone[i], NULL);
+	free(gone);
 	/* Flips first, then the active ones again: their communities may
 	 * have changed (agg_set sends nothing when they did not). */
 	route_agg_apply(d);

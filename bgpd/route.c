@@ -280,36 +280,55 @@ size_t route_reimport(struct bgpd *d)
 
 /* ---- origination ------------------------------------------------------- */
 
-struct stale_ctx {
-	struct bgpd *d;
+struct unlisted_ctx {
+	const struct bgpd *d;
+	bool (*listed)(const struct bgpd *d, const struct bgp_prefix *p);
 	struct bgp_prefix *v;
 	size_t n, cap;
 };
 
-static int collect_unconfigured(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
+static int collect_unlisted(const struct bgp_prefix *pfx, const struct rib_attrs *ra, void *arg)
 {
-	struct stale_ctx *s = arg;
-	const struct bgp_config *cfg = s->d->cfg;
+	struct unlisted_ctx *u = arg;
 
-	for (size_t i = 0; i < cfg->nnetworks; i++)
-		if (bgp_prefix_cmp(&cfg->networks[i].prefix, pfx) == 0)
-			return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct bgp_prefix *v = realloc(s->v, cap * sizeof(*v));
+	if (u->listed(u->d, pfx))
+		return 0;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 16;
+		struct bgp_prefix *v = realloc(u->v, cap * sizeof(*v));
 		if (!v)
 			return 1;
-		s->v = v;
-		s->cap = cap;
+		u->v = v;
+		u->cap = cap;
 	}
-	s->v[s->n++] = *pfx;
+	u->v[u->n++] = *pfx;
 	return 0;
+}
+
+size_t route_unlisted(const struct bgpd *d, const struct rib_adj *adj,
+		      bool (*listed)(const struct bgpd *d, const struct bgp_prefix *p),
+		      struct bgp_prefix **v)
+{
+	struct unlisted_ctx u = { .d = d, .listed = listed };
+
+	rib_adj_walk(adj, 0, collect_unlisted, &u);
+	*v = u.v;
+	return u.n;
+}
+
+static bool network_listed(const struct bgpd *d, const struct bgp_prefix *p)
+{
+	for (size_t i = 0; i < d->cfg->nnetworks; i++)
+		if (bgp_prefix_cmp(&d->cfg->networks[i].prefix, p) == 0)
+			return true;
+	return false;
 }
 
 void route_originate(struct bgpd *d)
 {
 	const struct bgp_config *cfg = d->cfg;
-	struct stale_ctx sc = { .d = d };
+	struct bgp_prefix *gone;
+	size_t ngone;
 
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
 		const struct cfg_network *n = &cfg->networks[i];
@@ -330,12 +349,12 @@ void route_originate(struct bgpd *d)
 			rib_loc_update(d->loc, &n->prefix, &d->local_src,
 				       (struct rib_attrs *)rib_adj_get(d->originated, &n->prefix));
 	}
-	rib_adj_walk(d->originated, 0, collect_unconfigured, &sc);
-	for (size_t i = 0; i < sc.n; i++) {
-		rib_adj_withdraw(d->originated, &sc.v[i]);
-		rib_loc_withdraw(d->loc, &sc.v[i], &d->local_src);
+	ngone = route_unlisted(d, d->originated, network_listed, &gone);
+	for (size_t i = 0; i < ngone; i++) {
+		rib_adj_withdraw(d->originated, &gone[i]);
+		rib_loc_withdraw(d->loc, &gone[i], &d->local_src);
 	}
-	free(sc.v);
+	free(gone);
 	if (route_agg_configure(d) < 0)
 		log_err("route", "out of memory for aggregates");
 }

@@ -41,6 +41,11 @@ void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc
 /* aggregate.c: configured aggregates (re)applied, counts redone (-1: no
  * memory); after a drain, the ones that reached or left their minimum. */
 int route_agg_configure(struct bgpd *d);
+/* The prefixes of adj that listed() says are no longer configured, in a
+ * malloc'd array the caller frees (*v, may be NULL); how many. */
+size_t route_unlisted(const struct bgpd *d, const struct rib_adj *adj,
+		      bool (*listed)(const struct bgpd *d, const struct bgp_prefix *p),
+		      struct bgp_prefix **v);
 void route_agg_apply(struct bgpd *d);
 /* Into the Loc-RIB through import policy; true when the peer went over
  * its max-prefix limit with restart: the caller closes the session. */

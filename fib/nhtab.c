@@ -77,6 +77,22 @@ void fib_obj_queue(struct fib *f, struct fib_obj *o)
 	f->objq = o;
 }
 
+/* A new object like probe under a fresh id, in the tables and queued for
+ * the kernel; NULL when out of memory. */
+static struct fib_obj *fib_obj_new(struct fib *f, const struct fib_obj *probe)
+{
+	struct fib_obj *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	*o = *probe;
+	o->id = f->next_id++;
+	if (!fib_obj_insert(f, o))
+		return NULL;
+	fib_obj_queue(f, o);
+	return o;
+}
+
 struct fib_obj *fib_obj_single(struct fib *f, const struct fib_nh *nh)
 {
 	struct fib_obj probe = { .nh = *nh };
@@ -98,15 +114,7 @@ struct fib_obj *fib_obj_single(struct fib *f, const struct fib_nh *nh)
 		}
 		return o;
 	}
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return NULL;
-	*o = probe;
-	o->id = f->next_id++;
-	if (!fib_obj_insert(f, o))
-		return NULL;
-	fib_obj_queue(f, o);
-	return o;
+	return fib_obj_new(f, &probe);
 }
 
 struct fib_obj *fib_obj_blackhole(struct fib *f, uint8_t family)
@@ -115,17 +123,7 @@ struct fib_obj *fib_obj_blackhole(struct fib *f, uint8_t family)
 	uint8_t key[FIB_KEY_MAX];
 	struct fib_obj *o = fib_map_get(&f->objs_by_key, key, fib_obj_key(&probe, key));
 
-	if (o)
-		return o;
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return NULL;
-	*o = probe;
-	o->id = f->next_id++;
-	if (!fib_obj_insert(f, o))
-		return NULL;
-	fib_obj_queue(f, o);
-	return o;
+	return o ? o : fib_obj_new(f, &probe);
 }
 
 static int u32_cmp(const void *a, const void *b)
@@ -233,18 +231,12 @@ struct fib_obj *fib_obj_for_set(struct fib *f, struct fib_obj **mem, size_t n,
 			return o;
 		}
 	}
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return NULL;
-	*o = probe;
-	o->id = f->next_id++;
-	if (!fib_obj_insert(f, o))
+	if (!(o = fib_obj_new(f, &probe)))
 		return NULL;
 	for (size_t i = 0; i < o->nmem; i++)
 		fib_obj_ref(fib_obj_by_id(f, o->mem[i]));
 	for (size_t i = 0; i < o->nbk; i++)
 		fib_obj_ref(fib_obj_by_id(f, o->bk[i]));
-	fib_obj_queue(f, o);
 	return o;
 }
 

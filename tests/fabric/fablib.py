@@ -11,6 +11,8 @@ count and time.  Also a small CLI for tools/demo:
     fablib.py pingmesh -t FILE                    every server to every other
     fablib.py ecmp    -t FILE --rsw NODE          kernel route + closctl/vtysh
     fablib.py linkfail -t FILE [--rsw NODE]       ping flow across a link failure
+    fablib.py backupfail -t FILE                  rsw-1-1 -- fsw-1-1 fails: fsw-1-1 takes
+                                                  its backup paths, nothing outside pod 1 hears
 """
 import argparse
 import ipaddress
@@ -196,12 +198,13 @@ class Lab:
         return out
 
     def pod_aggregates(self):
-        """{pod: (ipv4, ipv6)} from closgen's FSW configs (network, pod_aggregate)."""
+        """{pod: (ipv4, ipv6)} from closgen's FSW configs (network or aggregate,
+        pod_aggregate)."""
         out = {}
         for fsw in self.switches("fsw"):
             cfg = json.load(open(os.path.join(self.out, fsw, "closbgpd.json")))["closbgp-device:bgp"]
             # the pod_aggregate route type (closgen's default community 65520:102)
-            nets = [n["prefix"] for n in cfg.get("network", [])
+            nets = [n["prefix"] for n in cfg.get("network", []) + cfg.get("aggregate", [])
                     if POD_AGGREGATE in n.get("community", [])]
             v4 = [p for p in nets if ":" not in p]
             v6 = [p for p in nets if ":" in p]
@@ -377,6 +380,20 @@ def uplinks(lab, rsw):
     return out
 
 
+def start_flow(lab, src, addr, count, interval):
+    """A bounded ping flow src -> addr in a thread, running for a moment
+    before this returns; (thread, result dict: "flow" = (sent, received))."""
+    result = {}
+
+    def flow():
+        result["flow"] = lab.ping(src, addr, count=count, interval=interval, wait=1,
+                                  timeout=count * interval * 3 + 30)
+    t = threading.Thread(target=flow)
+    t.start()
+    time.sleep(min(2.0, count * interval / 4))  # let the flow run before the failure
+    return t, result
+
+
 def link_failure(lab, src, dst, rsw, afi="ipv4", count=1000, interval=0.01, log=print):
     """A ping flow src->dst (bounded: count packets every interval s) while
     the RSW uplink carrying it goes down; then measure routing recovery.
@@ -392,16 +409,9 @@ def link_failure(lab, src, dst, rsw, afi="ipv4", count=1000, interval=0.01, log=
         % (src, dst, addr, rsw, ifname, fsw, delta))
     prefixes = lab.expected_remote(rsw)
     widths_before = {p: lab.ecmp_width(rsw, p) for p in prefixes}
-    result = {}
-
-    def flow():
-        result["flow"] = lab.ping(src, addr, count=count, interval=interval, wait=1,
-                                  timeout=count * interval * 3 + 30)
     lab.keep_addr_on_down(rsw, ifname)
     lab.keep_addr_on_down(fsw, fsw_if)
-    t = threading.Thread(target=flow)
-    t.start()
-    time.sleep(min(2.0, count * interval / 4))  # let the flow run before the failure
+    t, result = start_flow(lab, src, addr, count, interval)
     t_down = time.monotonic()
     lab.set_link(rsw, ifname, False)
     log("link %s:%s -- %s:%s set down" % (rsw, ifname, fsw, fsw_if))
@@ -478,16 +488,9 @@ def backup_failover(lab, rsw, fsw, dst, src, afi="ipv4", count=800, interval=0.0
     addr = lab.server_addrs(dst, afi)
     pod = lab.pod(rsw)
     outside0 = updates_outside(lab, pod)
-    result = {}
-
-    def flow():
-        result["flow"] = lab.ping(src, addr, count=count, interval=interval, wait=1,
-                                  timeout=count * interval * 3 + 30)
     lab.keep_addr_on_down(rsw, rsw_if)
     lab.keep_addr_on_down(fsw, fsw_if)
-    t = threading.Thread(target=flow)
-    t.start()
-    time.sleep(min(2.0, count * interval / 4))
+    t, result = start_flow(lab, src, addr, count, interval)
     t_down = time.monotonic()
     lab.set_link(rsw, rsw_if, False)
     log("link %s:%s -- %s:%s set down at %s" % (rsw, rsw_if, fsw, fsw_if, rsw))
@@ -542,7 +545,7 @@ def main(argv=None):
     g.add_argument("--out", required=True)
     g.add_argument("--frr", default="")
     g.add_argument("--name")
-    for c in ("wait", "summary", "pingmesh", "ecmp", "linkfail"):
+    for c in ("wait", "summary", "pingmesh", "ecmp", "linkfail", "backupfail"):
         p = sub.add_parser(c)
         p.add_argument("-t", required=True)
         p.add_argument("--timeout", type=int, default=180)
@@ -617,6 +620,33 @@ def main(argv=None):
         print("after restore: every session Established in %.1f s, full ECMP on %s in %.1f s"
               % (back["sessions_s"], rsw, back["routes_s"]))
         print(lab.nsrun(rsw, "ip", "route", "show", "exact", pfx).stdout.rstrip())
+    elif a.cmd == "backupfail":
+        rsw, fsw = "rsw-1-1", "fsw-1-1"
+        dst = next(s for s in lab.servers() if lab.host(s)["rack"] == rsw)
+        rsw_if, fsw_if = link_between(lab, rsw, fsw)
+        rack = lab.rack_prefixes(rsw)[0]
+        show = lambda: print(lab.nsrun(fsw, "ip", "route", "show", "exact", rack).stdout.rstrip())
+        print("$ ip route show %s   (in %s: the direct link to %s)" % (rack, lab.ns(fsw), rsw))
+        show()
+        src = flow_source_via(lab, dst, fsw, fsw_if,
+                              [s for s in lab.servers() if lab.pod(s) != lab.pod(rsw)])
+        if not src:
+            print("no server of another pod reaches %s through %s" % (dst, fsw))
+            return 1
+        res = backup_failover(lab, rsw, fsw, dst, src, log=print)
+        print("ping flow %s -> %s entering pod 1 through %s: %d sent, %d lost"
+              % (src, dst, fsw, res["sent"], res["lost"]))
+        print("%s's kernel route for %s left %s after %.3f s, now over %s (the backup paths)"
+              % (fsw, rack, fsw_if, res["fib_moved_s"], ", ".join(res["backup_devs"])))
+        show()
+        print("UPDATEs received by the SSWs and pod 2 because of it: %d"
+              % sum(res["updates_outside"].values()))
+        before = updates_outside(lab, lab.pod(rsw))
+        restore_link(lab, rsw, rsw_if)
+        wait_until(lambda: lab.ecmp_devs(fsw, rack) == [fsw_if], 30, "primary path back")
+        time.sleep(2.0)
+        print("restored: %s back on %s; UPDATEs outside pod 1: %d"
+              % (rack, fsw_if, sum(updates_since(before, updates_outside(lab, 1)).values())))
     return 0
 
 
