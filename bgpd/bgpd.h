@@ -107,6 +107,21 @@ struct export_group {
 	uint64_t updates_encoded; /* messages built once for all members */
 };
 
+/* Graceful restart, helper side (RFC 4724 4.2): the peer's paths kept,
+ * marked stale (RIB_ATTRS_STALE in their attribute sets), over its restart.
+ * Families index [0] IPv4, [1] IPv6. */
+struct peer_gr {
+	bool restarting;	/* its session is down, its paths kept: restart timer */
+	bool waiting[2];	/* back up: the family's stale paths wait for End-of-RIB */
+	bool drop_graceful;	/* the session ends without a NOTIFICATION (TCP) */
+	size_t stale[2];	/* its stale paths in the Loc-RIB */
+	ev_timer timer;		/* restart time while down, then what is left of stale-time */
+	ev_tstamp stale_end;	/* monotonic: stale-time ends (from the drop) */
+	ev_tstamp timer_end;	/* monotonic: the timer fires */
+	uint32_t count;		/* restarts helped */
+	uint16_t warned_time;	/* restart time last warned about (log once) */
+};
+
 struct peer {
 	struct peer *next;
 	struct bgpd *d;
@@ -136,7 +151,9 @@ struct peer {
 	struct peer_error last_error;
 	size_t prefixes_in[2];	 /* its paths in the Loc-RIB (its Adj-RIB-In),
 				    IPv4 and IPv6, usable or not */
-	size_t accepted;	 /* of those, accepted by import policy (max-prefix) */
+	size_t accepted;	 /* of those, accepted by import policy and not stale
+				    (max-prefix: what this session sent) */
+	struct peer_gr gr;	 /* graceful restart, helper side */
 	bool maxpfx_warned, maxpfx_over; /* logged once per crossing */
 	bool reimport;		 /* its import policy changed (reload) */
 	struct export_group *xg; /* its update group while Established */

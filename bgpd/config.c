@@ -30,10 +30,10 @@
 /* Settings a neighbor or a peer-group may give; has_* = explicitly set. */
 struct cfg_opts {
 	bool has_remote_as, has_passive, has_ttl, has_shutdown, has_desc, has_afi;
-	bool has_hold, has_keepalive, has_retry;
+	bool has_hold, has_keepalive, has_retry, has_gr_helper, has_gr_stale;
 	uint32_t remote_as;
-	bool passive, ttl_security, shutdown, ipv4, ipv6;
-	uint16_t hold, keepalive, retry;
+	bool passive, ttl_security, shutdown, ipv4, ipv6, gr_helper;
+	uint16_t hold, keepalive, retry, gr_stale;
 	char desc[128];
 };
 
@@ -48,6 +48,7 @@ struct cfg_build {
 	struct cfg_err *err;
 	struct bgp_config *cfg;
 	struct cfg_timers global;
+	struct cfg_gr gr;	/* global graceful-restart settings */
 	struct cfg_group *groups;
 	size_t ngroups;
 };
@@ -297,6 +298,23 @@ static void cfg_build_timers(struct cfg_build *b, const struct lyd_node *bgp)
 		b->global.connect_retry = cfg_u16(n);
 }
 
+/* graceful-restart: the restart time we advertise, and the helper
+ * settings every neighbor inherits unless it or its group sets its own. */
+static void cfg_build_gr(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	const struct lyd_node *g = cfg_child(bgp, "graceful-restart"), *n;
+
+	b->gr = (struct cfg_gr){ true, CFG_DEFAULT_GR_STALE };
+	b->cfg->gr_restart_time = CFG_DEFAULT_GR_RESTART;
+	if ((n = cfg_child(g, "helper")))
+		b->gr.helper = cfg_bool(n);
+	if ((n = cfg_child(g, "stale-time")))
+		b->gr.stale_time = cfg_u16(n);
+	if ((n = cfg_child(g, "restart-time")))
+		b->cfg->gr_restart_time = cfg_u16(n);
+	b->cfg->gr = b->gr;
+}
+
 static int cfg_build_confed(struct cfg_build *b, const struct lyd_node *bgp)
 {
 	const struct lyd_node *c = cfg_child(bgp, "confederation");
@@ -392,6 +410,15 @@ static void cfg_read_opts(const struct lyd_node *entry, struct cfg_opts *o)
 		o->has_retry = true;
 		o->retry = cfg_u16(n);
 	}
+	const struct lyd_node *g = cfg_child(entry, "graceful-restart");
+	if ((n = cfg_child(g, "helper"))) {
+		o->has_gr_helper = true;
+		o->gr_helper = cfg_bool(n);
+	}
+	if ((n = cfg_child(g, "stale-time"))) {
+		o->has_gr_stale = true;
+		o->gr_stale = cfg_u16(n);
+	}
 }
 
 /* Overlay the options that o sets onto p. */
@@ -417,6 +444,10 @@ static void cfg_apply_opts(struct cfg_peer *p, const struct cfg_opts *o)
 		p->timers.keepalive = o->keepalive;
 	if (o->has_retry)
 		p->timers.connect_retry = o->retry;
+	if (o->has_gr_helper)
+		p->gr.helper = o->gr_helper;
+	if (o->has_gr_stale)
+		p->gr.stale_time = o->gr_stale;
 }
 
 static int cfg_build_groups(struct cfg_build *b, const struct lyd_node *bgp)
@@ -569,6 +600,7 @@ static int cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
 	p.ipv4_unicast = p.addr.ss_family == AF_INET;
 	p.ipv6_unicast = p.addr.ss_family == AF_INET6;
 	p.timers = b->global;
+	p.gr = b->gr;
 	const char *group = cfg_str(n, "peer-group");
 	const struct cfg_group *g = NULL;
 	if (group) {
@@ -739,6 +771,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", lyd_get_value(n));
 	cfg_build_timers(b, bgp);
 	cfg_build_selection(b, bgp);
+	cfg_build_gr(b, bgp);
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
 	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
 	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0 ||

@@ -31,6 +31,15 @@ struct cfg_maxpfx {
 	uint8_t warn_pct;	/* warning at this share of the limit */
 };
 
+/* Graceful restart, helper side (RFC 4724 4.2): a peer's paths are kept,
+ * stale, while it restarts. */
+#define CFG_DEFAULT_GR_RESTART 120 /* restart time we advertise (RFC 4724 3) */
+#define CFG_DEFAULT_GR_STALE 360   /* FRR's stalepath-time */
+struct cfg_gr {
+	bool helper;		/* keep a restarting peer's paths */
+	uint16_t stale_time;	/* at most this long from the drop, s (1..3600) */
+};
+
 struct cfg_peer {
 	char name[64];		/* the address as configured (list key) */
 	struct sockaddr_storage addr; /* with port (default 179) */
@@ -47,6 +56,7 @@ struct cfg_peer {
 	int group_idx;		/* index of group in policy->groups, -1: none */
 	struct pol_chain *import, *export; /* owned by bgp_config.policy; NULL: none */
 	struct cfg_maxpfx maxpfx;
+	struct cfg_gr gr;	/* its own, else its group's, else the global */
 };
 
 struct cfg_network {
@@ -97,6 +107,8 @@ struct bgp_config {
 	size_t naggregates;
 	char ctl_socket[108]; /* "" = command-line / default */
 	struct cfg_selection selection;
+	uint16_t gr_restart_time; /* advertised in our GR capability, s */
+	struct cfg_gr gr;	  /* the global graceful-restart settings */
 	struct pol_config *policy; /* sets, policies and the peers' chains */
 };
 

@@ -387,6 +387,43 @@ static void fill_caps(Closbgp__Ctl__Capabilities *cp, const struct peer *p)
 	cp->graceful_restart = p->remote_open.caps.gr;
 }
 
+/* Graceful restart, helper side: the peer's capability and what we keep. */
+static Closbgp__Ctl__GracefulRestart *make_gr(struct ctl_pool **pool, const struct peer *p)
+{
+	Closbgp__Ctl__GracefulRestart *g = pool_alloc(pool, sizeof(*g));
+	char **fam = pool_alloc(pool, 4 * sizeof(char *));
+	const struct bgp_caps *c = &p->remote_open.caps;
+	static const char *const names[2] = { "ipv4-unicast", "ipv6-unicast" };
+
+	if (!g || !fam)
+		return NULL;
+	closbgp__ctl__graceful_restart__init(g);
+	g->helper = p->cfg.gr.helper;
+	g->stale_time = p->cfg.gr.stale_time;
+	g->peer_capable = c->gr;
+	g->restart_time = c->gr ? c->gr_time : 0;
+	g->families = fam;
+	g->forwarding = fam + 2;
+	for (unsigned i = 0; c->gr && i < c->gr_nafi && i < 4; i++) {
+		int v6 = c->gr_afi[i].afi == AFI_IPV6;
+		if (c->gr_afi[i].safi != SAFI_UNICAST ||
+		    (c->gr_afi[i].afi != AFI_IPV4 && !v6) || g->n_families == 2)
+			continue;
+		g->families[g->n_families++] = (char *)names[v6];
+		if (c->gr_afi[i].flags & 0x80)
+			g->forwarding[g->n_forwarding++] = (char *)names[v6];
+	}
+	g->stale_paths = p->gr.stale[0] + p->gr.stale[1];
+	g->state = p->gr.restarting ? "restarting"
+		   : p->gr.waiting[0] || p->gr.waiting[1] ? "waiting-eor" : "";
+	if (ev_is_active(&p->gr.timer)) {
+		ev_tstamp left = p->gr.timer_end - ev_now(p->d->loop);
+		g->timer_left = left > 0 ? (uint32_t)(left + 0.999) : 0;
+	}
+	g->restarts = p->gr.count;
+	return g;
+}
+
 static Closbgp__Ctl__PeerError *make_peer_error(struct ctl_pool **pool, const struct peer_error *e)
 {
 	Closbgp__Ctl__PeerError *pe;
@@ -450,6 +487,8 @@ static int fill_peer(struct bgpd *d, struct ctl_pool **pool, const struct peer *
 	m->capabilities = cp;
 	m->last_error = make_peer_error(pool, &p->last_error);
 	if (p->last_error.valid && !m->last_error)
+		return -1;
+	if (!(m->graceful_restart = make_gr(pool, p)))
 		return -1;
 	return m->address && m->description && m->group ? 0 : -1;
 }
@@ -672,6 +711,7 @@ static int loc_add_path(struct route_page *pg, const struct rib_entry *e, const 
 	}
 	m->peer = (char *)src_name(p->src);
 	m->source = (char *)src_kind_str(p->src->kind);
+	m->stale = rib_attrs_flags(p->attrs) & RIB_ATTRS_STALE;
 	if (pg->st->filtered) {
 		m->filtered = true;
 		m->fib = "";
@@ -772,6 +812,7 @@ static int page_add(struct route_page *pg, const struct rib_entry *e, const stru
 	}
 	m->peer = (char *)pg->peer->cfg.name;
 	m->source = (char *)src_kind_str(pg->peer->src.kind);
+	m->stale = rib_attrs_flags(ra) & RIB_ATTRS_STALE;
 	loc_marks(e, idx, m);
 	page_push(pg, m);
 	pg->st->have_cursor = true;

@@ -13,7 +13,6 @@
 
 #define HOLD_LARGE 240.0  /* RFC 4271 8.2.2: "a large value", 4 minutes */
 #define IDLE_HOLD_MAX 32  /* seconds: cap of the restart backoff */
-#define GR_RESTART_TIME 120 /* RFC 4724 restart time we advertise */
 
 static void peer_event(struct peer *p, enum fsm_event ev, const struct bgp_error *err);
 
@@ -100,6 +99,7 @@ struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg)
 	ev_init(&p->conn_fail, conn_fail_cb);
 	p->connect_retry.data = p->hold.data = p->keepalive.data = p->idle_hold.data = p;
 	p->conn_fail.data = p;
+	route_gr_init(p);
 	peer_classify(p);
 	return p;
 }
@@ -118,6 +118,8 @@ void peer_free(struct peer *p)
 	if (!p)
 		return;
 	peer_stop_timers(p);
+	route_gr_end(p, "peer freed"); /* no-op after peer_stop */
+	route_gr_stop_timer(p);
 	conn_free(p->conn);
 	conn_free(p->collide);
 	export_leave(p);
@@ -181,16 +183,21 @@ static void peer_set_state(struct peer *p, enum fsm_state next)
 	p->state_since = time(NULL);
 }
 
-/* RELEASE: drop the connection and everything learned over it. */
+/* RELEASE: drop the connection and everything learned over it, or keep it
+ * stale when the session ended gracefully (RFC 4724 4.2: a TCP failure,
+ * no NOTIFICATION either way). */
 static void peer_release(struct peer *p)
 {
+	bool graceful = p->gr.drop_graceful;
+
+	p->gr.drop_graceful = false;
 	conn_free(p->conn);
 	p->conn = NULL;
 	conn_free(p->collide);
 	p->collide = NULL;
 	ev_timer_stop(p->d->loop, &p->hold);
 	ev_timer_stop(p->d->loop, &p->keepalive);
-	route_peer_down(p);
+	route_peer_down(p, graceful);
 	p->eor_received_v4 = p->eor_received_v6 = false;
 	p->up_since = 0;
 }
@@ -237,7 +244,7 @@ static void peer_send_open(struct peer *p, struct conn *c)
 	/* RFC 4724 3: we send End-of-RIB and keep the kernel FIB across a
 	 * restart; the R bit and the per-AFI F bits say so after one. */
 	o.caps.gr = true;
-	o.caps.gr_time = GR_RESTART_TIME;
+	o.caps.gr_time = cfg->gr_restart_time;
 	o.caps.gr_flags = p->d->restarting ? 0x8000 : 0;
 	if (p->cfg.ipv4_unicast)
 		gr_add_afi(&o.caps, AFI_IPV4, p->d->restarting);
@@ -355,6 +362,9 @@ void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why)
 	snprintf(err.reason, sizeof(err.reason), "%s", why ? why : "");
 	ev_timer_stop(p->d->loop, &p->idle_hold);
 	p->held_down = false;
+	/* A Cease ends a restart we were helping with too (RFC 4724 4.2),
+	 * whether the peer is back yet or not. */
+	route_gr_end(p, why);
 	if (p->collide) {
 		peer_send_notification(p, p->collide, BGP_ERR_CEASE, cease_subcode, NULL, 0, why);
 		conn_free(p->collide);
@@ -561,7 +571,7 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		log_info("peer", "%s: End-of-RIB for %s, %zu prefixes", peer_name(p),
 			 u.eor_afi == AFI_IPV6 ? "IPv6" : "IPv4",
 			 p->prefixes_in[u.eor_afi == AFI_IPV6]);
-		route_peer_eor(p);
+		route_peer_eor(p, u.eor_afi);
 	}
 	return true;
 }
@@ -684,6 +694,8 @@ bool peer_conn_closed(struct peer *p, struct conn *c, int err)
 	if (p->state == FSM_ESTABLISHED && !p->last_error.valid) {
 		peer_set_error(p, false, 0, 0, err ? strerror(err) : "connection closed by peer");
 	}
+	/* No NOTIFICATION: the peer may be restarting (RFC 4724 4.2). */
+	p->gr.drop_graceful = p->state == FSM_ESTABLISHED;
 	peer_event(p, EV_TCP_CONN_FAILS, NULL);
 	return false;
 }
@@ -742,6 +754,19 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 	if (!p || p->cfg.shutdown || d->stopping || (p->state == FSM_IDLE && p->held_down)) {
 		close(fd); /* Idle refuses connections (RFC 4271 8.2.2) */
 		return;
+	}
+	if (p->state == FSM_ESTABLISHED && p->cfg.gr.helper && p->remote_open.caps.gr &&
+	    p->remote_open.caps.gr_nafi) {
+		/* A GR-capable peer connecting while its session is up has
+		 * restarted (its end of the old one is gone; its RST may never
+		 * pass our GTSM minimum TTL): the old session ends as a TCP
+		 * failure, its paths stay stale, and the new connection is the
+		 * restarted session (as BIRD does). */
+		log_notice("peer", "%s: new connection while Established: the peer restarted",
+			   peer_name(p));
+		peer_set_error(p, false, 0, 0, "peer restarted (new connection)");
+		p->gr.drop_graceful = true;
+		peer_event(p, EV_TCP_CONN_FAILS, NULL);
 	}
 	if (p->state == FSM_IDLE) {
 		/* Only waiting out the restart backoff: the peer is back first.

@@ -64,6 +64,8 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 			      (redo_policy || !pol_chain_same(p->cfg.import, cp->import));
 		p->cfg = *cp; /* its chains are the new configuration's now */
 		peer_classify(p);
+		if (!p->cfg.gr.helper)
+			route_gr_end(p, "graceful-restart helper switched off");
 		if (reset || (p->state == FSM_IDLE && !p->held_down))
 			peer_start(p); /* a max-prefix hold-down runs its time */
 		pp = &p->next;
@@ -124,6 +126,7 @@ int bgpd_reload(struct bgpd *d)
 	route_selection_cfg(nc, &dc);
 	rib_loc_set_cfg(d->loc, &dc); /* applies as prefixes next change */
 	route_originate(d);
+	route_gr_check_config(d);
 	config_free(old);
 	log_notice("config", "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,
 		   nc->nnetworks);

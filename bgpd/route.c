@@ -83,17 +83,25 @@ struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struc
 	return rib_attrs_intern_from(d->attr_cache, rib_attrs_get(in), in, RIB_ATTRS_FILTERED);
 }
 
-/* Keep the count of accepted paths exact (max-prefix): what a change did
- * to src's path, by the flags of rib_loc_set/unset. */
-static void route_count(struct peer *p, unsigned r, bool accepted_now)
+/* Keep the counts exact: what a change did to src's path of family v6,
+ * by the flags of rib_loc_set/unset. accepted counts the paths import
+ * policy accepted from this session: a stale path (kept from the session
+ * before, RFC 4724 4.2) is not one of them, so a restarted peer that sends
+ * its table again, even a different one, is held to its max-prefix limit
+ * alone and the stale paths it replaces or leaves cost nothing against it
+ * (they were within the limit, and go at End-of-RIB or stale-time). */
+static void route_count(struct peer *p, bool v6, unsigned r, bool accepted_now, bool stale_now)
 {
-	bool was = (r & (RIB_LOC_GONE | RIB_LOC_REPLACED)) && !(r & RIB_LOC_OLD_FILTERED);
+	bool old = r & (RIB_LOC_GONE | RIB_LOC_REPLACED);
+	bool was = old && !(r & (RIB_LOC_OLD_FILTERED | RIB_LOC_OLD_STALE));
+	bool was_stale = old && (r & RIB_LOC_OLD_STALE);
 
 	if (r & RIB_LOC_SAME)
 		return;
 	if (r & RIB_LOC_GONE)
-		accepted_now = false; /* a withdraw, or the new path found no memory */
-	p->accepted += (size_t)accepted_now - (size_t)was;
+		accepted_now = stale_now = false; /* a withdraw, or no memory for the new path */
+	p->accepted += (size_t)(accepted_now && !stale_now) - (size_t)was;
+	p->gr.stale[v6] += (size_t)stale_now - (size_t)was_stale;
 }
 
 /* max-prefix (RFC 4486 4): true when the session must go. */
@@ -148,7 +156,7 @@ static void route_nlri(struct peer *p, const struct bgp_update *u, struct rib_at
 		unsigned r = rib_loc_set(d->loc, pfx, &p->src, cur[v6], acc[v6] && nh_ok[v6]);
 		if (r & RIB_LOC_NEW)
 			p->prefixes_in[v6]++;
-		route_count(p, r, acc[v6]);
+		route_count(p, v6, r, acc[v6], false);
 		if (r & RIB_LOC_SAME)
 			continue; /* a duplicate */
 		if (acc[v6] && usable && !nh_ok[v6]) {
@@ -176,7 +184,7 @@ bool route_peer_update(struct peer *p, const struct bgp_update *u)
 		unsigned r = rib_loc_unset(d->loc, pfx, &p->src);
 		if (r & RIB_LOC_GONE)
 			p->prefixes_in[pfx->family == AF_INET6]--;
-		route_count(p, r, false);
+		route_count(p, pfx->family == AF_INET6, r, false, false);
 	}
 	if (u->nnlri) {
 		/* One intern per UPDATE: every NLRI shares the attribute set. */
@@ -191,19 +199,6 @@ bool route_peer_update(struct peer *p, const struct bgp_update *u)
 	return route_maxpfx(p);
 }
 
-void route_peer_down(struct peer *p)
-{
-	size_t n = p->prefixes_in[0] + p->prefixes_in[1];
-
-	if (n)
-		rib_loc_unset_src(p->d->loc, &p->src);
-	p->prefixes_in[0] = p->prefixes_in[1] = 0;
-	p->accepted = 0;
-	p->maxpfx_warned = p->maxpfx_over = false;
-	if (n)
-		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
-	export_leave(p);
-}
 
 /* ---- a new import policy (SIGHUP) ---------------------------------------- */
 
@@ -223,16 +218,26 @@ static void reimport_path(struct reimport_ctx *c, struct rib_entry *e, const str
 	const struct rib_path *path = rib_loc_path_of(e, src, &idx);
 	struct rib_attrs *in = rib_attrs_origin(path->attrs), *ra;
 	const struct bgp_attrs *a = rib_attrs_get(in);
+	/* A stale path stays stale: only the peer sending it again refreshes it. */
+	bool stale = rib_attrs_flags(path->attrs) & RIB_ATTRS_STALE;
 
 	rib_entry_prefix(e, &pfx);
 	if (!(ra = route_import(c->d, p, &pfx, in, &acc))) {
 		log_err("route", "%s: out of memory for import policy", peer_name(p));
 		return;
 	}
+	if (stale) {
+		struct rib_attrs *sa = rib_attrs_with_flags(ra, RIB_ATTRS_STALE, 0);
+		rib_attrs_unref(ra);
+		if (!(ra = sa)) {
+			log_err("route", "%s: out of memory for import policy", peer_name(p));
+			return;
+		}
+	}
 	bool usable = acc && route_usable(c->d, a) && route_nexthop_ok(c->d, pfx.family, a);
 	unsigned r = rib_loc_set_entry(c->d->loc, e, src, ra, usable);
 	rib_attrs_unref(ra);
-	route_count(p, r, acc);
+	route_count(p, pfx.family == AF_INET6, r, acc, stale);
 	c->paths++;
 	c->changed += !(r & RIB_LOC_SAME);
 }
@@ -476,6 +481,9 @@ void route_peer_up(struct peer *p)
 	struct bgpd *d = p->d;
 	const struct cfg_peer *c = &p->cfg;
 
+	/* Before the source changes: stale paths are sorted by the old one. */
+	route_gr_up(p);
+	route_gr_check_peer(p);
 	p->src.kind = p->ebgp ? RIB_SRC_EBGP : p->confed_member ? RIB_SRC_CONFED : RIB_SRC_IBGP;
 	p->src.peer_as = c->remote_as;
 	p->src.router_id = p->remote_id;
@@ -514,9 +522,11 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	route_sweep(w->data, "end-of-RIB wait expired");
 }
 
-void route_peer_eor(struct peer *p)
+void route_peer_eor(struct peer *p, uint16_t afi)
 {
 	struct bgpd *d = p->d;
+
+	route_gr_eor(p, afi);
 
 	for (struct peer *q = d->peers; q; q = q->next) {
 		if (q->cfg.shutdown)
@@ -555,9 +565,15 @@ static void fib_link_change(void *arg, uint32_t ifindex, bool up)
 		route_nudge(d, ifindex, AF_INET, "link up");
 		return;
 	}
-	for (struct peer *p = d->peers; p; p = p->next)
-		if (p->ifindex == ifindex && p->conn)
+	for (struct peer *p = d->peers; p; p = p->next) {
+		if (p->ifindex != ifindex)
+			continue;
+		if (p->conn)
 			peer_link_lost(p, "link down");
+		/* Restarting over this link: its forwarding state is gone
+		 * (RFC 4724 4.2: "monitoring layer two information"). */
+		route_gr_end(p, "link down");
+	}
 }
 
 /* The FIB acknowledges a route: the RIB records it (and could advertise
@@ -575,10 +591,11 @@ static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint
 
 	for (struct peer *p = d->peers; p; p = p->next) {
 		const struct sockaddr_storage *la = &p->local_addr;
-		if (!p->conn || la->ss_family != family)
+		if (la->ss_family != family || memcmp(sockaddr_addr(la), addr, sockaddr_addr_len(la)))
 			continue;
-		if (memcmp(sockaddr_addr(la), addr, sockaddr_addr_len(la)) == 0)
+		if (p->conn)
 			peer_link_lost(p, "local address removed");
+		route_gr_end(p, "local address removed");
 	}
 }
 
@@ -634,6 +651,7 @@ int route_init(struct bgpd *d, char *err, size_t errlen)
 	ev_prepare_start(d->loop, &d->route_prep);
 	ev_idle_init(&d->route_idle, route_idle_cb);
 	route_originate(d);
+	route_gr_check_config(d);
 	return 0;
 }
 

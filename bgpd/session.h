@@ -32,7 +32,8 @@ bool peer_conn_header_error(struct peer *p, struct conn *c, const struct bgp_err
 bool peer_conn_closed(struct peer *p, struct conn *c, int err);
 void peer_output_drained(struct peer *p); /* the queue fell below the mark */
 
-/* route.c: routes in (Adj-RIB-In -> Loc-RIB) and out (Loc-RIB -> FIB and
+/* route.c (graceful.c: the helper side of graceful restart): routes in
+ * (Adj-RIB-In -> Loc-RIB) and out (Loc-RIB -> FIB and
  * every peer's Adj-RIB-Out), batched once per event-loop turn. */
 int route_init(struct bgpd *d, char *err, size_t errlen);
 void route_free(struct bgpd *d);
@@ -57,8 +58,23 @@ struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struc
 size_t route_reimport(struct bgpd *d);
 bool route_maxpfx(struct peer *p);	     /* over max-prefix with restart */
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
-void route_peer_down(struct peer *p);	     /* withdraw what it sent */
-void route_peer_eor(struct peer *p);	     /* it finished its initial dump */
+/* The session ended: withdraw what it sent, or, graceful (no NOTIFICATION,
+ * RFC 4724 4.2) with a GR-capable peer, keep it stale for its restart. */
+void route_peer_down(struct peer *p, bool graceful);
+void route_peer_eor(struct peer *p, uint16_t afi); /* it finished its dump of afi */
+/* Graceful restart: its stale paths go now (NOTIFICATION, stop, removed,
+ * link lost, helper switched off); no-op when it has none. */
+void route_gr_end(struct peer *p, const char *why);
+/* Back in Established, before its table (route_peer_up): RFC 4724 4.2
+ * checks of its new OPEN; the stale paths kept wait for End-of-RIB. */
+void route_gr_up(struct peer *p);
+void route_gr_eor(struct peer *p, uint16_t afi); /* its End-of-RIB: the rest goes */
+void route_gr_init(struct peer *p);	     /* its timer (peer_new) */
+void route_gr_stop_timer(struct peer *p);    /* peer_free */
+/* Timer-consistency warnings (docs/config.md): the configuration's, at start
+ * and reload, and a peer's restart time against ours when it comes up. */
+void route_gr_check_config(struct bgpd *d);
+void route_gr_check_peer(struct peer *p);
 
 /* export.c: Loc-RIB entries towards peers, by update group: outbound
  * attributes, Adj-RIB-Out (duplicate suppression), packed UPDATEs encoded

@@ -327,6 +327,18 @@ uint8_t rib_attrs_flags(const struct rib_attrs *ra)
 	return ra->flags;
 }
 
+/* The origin stays what the peer sent: a set without one is that itself.
+ * Clearing the last flag of a set equal to its origin gives the origin back
+ * (rib_attrs_intern_from). */
+struct rib_attrs *rib_attrs_with_flags(struct rib_attrs *ra, uint8_t set, uint8_t clear)
+{
+	uint8_t flags = (uint8_t)((ra->flags | set) & ~clear);
+
+	if (flags == ra->flags)
+		return rib_attrs_ref(ra);
+	return rib_attrs_intern_from(ra->cache, &ra->a, ra->origin ? ra->origin : ra, flags);
+}
+
 struct rib_attrs *rib_attrs_ref(struct rib_attrs *ra)
 {
 	if (ra->refcnt == 0 || ra->refcnt == UINT32_MAX)

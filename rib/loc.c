@@ -284,6 +284,15 @@ unsigned rib_loc_set(struct rib_loc *loc, const struct bgp_prefix *p, const stru
 	return flags;
 }
 
+/* What a path taken out was: filtered, stale (RIB_LOC_OLD_*). */
+static unsigned old_flags(const struct rib_attrs *ra)
+{
+	uint8_t f = rib_attrs_flags(ra);
+
+	return ((f & RIB_ATTRS_FILTERED) ? RIB_LOC_OLD_FILTERED : 0) |
+	       ((f & RIB_ATTRS_STALE) ? RIB_LOC_OLD_STALE : 0);
+}
+
 unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struct rib_src *src,
 			   struct rib_attrs *ra, bool usable)
 {
@@ -298,14 +307,12 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	if (old && old->attrs == ra && (idx < e->nusable) == usable)
 		return RIB_LOC_SAME; /* a duplicate */
 	if (old && entry_take(loc, e, src, &taken, &was_usable, &first)) {
-		if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
-			flags |= RIB_LOC_OLD_FILTERED;
+		flags = old_flags(taken.attrs) | RIB_LOC_GONE; /* until it is back in */
 		rib_attrs_unref(taken.attrs);
 		loc->npaths--;
-		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_GONE; /* until it is back in */
 	}
 	if ((at = entry_insert(loc, e, src, ra, usable)) < 0) {
-		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED)) |
+		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED | RIB_LOC_OLD_STALE)) |
 		       (entry_changed(loc, e, before, first, was_usable) ? RIB_LOC_CHANGED : 0);
 		/* out of memory: src's path is gone */
 	}
@@ -314,7 +321,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	rib_attrs_ref(ra);
 	loc->npaths++;
 	if (flags & RIB_LOC_GONE) /* replaced: neither new nor gone */
-		flags = (flags & RIB_LOC_OLD_FILTERED) | RIB_LOC_REPLACED;
+		flags = (flags & (RIB_LOC_OLD_FILTERED | RIB_LOC_OLD_STALE)) | RIB_LOC_REPLACED;
 	return flags |
 	       (entry_changed(loc, e, before, first, was_usable || usable) ? RIB_LOC_CHANGED : 0);
 }
@@ -329,8 +336,7 @@ static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const stru
 
 	if (!entry_take(loc, e, src, &taken, &was_usable, &at))
 		return 0;
-	if (rib_attrs_flags(taken.attrs) & RIB_ATTRS_FILTERED)
-		flags |= RIB_LOC_OLD_FILTERED;
+	flags |= old_flags(taken.attrs);
 	rib_attrs_unref(taken.attrs);
 	loc->npaths--;
 	return flags | (entry_changed(loc, e, before, at, was_usable) ? RIB_LOC_CHANGED : 0);
@@ -383,6 +389,93 @@ size_t rib_loc_unset_src(struct rib_loc *loc, const struct rib_src *src)
 
 	loc_walk_tables(loc, unset_src_one, &u);
 	return u.n;
+}
+
+/* ---- graceful restart: stale paths ---------------------------------------- */
+
+struct restamp_ctx {
+	struct rib_loc *loc;
+	const struct rib_src *src;
+	struct rib_attrs *(*fn)(struct rib_attrs *ra, void *arg);
+	void *arg;
+	uint8_t flags; /* unset_src_flagged */
+	size_t n;
+};
+
+static bool dkey_equal(const struct rib_dkey *a, const struct rib_dkey *b)
+{
+	return a->local_pref == b->local_pref && a->med == b->med && a->first_as == b->first_as &&
+	       a->path_len == b->path_len && a->confed_len == b->confed_len &&
+	       a->origin == b->origin;
+}
+
+static int restamp_one(const struct bgp_prefix *p, void *value, void *arg)
+{
+	struct restamp_ctx *c = arg;
+	struct rib_entry *e = value;
+	unsigned idx;
+	/* The walk's entries are ours: a path is found, then changed. */
+	struct rib_path *path = (struct rib_path *)rib_loc_path_of(e, c->src, &idx);
+	struct rib_attrs *ra;
+
+	if (!path || !(ra = c->fn(path->attrs, c->arg)))
+		return 0;
+	if (ra == path->attrs) {
+		rib_attrs_unref(ra);
+		return 0;
+	}
+	c->n++;
+	/* The same rank against every other path (the decision key and the
+	 * source decide, RFC 4271 9.1.2.2): swapped where it stands. */
+	if (dkey_equal(rib_attrs_dkey(path->attrs), rib_attrs_dkey(ra))) {
+		rib_attrs_unref(path->attrs);
+		path->attrs = ra;
+		return 0;
+	}
+	rib_loc_set_entry(c->loc, e, c->src, ra, idx < e->nusable);
+	rib_attrs_unref(ra);
+	return 0;
+}
+
+size_t rib_loc_restamp_src(struct rib_loc *loc, const struct rib_src *src, uint8_t family,
+			   struct rib_attrs *(*restamp)(struct rib_attrs *ra, void *arg), void *arg)
+{
+	struct restamp_ctx c = { .loc = loc, .src = src, .fn = restamp, .arg = arg };
+
+	if (family != AF_INET6)
+		rib_table_walk(loc->t[0], restamp_one, &c);
+	if (family != AF_INET)
+		rib_table_walk(loc->t[1], restamp_one, &c);
+	return c.n;
+}
+
+static int unset_flagged_one(const struct bgp_prefix *p, void *value, void *arg)
+{
+	struct restamp_ctx *c = arg;
+	struct rib_entry *e = value;
+	unsigned idx;
+	const struct rib_path *path = rib_loc_path_of(e, c->src, &idx);
+
+	if (!path || (c->flags && !(rib_attrs_flags(path->attrs) & c->flags)))
+		return 0;
+	if (entry_unset(c->loc, e, c->src)) {
+		c->n++;
+		if (e->npaths == 0) /* not removed during the walk: the drain frees it */
+			entry_queue(c->loc, e);
+	}
+	return 0;
+}
+
+size_t rib_loc_unset_src_flagged(struct rib_loc *loc, const struct rib_src *src, uint8_t family,
+				 uint8_t flags)
+{
+	struct restamp_ctx c = { .loc = loc, .src = src, .flags = flags };
+
+	if (family != AF_INET6)
+		rib_table_walk(loc->t[0], unset_flagged_one, &c);
+	if (family != AF_INET)
+		rib_table_walk(loc->t[1], unset_flagged_one, &c);
+	return c.n;
 }
 
 const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_prefix *p)

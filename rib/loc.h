@@ -101,6 +101,7 @@ enum {
 	RIB_LOC_GONE = 8,    /* withdraw: src's path was there and is removed */
 	RIB_LOC_REPLACED = 16, /* set: src's previous path was replaced */
 	RIB_LOC_OLD_FILTERED = 32, /* the replaced or removed path was filtered */
+	RIB_LOC_OLD_STALE = 64, /* the replaced or removed path was stale */
 };
 
 /* Add or replace src's path for p, usable (a candidate) or not; the Loc-RIB
@@ -120,6 +121,19 @@ bool rib_loc_withdraw(struct rib_loc *loc, const struct bgp_prefix *p, const str
 /* Every path of src goes (its session ended); returns how many. Entries
  * left empty are queued and freed by rib_loc_drain. */
 size_t rib_loc_unset_src(struct rib_loc *loc, const struct rib_src *src);
+/* Graceful restart (RFC 4724 4.2). Every path of src of one family (0:
+ * both) gets the set restamp(attrs, arg) returns (a reference handed to
+ * the path; NULL leaves the path as it is), e.g. the same set marked
+ * RIB_ATTRS_STALE. A set the decision process ranks the same (same content)
+ * replaces the old one in place: nothing moves, nothing is queued, the FIB
+ * and the peers see no change. Any other is put in like rib_loc_set_entry.
+ * Returns how many paths got a new set. */
+size_t rib_loc_restamp_src(struct rib_loc *loc, const struct rib_src *src, uint8_t family,
+			   struct rib_attrs *(*restamp)(struct rib_attrs *ra, void *arg), void *arg);
+/* src's paths of one family (0: both) whose set carries any of flags (0:
+ * every path) go; returns how many. Entries left empty are queued and freed by the drain. */
+size_t rib_loc_unset_src_flagged(struct rib_loc *loc, const struct rib_src *src, uint8_t family,
+				 uint8_t flags);
 /* src's path for p and whether it is a candidate; NULL if none. */
 const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct rib_src *src,
 				       unsigned *index);

@@ -43,10 +43,16 @@ struct rib_attrs *rib_attrs_intern(struct rib_attr_cache *c, const struct bgp_at
  * a changed policy can be applied again. Equal content, origin and flags
  * share one set; content equal to origin with no flags is origin itself.
  * RIB_ATTRS_FILTERED marks a path import policy rejected (kept, never a
- * candidate). */
-enum { RIB_ATTRS_FILTERED = 1 };
+ * candidate); RIB_ATTRS_STALE a path kept over its peer's restart
+ * (graceful restart, RFC 4724 4.2): the flag lives in the interned set, so
+ * marking costs no per-path memory. */
+enum { RIB_ATTRS_FILTERED = 1, RIB_ATTRS_STALE = 2 };
 struct rib_attrs *rib_attrs_intern_from(struct rib_attr_cache *c, const struct bgp_attrs *a,
 					struct rib_attrs *origin, uint8_t flags);
+/* ra with flags set and clear applied: the same content and origin (so the
+ * same decision key), a reference the caller owns; ra itself (+1) when
+ * nothing changes. NULL when out of memory. */
+struct rib_attrs *rib_attrs_with_flags(struct rib_attrs *ra, uint8_t set, uint8_t clear);
 /* What the peer sent: the origin, or ra itself (no new reference). */
 struct rib_attrs *rib_attrs_origin(struct rib_attrs *ra);
 uint8_t rib_attrs_flags(const struct rib_attrs *ra);

@@ -256,6 +256,36 @@ static void caps_json(struct json_writer *w, const Closbgp__Ctl__Capabilities *c
 	json_obj_end(w);
 }
 
+static void strings_json(struct json_writer *w, const char *key, char **v, size_t n)
+{
+	json_key(w, key);
+	json_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		json_str(w, v[i]);
+	json_arr_end(w);
+}
+
+static void gr_json(struct json_writer *w, const Closbgp__Ctl__GracefulRestart *g)
+{
+	Closbgp__Ctl__GracefulRestart none = CLOSBGP__CTL__GRACEFUL_RESTART__INIT;
+
+	if (!g)
+		g = &none;
+	json_key(w, "graceful_restart");
+	json_obj_begin(w);
+	json_kv_bool(w, "helper", g->helper);
+	json_kv_uint(w, "stale_time", g->stale_time);
+	json_kv_bool(w, "peer_capable", g->peer_capable);
+	json_kv_uint(w, "restart_time", g->restart_time);
+	strings_json(w, "families", g->families, g->n_families);
+	strings_json(w, "forwarding", g->forwarding, g->n_forwarding);
+	json_kv_str(w, "state", g->state);
+	json_kv_uint(w, "stale_paths", g->stale_paths);
+	json_kv_uint(w, "timer_left", g->timer_left);
+	json_kv_uint(w, "restarts", g->restarts);
+	json_obj_end(w);
+}
+
 static void error_json(struct json_writer *w, const Closbgp__Ctl__PeerError *e)
 {
 	json_key(w, "last_error");
@@ -295,6 +325,7 @@ static void peer_json(struct json_writer *w, const Closbgp__Ctl__Peer *p)
 	json_kv_uint(w, "update_group_members", p->update_group_members);
 	json_kv_uint(w, "update_group_messages", p->update_group_messages);
 	caps_json(w, p->capabilities);
+	gr_json(w, p->graceful_restart);
 	error_json(w, p->last_error);
 	json_obj_end(w);
 }
@@ -310,6 +341,34 @@ static void caps_text(FILE *f, const Closbgp__Ctl__Capabilities *c)
 	fprintf(f, "%s%s%s%s%s\n", c->ipv4_unicast ? " ipv4-unicast" : "",
 		c->ipv6_unicast ? " ipv6-unicast" : "", c->as4 ? " as4" : "",
 		c->route_refresh ? " route-refresh" : "", c->graceful_restart ? " graceful-restart" : "");
+}
+
+/* "Graceful restart: helper, stale-time 360 s; its restart time 120 s
+ * (ipv4-unicast F); restarting: 5 stale paths, 118 s left; 1 restart". */
+static void gr_text(FILE *f, const Closbgp__Ctl__GracefulRestart *g)
+{
+	if (!g)
+		return;
+	fprintf(f, "  Graceful restart: %s, stale-time %u s", g->helper ? "helper" : "not helping",
+		g->stale_time);
+	if (g->peer_capable) {
+		fprintf(f, "; its restart time %u s (", g->restart_time);
+		for (size_t i = 0; i < g->n_families; i++) {
+			bool fwd = false;
+			for (size_t j = 0; j < g->n_forwarding; j++)
+				fwd |= strcmp(g->forwarding[j], g->families[i]) == 0;
+			fprintf(f, "%s%s%s", i ? ", " : "", g->families[i], fwd ? " F" : "");
+		}
+		fprintf(f, "%s)", g->n_families ? "" : "no families: helper only");
+	} else {
+		fputs("; peer not capable", f);
+	}
+	if (g->state[0])
+		fprintf(f, "; %s: %" PRIu64 " stale path%s, %u s left", g->state, g->stale_paths,
+			g->stale_paths == 1 ? "" : "s", g->timer_left);
+	if (g->restarts)
+		fprintf(f, "; %u restart%s helped", g->restarts, g->restarts == 1 ? "" : "s");
+	fputc('\n', f);
 }
 
 static void counters_text(FILE *f, const Closbgp__Ctl__Peer *p)
@@ -354,6 +413,7 @@ static void peer_text(FILE *f, const Closbgp__Ctl__Peer *p)
 			p->update_group_members == 1 ? "" : "s", p->update_group_messages);
 	fprintf(f, "  Hold time %u s, keepalive %u s\n", p->hold_time, p->keepalive);
 	caps_text(f, p->capabilities);
+	gr_text(f, p->graceful_restart);
 	fprintf(f, "  Prefixes: received %" PRIu64 ", sent %" PRIu64 "\n", p->prefixes_received,
 		p->prefixes_sent);
 	counters_text(f, p);
@@ -401,6 +461,7 @@ static void route_json(struct json_writer *w, const Closbgp__Ctl__Route *r)
 	}
 	json_arr_end(w);
 	json_kv_bool(w, "atomic_aggregate", r->atomic_aggregate);
+	json_kv_bool(w, "stale", r->stale);
 	if (r->filtered) {
 		json_kv_bool(w, "filtered", true);
 		json_key(w, "filtered_by");
@@ -431,11 +492,14 @@ static char *route_comms(const Closbgp__Ctl__Route *r)
 	return s;
 }
 
-/* FRR's status codes: "*>" best, "*=" multipath, "*" valid. */
+/* FRR's status codes: "*>" best, "*=" multipath, "*" valid; a stale path
+ * (kept over its peer's restart) has "S" in place of "*", as in FRR. */
 static const char *route_status(const Closbgp__Ctl__Route *r)
 {
 	if (!r->valid)
-		return "";
+		return r->stale ? "S" : "";
+	if (r->stale)
+		return r->best ? "S>" : r->multipath ? "S=" : "S";
 	return r->best ? "*>" : r->multipath ? "*=" : "*";
 }
 
@@ -482,7 +546,8 @@ static void routes_text(FILE *f, const struct ctl_reply *rep)
 		return;
 	}
 	fputs(filtered ? "Status: x filtered (rejected by import policy, kept)\n"
-		       : "Status: *> best, *= multipath (ECMP), * valid\n", f);
+		       : "Status: *> best, *= multipath (ECMP), * valid, S stale (kept over "
+			 "its peer's restart)\n", f);
 	table_print(f, &t);
 }
 

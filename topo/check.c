@@ -174,7 +174,8 @@ int topo_check(const struct topo_fabric *f, struct topo_err *err)
 	if (!f->ndevs)
 		return topo_errf(err, "fabric '%s' has no devices", f->name);
 	if (check_topology(f, err) || topo_check_asn(f, err) ||
-	    topo_check_addr(f, err) || topo_check_policy(f, err))
+	    topo_check_addr(f, err) || topo_check_policy(f, err) ||
+	    topo_check_gr(f, err))
 		return -1;
 	return 0;
 }

@@ -46,6 +46,14 @@ static const char usage_text[] =
 "      DIR/<server>/host.json       server address and routes\n"
 "      DIR/<fabric>.clab.yml        containerlab topology\n"
 "      DIR/fabric.json              explicit form (with --explicit)\n"
+"      DIR/routes.json              predicted IPv4/IPv6 prefixes per switch\n"
+"\n"
+"    The prediction propagates every originated prefix over the sessions\n"
+"    with the policy intent (in and out rules, LOCAL_PREF, AS_PATH loop\n"
+"    prevention, confederations, ECMP) and closbgpd's export rule (the\n"
+"    first ECMP path without the neighbour's AS) until nothing changes;\n"
+"    a policy rule with an as-path-regex is not simulated (no routes.json,\n"
+"    the summary says why).\n"
 "\n"
 "    Output is deterministic (same input, byte-identical files).  It is\n"
 "    written to DIR.tmp-XXXXXX and renamed to DIR only when complete; an\n"
@@ -57,7 +65,8 @@ static const char usage_text[] =
 "    --frr NODES          comma-separated switches that run FRR\n"
 "    --frr-tier TIER      every switch of TIER (ssw, fsw, rsw) runs FRR\n"
 "    --explicit           write the explicit form (stdout without -o)\n"
-"    --summary            print devices per tier, ASNs, prefixes\n"
+"    --summary            print devices per tier, ASNs, prefixes and the\n"
+"                         predicted prefixes per switch of each tier\n"
 "    --no-validate        skip libyang validation of device configs\n"
 "    -Y, --yang-dir DIR   YANG modules (default " YANG_DIR ")\n"
 "    -h, --help           this text\n"
@@ -161,6 +170,7 @@ static int mark_frr(struct topo_fabric *f, const struct closgen_opts *o,
 static int run(const struct closgen_opts *o, struct topo_err *err)
 {
 	struct topo_fabric f;
+	struct topo_prediction pred = {0};
 	struct topo_validator *v = NULL;
 	struct topo_out out;
 	int rc = -1;
@@ -170,8 +180,10 @@ static int run(const struct closgen_opts *o, struct topo_err *err)
 	    topo_expand(&f, err) || topo_alloc(&f, err) ||
 	    topo_check(&f, err) || mark_frr(&f, o, err))
 		goto done;
+	if ((o->summary || o->outdir) && topo_predict(&f, &pred, err))
+		goto done;
 	if (o->summary)
-		topo_emit_summary(&f, stdout);
+		topo_emit_summary(&f, &pred, stdout);
 	if (!o->outdir) {
 		rc = o->explicit_out ? topo_emit_explicit(&f, stdout) : 0;
 		goto done;
@@ -180,12 +192,13 @@ static int run(const struct closgen_opts *o, struct topo_err *err)
 		goto done;
 	if (topo_out_begin(&out, o->outdir, err))
 		goto done;
-	if (topo_write_all(&f, &out, v, o->explicit_out, err) ||
+	if (topo_write_all(&f, &pred, &out, v, o->explicit_out, err) ||
 	    topo_out_commit(&out, err))
 		topo_out_abort(&out);
 	else
 		rc = 0;
 done:
+	topo_prediction_free(&pred);
 	topo_validator_free(v);
 	topo_fabric_free(&f);
 	return rc;

@@ -142,8 +142,12 @@ int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
 		emit_confed(f, d, out);
 	fprintf(out, "    \"listen\": [{\"address\": \"0.0.0.0\", \"port\": 179}, "
 		"{\"address\": \"::\", \"port\": 179}],\n");
-	if (d->confed_id) /* like the FRR configs' "bgp bestpath as-path confed" */
-		fprintf(out, "    \"route-selection\": {\"count-confederation-segments\": true},\n");
+	/* confed: like the FRR configs' "bgp bestpath as-path confed" */
+	fprintf(out, "    \"route-selection\": {%s\"end-of-rib-wait\": %u},\n",
+		d->confed_id ? "\"count-confederation-segments\": true, " : "",
+		f->gr[d->tier].t[TOPO_GR_EOR]);
+	fprintf(out, "    \"graceful-restart\": {\"restart-time\": %u, \"stale-time\": %u},\n",
+		f->gr[d->tier].t[TOPO_GR_RESTART], f->gr[d->tier].t[TOPO_GR_STALE]);
 	fprintf(out, "    \"timers\": {\"hold-time\": %u, \"keepalive\": %u, "
 		"\"connect-retry\": %u},\n", f->timers.hold, f->timers.keepalive,
 		f->timers.connect_retry);

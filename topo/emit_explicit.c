@@ -39,6 +39,32 @@ static void emit_pool(FILE *out, const char *name, const struct topo_prefix *v4,
 	fprintf(out, "}%s\n", comma ? "," : "");
 }
 
+
+/* graceful-restart: each switch tier whose timers are not the defaults,
+ * all three (the explicit form spells the fabric out). */
+static void emit_gr(const struct topo_fabric *f, FILE *out)
+{
+	static const unsigned dflt[TOPO_GR_NTIMERS] = { 120, 360, 120 };
+	enum topo_tier t;
+	int k, n = 0;
+
+	for (t = TOPO_SSW; t <= TOPO_RSW; t++) {
+		const struct topo_gr *g = &f->gr[t];
+
+		for (k = 0; k < TOPO_GR_NTIMERS && g->t[k] == dflt[k]; k++)
+			;
+		if (k == TOPO_GR_NTIMERS)
+			continue;
+		fprintf(out, "%s\n      {\"name\": \"%s\", \"restart-time\": %u, "
+			"\"stale-time\": %u, \"end-of-rib-wait\": %u}",
+			n++ ? "," : "    \"graceful-restart\": {\"tier\": [",
+			topo_tier_name(t), g->t[TOPO_GR_RESTART], g->t[TOPO_GR_STALE],
+			g->t[TOPO_GR_EOR]);
+	}
+	if (n)
+		fprintf(out, "\n    ]},\n");
+}
+
 static void emit_common(const struct topo_fabric *f, FILE *out)
 {
 	const struct topo_scheme *s = &f->scheme;
@@ -73,6 +99,7 @@ static void emit_common(const struct topo_fabric *f, FILE *out)
 		topo_emit_maxpfx(&f->maxpfx, out);
 		fprintf(out, ",\n");
 	}
+	emit_gr(f, out);
 }
 
 static void emit_rtypes(const struct topo_fabric *f, FILE *out)

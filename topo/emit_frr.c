@@ -184,6 +184,16 @@ int topo_emit_frr(const struct topo_fabric *f, const struct topo_device *d,
 		" bgp bestpath as-path multipath-relax\n"
 		" bgp bestpath as-path confed\n timers bgp %u %u\n",
 		f->timers.keepalive, f->timers.hold);
+	/* Graceful restart both ways (RFC 4724): helper for its neighbours
+	 * and restarting speaker itself, the F bit set (zebra keeps the
+	 * routes over a bgpd restart), the fabric's timers (checked against
+	 * every neighbour's by closgen). */
+	fprintf(out, " bgp graceful-restart\n bgp graceful-restart preserve-fw-state\n"
+		" bgp graceful-restart restart-time %u\n"
+		" bgp graceful-restart stalepath-time %u\n"
+		" bgp graceful-restart select-defer-time %u\n",
+		f->gr[d->tier].t[TOPO_GR_RESTART], f->gr[d->tier].t[TOPO_GR_STALE],
+		f->gr[d->tier].t[TOPO_GR_EOR]);
 	emit_groups(f, s, n, out);
 	emit_neighbors(s, n, out);
 	emit_af(f, d, s, n, 4, out);

@@ -1,5 +1,6 @@
 /* The readable summary printed by closgen --summary: devices per tier,
- * the ASNs each tier uses, links and sessions, prefixes per route type. */
+ * the ASNs each tier uses, links and sessions, prefixes per route type,
+ * and the predicted prefixes per switch (emit_routes.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,7 +83,7 @@ static void summary_prefixes(const struct topo_fabric *f, FILE *out)
 			f->rtypes[i].community, cnt[i]);
 }
 
-int topo_emit_summary(const struct topo_fabric *f, FILE *out)
+int topo_emit_summary(const struct topo_fabric *f, const struct topo_prediction *p, FILE *out)
 {
 	uint32_t *v = calloc(f->ndevs + 1, sizeof(*v));
 
@@ -92,6 +93,7 @@ int topo_emit_summary(const struct topo_fabric *f, FILE *out)
 		f->explicit_form ? "explicit" : "compact");
 	summary_tiers(f, v, out);
 	summary_prefixes(f, out);
+	topo_emit_route_summary(f, p, out);
 	free(v);
 	return ferror(out) ? -1 : 0;
 }

@@ -52,6 +52,8 @@ void topo_fabric_init(struct topo_fabric *f)
 	f->scheme.confed = true;
 	f->scheme.confed_base = 65100;
 	f->timers = (struct topo_timers){30, 10, 5};
+	for (int t = 0; t < TOPO_NTIERS; t++)
+		f->gr[t] = (struct topo_gr){ .t = { 120, 360, 120 } };
 	f->pools.rack4_len = 24;
 	f->pools.rack6_len = 64;
 }

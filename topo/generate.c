@@ -77,8 +77,28 @@ static int write_fabric_file(struct topo_out *o, const struct topo_fabric *f,
 	return rc;
 }
 
-int topo_write_all(const struct topo_fabric *f, struct topo_out *o,
-		   struct topo_validator *v, bool explicit_out,
+/* DIR/routes.json: the predicted prefixes per switch. */
+static int write_routes(struct topo_out *o, const struct topo_fabric *f,
+			const struct topo_prediction *pred, struct topo_err *err)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int rc;
+
+	if (!fp)
+		return topo_errf(err, "out of memory");
+	rc = topo_emit_routes(f, pred, fp);
+	if (fclose(fp) || rc)
+		rc = topo_errf(err, "routes.json: cannot render");
+	else
+		rc = topo_out_write(o, NULL, "routes.json", buf, len, err);
+	free(buf);
+	return rc;
+}
+
+int topo_write_all(const struct topo_fabric *f, const struct topo_prediction *pred,
+		   struct topo_out *o, struct topo_validator *v, bool explicit_out,
 		   struct topo_err *err)
 {
 	char name[TOPO_NAME_MAX + 16];
@@ -92,6 +112,8 @@ int topo_write_all(const struct topo_fabric *f, struct topo_out *o,
 		return -1;
 	if (explicit_out &&
 	    write_fabric_file(o, f, topo_emit_explicit, "fabric.json", err))
+		return -1;
+	if (pred && pred->ok && write_routes(o, f, pred, err))
 		return -1;
 	return 0;
 }

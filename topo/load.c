@@ -264,6 +264,32 @@ static int load_policy(struct topo_fabric *f, const struct lyd_node *p,
 	return 0;
 }
 
+/* graceful-restart: the fabric's timers (YANG defaults), then each tier's
+ * own where the file sets them. */
+static void load_gr(struct topo_fabric *f, const struct lyd_node *g)
+{
+	static const char *const leaf[TOPO_GR_NTIMERS] = { "restart-time", "stale-time",
+							   "end-of-rib-wait" };
+	const struct lyd_node *n;
+	enum topo_tier t;
+
+	if (!g)
+		return;
+	for (int k = 0; k < TOPO_GR_NTIMERS; k++)
+		for (t = TOPO_SSW; t < TOPO_NTIERS; t++)
+			f->gr[t].t[k] = topo_yd_uint(g, leaf[k], f->gr[t].t[k]);
+	LY_LIST_FOR(lyd_child(g), n) {
+		if (!n->schema || strcmp(n->schema->name, "tier") ||
+		    topo_tier_parse(topo_yd_leaf(n, "name"), &t))
+			continue;
+		for (int k = 0; k < TOPO_GR_NTIMERS; k++)
+			if (topo_yd_leaf(n, leaf[k])) {
+				f->gr[t].t[k] = topo_yd_uint(n, leaf[k], 0);
+				f->gr[t].own[k] = true;
+			}
+	}
+}
+
 static int load_tree(struct topo_fabric *f, const struct lyd_node *fab,
 		     struct topo_err *err)
 {
@@ -281,6 +307,7 @@ static int load_tree(struct topo_fabric *f, const struct lyd_node *fab,
 		f->timers.keepalive = topo_yd_uint(t, "keepalive", 10);
 		f->timers.connect_retry = topo_yd_uint(t, "connect-retry", 5);
 	}
+	load_gr(f, topo_yd_child(fab, "graceful-restart"));
 	if (topo_yd_child(fab, "max-prefix")) {
 		const struct lyd_node *m = topo_yd_child(fab, "max-prefix");
 		const char *act = topo_yd_leaf(m, "action");

@@ -21,9 +21,10 @@ void topo_out_abort(struct topo_out *o);
 int topo_out_rmtree(const char *path);
 
 /* generate.c: every output file of the fabric into o; v (may be NULL)
- * validates each closbgpd.json first. */
-int topo_write_all(const struct topo_fabric *f, struct topo_out *o,
-		   struct topo_validator *v, bool explicit_out,
+ * validates each closbgpd.json first; routes.json when pred (may be NULL)
+ * holds a prediction. */
+int topo_write_all(const struct topo_fabric *f, const struct topo_prediction *pred,
+		   struct topo_out *o, struct topo_validator *v, bool explicit_out,
 		   struct topo_err *err);
 
 #endif

@@ -133,6 +133,14 @@ struct topo_timers {
 	unsigned hold, keepalive, connect_retry;
 };
 
+/* Graceful restart timers of one tier (seconds), and which of them the
+ * fabric file set on the tier itself (for the path in an error). */
+enum { TOPO_GR_RESTART, TOPO_GR_STALE, TOPO_GR_EOR, TOPO_GR_NTIMERS };
+struct topo_gr {
+	unsigned t[TOPO_GR_NTIMERS];
+	bool own[TOPO_GR_NTIMERS];
+};
+
 /* max-prefix on every session; limit 0: none. */
 struct topo_maxpfx {
 	uint32_t limit;
@@ -147,6 +155,7 @@ struct topo_fabric {
 	struct topo_pools pools;
 	struct topo_timers timers;
 	struct topo_maxpfx maxpfx;
+	struct topo_gr gr[TOPO_NTIERS]; /* per switch tier (servers unused) */
 	struct topo_route_type rtypes[TOPO_MAX_ROUTE_TYPES];
 	size_t nrtypes;
 	struct topo_aggregate *aggs;
@@ -221,6 +230,11 @@ int topo_check_asn(const struct topo_fabric *f, struct topo_err *err);
 int topo_check_addr(const struct topo_fabric *f, struct topo_err *err);
 /* check_policy.c: every tier's own route types can leave it. */
 int topo_check_policy(const struct topo_fabric *f, struct topo_err *err);
+/* check_gr.c: graceful restart timers agree between every two neighbours. */
+int topo_check_gr(const struct topo_fabric *f, struct topo_err *err);
+/* The data path of a graceful restart timer of tier t, where it is set. */
+const char *topo_gr_path(const struct topo_fabric *f, enum topo_tier t, int timer,
+			 char *buf, size_t len);
 
 /* emit_*.c: text outputs.  Each writes one file's content to out. */
 int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
@@ -259,7 +273,27 @@ size_t topo_host_routes(const struct topo_fabric *f,
 int topo_emit_explicit(const struct topo_fabric *f, FILE *out);
 int topo_emit_explicit_device(const struct topo_fabric *f,
 			      const struct topo_device *d, FILE *out);
-int topo_emit_summary(const struct topo_fabric *f, FILE *out);
+/* predict.c: the policy-intent prediction — how many prefixes each switch
+ * will hold, per family: every originated prefix propagated over the
+ * sessions with the generated configurations' policy, AS_PATH and
+ * decision semantics and closbgpd's export rule, to a fixed point
+ * (docs/topology.md says what is simulated and what is assumed). */
+struct topo_prediction {
+	bool ok;	   /* false: not predicted, note says why */
+	char note[200];
+	uint32_t *v4, *v6; /* prefixes per device, f->devs order (servers 0) */
+	size_t ndevs;
+	unsigned classes, simulations, rounds; /* route classes, runs, aggregate rounds */
+};
+/* 0 with p->ok or a note, -1 on error (out of memory); free p afterwards. */
+int topo_predict(const struct topo_fabric *f, struct topo_prediction *p, struct topo_err *err);
+void topo_prediction_free(struct topo_prediction *p);
+/* emit_routes.c: DIR/routes.json and the summary's section (p may be NULL:
+ * no section). */
+int topo_emit_routes(const struct topo_fabric *f, const struct topo_prediction *p, FILE *out);
+void topo_emit_route_summary(const struct topo_fabric *f, const struct topo_prediction *p,
+			     FILE *out);
+int topo_emit_summary(const struct topo_fabric *f, const struct topo_prediction *p, FILE *out);
 
 /* session.c: the eBGP sessions of a switch, one per link and family, in
  * interface order (IPv4 first).  out needs 2 * d->nifs entries. */

@@ -212,6 +212,18 @@ class Lab:
                 out[self.pod(fsw)] = (v4[0], v6[0])
         return out
 
+    def predicted_routes(self):
+        """{switch: {"ipv4": N, "ipv6": M}}: closgen's prediction from the policy
+        intent (DIR/routes.json, docs/topology.md)."""
+        return json.load(open(os.path.join(self.out, "routes.json")))
+
+    def route_counts(self, node):
+        """(IPv4, IPv6) prefixes the switch holds with a usable path (its own
+        included): closctl's Loc-RIB, FRR's valid paths (Lab.routes)."""
+        routes = self.routes(node)
+        v4 = sum(1 for p in routes if ":" not in p)
+        return v4, len(routes) - v4
+
     def fsw_count(self, pod):
         return len([f for f in self.switches("fsw") if self.pod(f) == pod])
 
@@ -368,6 +380,54 @@ class Lab:
 
     def set_link(self, node, ifname, up):
         self.nsrun(node, "ip", "link", "set", ifname, "up" if up else "down")
+
+
+def tier(node):
+    return node.split("-")[0]
+
+
+def route_counts_as_predicted(lab, timeout=60):
+    """Poll (bounded) until every switch holds, per family, as many prefixes
+    as closgen's routes.json predicts. Returns {tier: {"switches": n,
+    "ipv4": [counts], "ipv6": [counts], "predicted": (ipv4, ipv6) counts}}
+    (distinct values, sorted); raises naming every switch that differs."""
+    want = lab.predicted_routes()
+    got = {}
+
+    def match():
+        got.clear()
+        for n in lab.switches():
+            got[n] = lab.route_counts(n)
+        return all(got[n] == (want[n]["ipv4"], want[n]["ipv6"]) for n in got)
+    try:
+        wait_until(match, timeout, "prefixes per switch as predicted", interval=0.5)
+    except AssertionError:
+        bad = {n: {"measured": got.get(n), "predicted": (want[n]["ipv4"], want[n]["ipv6"]),
+                   "daemon": lab.kind(n)}
+               for n in lab.switches() if got.get(n) != (want[n]["ipv4"], want[n]["ipv6"])}
+        raise AssertionError("prefixes per switch (IPv4, IPv6) differ from closgen's "
+                             "prediction after %ds: %s" % (timeout, bad)) from None
+    out = {}
+    for n in lab.switches():
+        t = out.setdefault(tier(n), {"switches": 0, "ipv4": set(), "ipv6": set(),
+                                     "predicted": set()})
+        t["switches"] += 1
+        t["ipv4"].add(got[n][0])
+        t["ipv6"].add(got[n][1])
+        t["predicted"].add((want[n]["ipv4"], want[n]["ipv6"]))
+    return {k: {"switches": v["switches"], "ipv4": sorted(v["ipv4"]), "ipv6": sorted(v["ipv6"]),
+                "predicted": sorted(v["predicted"])} for k, v in out.items()}
+
+
+def format_tiers(per_tier):
+    """"ssw 4 x 16/16, ..." (switches x IPv4/IPv6 prefixes each) in tier order."""
+    order = {"ssw": 0, "fsw": 1, "rsw": 2}
+    parts = []
+    for t in sorted(per_tier, key=lambda x: order.get(x, 9)):
+        v = per_tier[t]
+        parts.append("%s %d x %s/%s" % (t, v["switches"], "|".join(map(str, v["ipv4"])),
+                                        "|".join(map(str, v["ipv6"]))))
+    return ", ".join(parts)
 
 
 def uplinks(lab, rsw):

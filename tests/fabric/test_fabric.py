@@ -143,6 +143,17 @@ def test_rsw_kernel_tables_match_intent(demo):
     assert not other_racks & demo.kernel_bgp_routes(r)
 
 
+def test_route_counts_match_intent(demo):
+    """closgen predicts from the fabric description alone how many prefixes
+    every switch holds (routes.json: the policy intent simulated to a fixed
+    point, docs/topology.md); every switch, closbgpd and FRR, holds exactly
+    that many prefixes with a usable path, per family."""
+    t0 = time.monotonic()
+    per_tier = fablib.route_counts_as_predicted(demo, 60)
+    note("demo prefixes per switch (IPv4/IPv6), measured = closgen's prediction: %s "
+         "(matched after %.1f s)" % (fablib.format_tiers(per_tier), time.monotonic() - t0))
+
+
 # --- link failure ----------------------------------------------------------------
 
 def test_link_failure_and_restore(demo):
@@ -278,12 +289,19 @@ def test_frr_and_closbgpd_agree(demo, frr_node, closbgp_node):
 def test_scale_fabric_converges():
     """4 planes x 4 SSWs, 4 pods x (4 FSWs + 8 RSWs): 64 switches, 32 servers.
     Converged = every session Established and every RSW has a kernel route
-    to every other rack of its pod and every other pod."""
+    to every other rack of its pod and every other pod; then every switch
+    holds the prefixes closgen predicts (routes.json) and a ping between
+    each pair of pods goes through."""
     t0 = time.monotonic()
     gen = _make_lab("scale.json", "fs" + LAB_ID, 600)
     lab = next(gen)
     try:
         assert len(lab.switches()) >= 64
+        # every switch holds as many prefixes as closgen's policy-intent
+        # prediction says (test_route_counts_match_intent on 64 switches)
+        per_tier = fablib.route_counts_as_predicted(lab, 120)
+        note("scale prefixes per switch (IPv4/IPv6), measured = closgen's prediction: %s"
+             % fablib.format_tiers(per_tier))
         # a few cross-pod pings prove the data plane (one per pod pair)
         srv = {lab.pod(lab.host(s)["rack"]): s for s in lab.servers()}
         for a in srv:

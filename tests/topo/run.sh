@@ -76,6 +76,28 @@ done
 	fail "max-prefix missing from generated configs"
 grep -q '"max-prefix": {"limit": 500' "$d/fabric.json" || fail "max-prefix missing from the explicit form"
 
+# 4c. graceful restart timers per tier (RSWs: stale-time 300, end-of-rib-wait
+# 60; the others the defaults), closbgpd and FRR alike, and in the explicit form
+bad=0
+for f in "$d"/rsw-*/closbgpd.json; do
+	grep -q '"graceful-restart": {"restart-time": 120, "stale-time": 300}' "$f" &&
+		grep -q '"end-of-rib-wait": 60}' "$f" || { bad=$((bad + 1)); echo "  $f"; }
+done
+for f in "$d"/fsw-*/closbgpd.json; do
+	grep -q '"graceful-restart": {"restart-time": 120, "stale-time": 360}' "$f" &&
+		grep -q '"end-of-rib-wait": 120}' "$f" || { bad=$((bad + 1)); echo "  $f"; }
+done
+for f in "$tmp"/rfc7938-rsw/rsw-*/frr.conf; do
+	grep -q '^ bgp graceful-restart stalepath-time 300$' "$f" &&
+		grep -q '^ bgp graceful-restart select-defer-time 60$' "$f" &&
+		grep -q '^ bgp graceful-restart preserve-fw-state$' "$f" ||
+		{ bad=$((bad + 1)); echo "  $f"; }
+done
+grep -q '{"name": "rsw", "restart-time": 120, "stale-time": 300, "end-of-rib-wait": 60}' \
+	"$d/fabric.json" || { bad=$((bad + 1)); echo "  $d/fabric.json"; }
+[ "$bad" = 0 ] && ok "graceful restart timers per tier (closbgpd, FRR, explicit form)" ||
+	fail "graceful restart timers missing from generated configs"
+
 # 5. YANG validation (yanglint, independent of closgen's own libyang check)
 if command -v yanglint >/dev/null 2>&1; then
 	n=0

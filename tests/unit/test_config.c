@@ -94,6 +94,10 @@ static void test_minimal(void **state)
 	assert_false(c->selection.count_confed);
 	assert_int_equal(c->selection.max_aspath_len, 64);
 	assert_int_equal(c->selection.eor_wait, 120);
+	/* graceful-restart defaults (YANG): helper on, FRR's stalepath-time. */
+	assert_int_equal(c->gr_restart_time, CFG_DEFAULT_GR_RESTART);
+	assert_true(p->gr.helper);
+	assert_int_equal(p->gr.stale_time, CFG_DEFAULT_GR_STALE);
 	config_free(c);
 }
 
@@ -230,6 +234,36 @@ static void test_fsw(void **state)
 	assert_int_equal(c->aggregates[1].min, 0); /* the YANG default */
 	assert_false(c->aggregates[1].need_community);
 	assert_int_equal(c->aggregates[1].net.prefix.family, AF_INET6);
+	config_free(c);
+}
+
+/* graceful-restart: the global settings, a peer-group's, a neighbor's own. */
+static void test_graceful_restart(void **state)
+{
+	struct bgp_config *c = load("graceful-restart.json");
+	assert_int_equal(c->gr_restart_time, 90);
+	assert_true(c->gr.helper);
+	assert_int_equal(c->gr.stale_time, 300);
+	assert_int_equal(c->selection.eor_wait, 60);
+	const struct cfg_peer *p = peer(c, "10.0.2.0"); /* the group's helper off */
+	assert_false(p->gr.helper);
+	assert_int_equal(p->gr.stale_time, 300);
+	p = peer(c, "10.0.2.2"); /* its own helper on wins */
+	assert_true(p->gr.helper);
+	assert_int_equal(p->gr.stale_time, 300);
+	p = peer(c, "10.1.2.1"); /* the group's stale-time */
+	assert_true(p->gr.helper);
+	assert_int_equal(p->gr.stale_time, 600);
+	p = peer(c, "10.1.2.3"); /* its own */
+	assert_int_equal(p->gr.stale_time, 120);
+	p = peer(c, "10.2.2.1"); /* no group: the global ones */
+	assert_true(p->gr.helper);
+	assert_int_equal(p->gr.stale_time, 300);
+	/* Helper settings change nothing on the wire: no session reset. */
+	struct cfg_peer q = *p;
+	q.gr.helper = false;
+	q.gr.stale_time = 30;
+	assert_false(config_peer_needs_reset(p, &q));
 	config_free(c);
 }
 
@@ -388,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_pod_confed_peers),
 		cmocka_unit_test(test_pod_confed_networks),
 		cmocka_unit_test(test_fsw),
+		cmocka_unit_test(test_graceful_restart),
 		cmocka_unit_test(test_all_good),
 		cmocka_unit_test(test_all_bad),
 		cmocka_unit_test(test_find_peer),

@@ -193,6 +193,8 @@ static void test_peers_json(void **state)
 	Closbgp__Ctl__MessageCounters in = CLOSBGP__CTL__MESSAGE_COUNTERS__INIT;
 	Closbgp__Ctl__Capabilities caps = CLOSBGP__CTL__CAPABILITIES__INIT;
 	Closbgp__Ctl__PeerError e = CLOSBGP__CTL__PEER_ERROR__INIT;
+	Closbgp__Ctl__GracefulRestart gr = CLOSBGP__CTL__GRACEFUL_RESTART__INIT;
+	char *fams[] = { "ipv4-unicast", "ipv6-unicast" };
 
 	p.address = "10.0.0.2";
 	p.remote_as = 65002;
@@ -212,6 +214,18 @@ static void test_peers_json(void **state)
 	e.text = "peer AS 65009";
 	e.age = 5;
 	p.last_error = &e;
+	gr.helper = gr.peer_capable = true;
+	gr.stale_time = 360;
+	gr.restart_time = 120;
+	gr.families = fams;
+	gr.n_families = 2;
+	gr.forwarding = fams;
+	gr.n_forwarding = 1;
+	gr.state = "restarting";
+	gr.stale_paths = 5;
+	gr.timer_left = 118;
+	gr.restarts = 1;
+	p.graceful_restart = &gr;
 	pl.peers = pp;
 	pl.n_peers = 1;
 	pl.last = true;
@@ -226,13 +240,21 @@ static void test_peers_json(void **state)
 		"\"keepalive\":0,\"route_refresh\":0},\"messages_sent\":{\"open\":0,\"update\":0,"
 		"\"notification\":0,\"keepalive\":0,\"route_refresh\":0},\"established_count\":0,\"update_group\":0,\"update_group_members\":0,\"update_group_messages\":0,"
 		"\"capabilities\":{\"ipv4_unicast\":false,\"ipv6_unicast\":false,\"as4\":true,"
-		"\"route_refresh\":false,\"graceful_restart\":false},\"last_error\":{\"direction\":"
-		"\"received\",\"code\":2,\"subcode\":2,\"name\":\"OPEN Message Error/Bad Peer AS\","
+		"\"route_refresh\":false,\"graceful_restart\":false},\"graceful_restart\":{"
+		"\"helper\":true,\"stale_time\":360,\"peer_capable\":true,\"restart_time\":120,"
+		"\"families\":[\"ipv4-unicast\",\"ipv6-unicast\"],\"forwarding\":[\"ipv4-unicast\"],"
+		"\"state\":\"restarting\",\"stale_paths\":5,\"timer_left\":118,\"restarts\":1},"
+		"\"last_error\":{\"direction\":\"received\",\"code\":2,\"subcode\":2,\"name\":\"OPEN Message Error/Bad Peer AS\","
 		"\"text\":\"peer AS 65009\",\"age\":5}}]}\n");
 	free(got);
 	p.last_error = NULL;
 	got = render1(&r, true);
 	assert_non_null(strstr(got, "\"last_error\":null}]}"));
+	free(got);
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "  Graceful restart: helper, stale-time 360 s; its restart "
+				    "time 120 s (ipv4-unicast F, ipv6-unicast); restarting: 5 stale "
+				    "paths, 118 s left; 1 restart helped\n"));
 	free(got);
 }
 
@@ -272,6 +294,7 @@ static void test_routes_json(void **state)
 	b.as_path = "";
 	b.origin = CLOSBGP__CTL__ORIGIN__EGP;
 	b.atomic_aggregate = true;
+	b.stale = true; /* kept over its peer's restart */
 	rl.routes = rr;
 	rl.n_routes = 2;
 	rl.last = true;
@@ -283,25 +306,26 @@ static void test_routes_json(void **state)
 		"\"best\":true,\"multipath\":true,\"valid\":true,\"fib\":\"installed\","
 		"\"next_hop\":\"10.0.0.2\","
 		"\"as_path\":\"65002 65003\",\"origin\":\"igp\",\"local_pref\":100,\"communities\":"
-		"[\"65000:1\",\"no-export\"],\"large_communities\":[\"65000:1:2\"],\"atomic_aggregate\":false},"
+		"[\"65000:1\",\"no-export\"],\"large_communities\":[\"65000:1:2\"],\"atomic_aggregate\":false,"
+		"\"stale\":false},"
 		"{\"prefix\":\"2001:db8:1::/48\",\"peer\":\"fe80::2\",\"source\":\"confed\","
 		"\"best\":false,\"multipath\":true,\"valid\":true,\"fib\":\"\","
 		"\"next_hop\":\"2001:db8::2\","
 		"\"next_hop_link_local\":\"fe80::2\",\"as_path\":\"\",\"origin\":\"egp\",\"communities\":[],"
-		"\"large_communities\":[],\"atomic_aggregate\":true}]}\n");
+		"\"large_communities\":[],\"atomic_aggregate\":true,\"stale\":true}]}\n");
 	free(got);
 	got = render1(&r, false);
 	assert_non_null(strstr(got, "    Prefix           Peer      Next hop     AS path      Origin  Communities\n"));
 	assert_non_null(strstr(got, "*>  10.1.0.0/24      10.0.0.2  10.0.0.2     65002 65003  igp     65000:1 no-export 65000:1:2\n"));
 	/* no trailing blanks when the last columns are empty */
-	assert_non_null(strstr(got, "\n*=  2001:db8:1::/48  fe80::2   2001:db8::2               egp\n"));
+	assert_non_null(strstr(got, "\nS=  2001:db8:1::/48  fe80::2   2001:db8::2               egp\n"));
 	free(got);
 	/* a received route the Loc-RIB does not use: no status */
 	a.best = a.multipath = a.valid = false;
 	b.multipath = false;
 	got = render1(&r, false);
 	assert_non_null(strstr(got, "\n   10.1.0.0/24 "));
-	assert_non_null(strstr(got, "\n*  2001:db8:1::/48 "));
+	assert_non_null(strstr(got, "\nS  2001:db8:1::/48 "));
 	free(got);
 }
 

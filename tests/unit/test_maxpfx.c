@@ -3,8 +3,10 @@
  * withdraws, duplicate announcements, withdraws of unknown prefixes,
  * paths that import policy accepts, rejects and accepts again, IPv4 and
  * IPv6 together and session resets; the warning threshold and the
- * over-limit verdict of route_peer_update; and a randomized sequence
- * against a reference count (fixed seed). A struct bgpd of its own,
+ * over-limit verdict of route_peer_update; graceful restart (RFC 4724 4.2:
+ * paths kept stale over a drop without NOTIFICATION, refreshed, swept at
+ * End-of-RIB or when it ends, not counted against max-prefix); and a
+ * randomized sequence against a reference count (fixed seed). A struct bgpd of its own,
  * route_init without the kernel FIB (-n: every next hop resolves),
  * UPDATEs handed to route_peer_update as the session would. */
 #include <inttypes.h>
@@ -51,6 +53,7 @@ static int setup(void **state)
 	f->cfg.selection.max_paths = 4;
 	f->cfg.selection.max_aspath_len = 255;
 	f->cfg.selection.eor_wait = 1;
+	f->cfg.gr_restart_time = 120;
 	f->cfg.policy = pt_config(LOCAL_AS);
 	assert_true(f->d.loop && f->d.attr_cache);
 
@@ -88,6 +91,8 @@ static int setup(void **state)
 	p->src.router_id = 0x0a000101;
 	p->src.owner = p;
 	p->state = FSM_ESTABLISHED;
+	route_gr_init(p);
+	p->cfg.gr = (struct cfg_gr){ .helper = true, .stale_time = 360 };
 	f->d.peers = p;
 	*state = f;
 	return 0;
@@ -98,8 +103,10 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	struct rib_attr_stats st;
 
-	route_peer_down(f->p);
+	route_gr_end(f->p, "test over");
+	route_peer_down(f->p, false);
 	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	route_gr_stop_timer(f->p);
 	route_free(&f->d);
 	pol_config_free(f->cfg.policy);
 	free(f->p);
@@ -369,11 +376,11 @@ static void t_session_reset(void **state)
 	assert_true(announce(f, &pb, "2001:db8:2::/48"));
 	counts(f, 4, 3, 2);
 	assert_true(p->maxpfx_warned && p->maxpfx_over);
-	route_peer_down(p);
+	route_peer_down(p, false);
 	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
 	counts(f, 0, 0, 0);
 	assert_false(p->maxpfx_warned || p->maxpfx_over);
-	route_peer_down(p); /* twice: nothing left to do */
+	route_peer_down(p, false); /* twice: nothing left to do */
 	counts(f, 0, 0, 0);
 	/* the next session counts from zero, whatever came before */
 	assert_false(announce(f, &pa, "10.1.0.0/24 10.1.1.0/24"));
@@ -461,6 +468,238 @@ static void t_maxpfx_restart(void **state)
 	/* an UPDATE that only withdraws unknown prefixes says the same */
 	assert_true(withdraw(f, "10.7.0.0/24"));
 	counts(f, 5, 6, 1);
+}
+
+
+/* ---- graceful restart (RFC 4724 4.2) ---------------------------------------- */
+
+/* The peer's OPEN: the Graceful Restart capability for IPv4 and IPv6 with
+ * their F bits (fwd4/fwd6), or none. */
+static void gr_caps(struct peer *p, bool gr, bool fwd4, bool fwd6, bool list6)
+{
+	struct bgp_caps *c = &p->remote_open.caps;
+
+	memset(c, 0, sizeof(*c));
+	p->codec.ipv4 = p->codec.ipv6 = true;
+	p->remote_id = p->src.router_id;
+	if (!gr)
+		return;
+	c->gr = true;
+	c->gr_time = 120;
+	for (int v6 = 0; v6 < 1 + list6; v6++) {
+		unsigned i = c->gr_nafi++;
+		c->gr_afi[i].afi = v6 ? AFI_IPV6 : AFI_IPV4;
+		c->gr_afi[i].safi = SAFI_UNICAST;
+		c->gr_afi[i].flags = (v6 ? fwd6 : fwd4) ? 0x80 : 0; /* F bit */
+	}
+}
+
+static size_t stale_paths(struct fx *f, const char *prefix)
+{
+	struct bgp_prefix pfx = pt_prefix(prefix);
+	const struct rib_entry *e = rib_loc_get(f->d.loc, &pfx);
+	unsigned idx;
+	const struct rib_path *path = e ? rib_loc_path_of(e, &f->p->src, &idx) : NULL;
+
+	assert_non_null(path);
+	return (rib_attrs_flags(path->attrs) & RIB_ATTRS_STALE) != 0;
+}
+
+static bool gone(struct fx *f, const char *prefix)
+{
+	struct bgp_prefix pfx = pt_prefix(prefix);
+	const struct rib_entry *e = rib_loc_get(f->d.loc, &pfx);
+	unsigned idx;
+
+	return !e || !rib_loc_path_of(e, &f->p->src, &idx);
+}
+
+/* The session drops without NOTIFICATION (TCP), then comes back. */
+static void gr_drop(struct fx *f, bool graceful)
+{
+	log_capture(f, true);
+	route_peer_down(f->p, graceful);
+	log_capture(f, false);
+}
+
+static void gr_up(struct fx *f)
+{
+	log_capture(f, true);
+	route_gr_up(f->p);
+	log_capture(f, false);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+}
+
+static void gr_eor(struct fx *f, uint16_t afi)
+{
+	log_capture(f, true);
+	route_peer_eor(f->p, afi);
+	log_capture(f, false);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+}
+
+static void t_gr_refresh_and_eor(void **state)
+{
+	struct fx *f = *state;
+	struct peer *p = f->p;
+
+	log_init(LOG_INFO, false, "test_maxpfx"); /* the graceful restart notices */
+	p->cfg.maxpfx = (struct cfg_maxpfx){ .limit = 5, .warn_pct = 100, .restart = true };
+	p->cfg.import = f->no666;
+	gr_caps(p, true, true, true, true);
+	announce(f, &pa, "10.1.0.0/24 10.1.1.0/24 10.1.2.0/24 2001:db8:1::/48");
+	announce(f, &p666, "10.1.3.0/24"); /* filtered: kept, stale too */
+	counts(f, 4, 4, 1);
+
+	gr_drop(f, true);
+	/* Every path kept, marked in place: nothing queued for the FIB or
+	 * the peers. Not this session's any more: accepted 0. */
+	assert_false(rib_loc_pending(f->d.loc));
+	counts(f, 0, 4, 1);
+	assert_int_equal(p->gr.stale[0], 4);
+	assert_int_equal(p->gr.stale[1], 1);
+	assert_true(p->gr.restarting && ev_is_active(&p->gr.timer));
+	assert_int_equal(stale_paths(f, "10.1.0.0/24") + stale_paths(f, "10.1.3.0/24") +
+			 stale_paths(f, "2001:db8:1::/48"), 3);
+	assert_int_equal(rib_loc_count(f->d.loc, AF_INET), 3); /* still candidates */
+	assert_int_equal(logged(f, "keeping its 5 paths stale (IPv4, IPv6) for its restart "
+			       "time 120 s, stale-time 360 s"), 1);
+
+	gr_up(f);
+	assert_false(p->gr.restarting);
+	assert_true(p->gr.waiting[0] && p->gr.waiting[1]);
+	/* It sends part of its table again, one path changed, and three new
+	 * prefixes: 5 accepted (at the limit) with 2 stale paths besides,
+	 * which do not count against it. */
+	assert_false(announce(f, &pa, "10.1.0.0/24"));
+	assert_false(announce(f, &pb, "10.1.1.0/24 10.1.5.0/24 10.1.6.0/24 10.1.7.0/24"));
+	assert_int_equal(stale_paths(f, "10.1.0.0/24") + stale_paths(f, "10.1.1.0/24"), 0);
+	assert_int_equal(stale_paths(f, "10.1.2.0/24"), 1);
+	counts(f, 5, 7, 1);
+	assert_int_equal(p->gr.stale[0], 2);
+	/* A stale path withdrawn goes, and is not counted twice. */
+	assert_false(withdraw(f, "10.1.2.0/24"));
+	counts(f, 5, 6, 1);
+	assert_int_equal(p->gr.stale[0], 1);
+	/* A new import policy keeps stale paths stale (10.1.3.0 accepted now,
+	 * but not counted: it is still the old session's). */
+	p->cfg.import = NULL;
+	p->reimport = true;
+	route_reimport(&f->d);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	assert_int_equal(stale_paths(f, "10.1.3.0/24"), 1);
+	counts(f, 5, 6, 1);
+	assert_int_equal(p->gr.stale[0], 1);
+
+	gr_eor(f, AFI_IPV4); /* the IPv4 stale ones go, the IPv6 one waits */
+	assert_true(gone(f, "10.1.3.0/24"));
+	assert_false(gone(f, "2001:db8:1::/48"));
+	counts(f, 5, 5, 1);
+	assert_int_equal(logged(f, "End-of-RIB for IPv4: graceful restart done, 1 stale paths"), 1);
+	assert_true(ev_is_active(&p->gr.timer));
+	gr_eor(f, AFI_IPV6);
+	assert_true(gone(f, "2001:db8:1::/48"));
+	counts(f, 5, 5, 0);
+	assert_false(ev_is_active(&p->gr.timer));
+	assert_int_equal(p->gr.stale[0] + p->gr.stale[1], 0);
+	/* End-of-RIB with nothing stale: nothing. */
+	gr_eor(f, AFI_IPV4);
+	counts(f, 5, 5, 0);
+}
+
+/* What ends the stale paths at once (RFC 4724 4.2), and what keeps none. */
+static void t_gr_endings(void **state)
+{
+	struct fx *f = *state;
+	struct peer *p = f->p;
+
+	log_init(LOG_INFO, false, "test_maxpfx");	const char *all = "10.1.0.0/24 10.1.1.0/24 2001:db8:1::/48";
+
+	/* A second drop while stale: what is still stale goes, what was
+	 * sent again becomes stale. */
+	gr_caps(p, true, true, true, true);
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	gr_up(f);
+	announce(f, &pa, "10.1.0.0/24");
+	counts(f, 1, 2, 1);
+	gr_drop(f, true);
+	assert_true(gone(f, "10.1.1.0/24") && gone(f, "2001:db8:1::/48"));
+	assert_int_equal(stale_paths(f, "10.1.0.0/24"), 1);
+	counts(f, 0, 1, 0);
+	assert_int_equal(p->gr.stale[0], 1);
+	assert_int_equal(p->gr.count, 2);
+
+	/* The restart or stale timer (the same code): everything stale goes. */
+	log_capture(f, true);
+	route_gr_end(p, "its restart time expired");
+	log_capture(f, false);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	counts(f, 0, 0, 0);
+	assert_false(p->gr.restarting || ev_is_active(&p->gr.timer));
+
+	/* Back without the F bit for IPv6 (its forwarding state was not
+	 * kept): the IPv6 stale paths go when it is up, IPv4 ones wait. */
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	gr_caps(p, true, true, false, true);
+	gr_up(f);
+	counts(f, 0, 2, 0);
+	assert_int_equal(logged(f, "without the forwarding-state (F) bit for IPv6: 1 stale"), 1);
+	assert_true(p->gr.waiting[0] && !p->gr.waiting[1]);
+	/* ... then a NOTIFICATION (a drop that is not graceful): all gone. */
+	announce(f, &pa, "10.1.5.0/24");
+	gr_drop(f, false);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	counts(f, 0, 0, 0);
+	assert_int_equal(p->gr.stale[0] + p->gr.stale[1], 0);
+	assert_false(ev_is_active(&p->gr.timer));
+
+	/* Back without the capability at all: everything stale goes. */
+	gr_caps(p, true, true, true, true);
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	gr_caps(p, false, false, false, false);
+	gr_up(f);
+	counts(f, 0, 0, 0);
+
+	/* IPv6 missing from its capability: only IPv4 is kept over the drop. */
+	gr_caps(p, true, true, true, false);
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	counts(f, 0, 2, 0);
+	gr_up(f);
+	announce(f, &pa, all);
+	gr_eor(f, AFI_IPV4);
+	counts(f, 3, 2, 1);
+
+	/* Helper switched off: nothing is kept. */
+	p->cfg.gr.helper = false;
+	gr_drop(f, true);
+	rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+	counts(f, 0, 0, 0);
+	p->cfg.gr.helper = true;
+
+	/* A peer that came back with another BGP identifier is another
+	 * speaker: its stale paths (ranked by the old one) go. */
+	gr_caps(p, true, true, true, true);
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	p->remote_id = p->src.router_id + 1;
+	gr_up(f);
+	counts(f, 0, 0, 0);
+	p->remote_id = p->src.router_id;
+
+	/* A session that failed before Established (a NOTIFICATION in
+	 * OpenSent) leaves the stale paths to the restart timer. */
+	announce(f, &pa, all);
+	gr_drop(f, true);
+	p->state = FSM_OPENSENT;
+	gr_drop(f, false);
+	p->state = FSM_ESTABLISHED;
+	counts(f, 0, 2, 1);
+	assert_true(p->gr.restarting);
 }
 
 /* ---- randomized against a reference ---------------------------------------- */
@@ -557,7 +796,7 @@ static void t_random(void **state)
 			from_update = false;
 			ops[2]++;
 		} else { /* the session resets */
-			route_peer_down(p);
+			route_peer_down(p, false);
 			rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
 			memset(have, 0, sizeof(have));
 			from_update = false;
@@ -588,6 +827,116 @@ static void t_random(void **state)
 	assert_true(over > 0 && ops[2] > 0 && ops[3] > 0);
 }
 
+/* Graceful restarts in a random sequence: drops without NOTIFICATION
+ * (consecutive ones too), returns with or without the F bit, End-of-RIB
+ * per family, expiry, resets; counts and stale marks against a reference. */
+static void t_gr_random(void **state)
+{
+	struct fx *f = *state;
+	struct peer *p = f->p;
+	int have[NPFX];		/* variant + 1, 0: absent */
+	bool stale[NPFX], down = false;
+	uint64_t ops[6] = { 0 };
+
+	memset(have, 0, sizeof(have));
+	memset(stale, 0, sizeof(stale));
+	p->cfg.maxpfx = (struct cfg_maxpfx){ .limit = 20, .warn_pct = 100, .restart = false };
+	p->cfg.import = f->no666;
+	gr_caps(p, true, true, true, true);
+	for (int n = 0; n < NOPS; n++) {
+		uint32_t op = rnd(100);
+		char nlri[PT_LIST * 24] = "", wd[PT_LIST * 24] = "", name[32];
+
+		if (down) { /* back up (F bits at random), or the timer first */
+			if (op < 15) {
+				route_gr_end(p, "timer");
+				for (int i = 0; i < NPFX; i++)
+					if (stale[i])
+						have[i] = stale[i] = 0;
+				ops[4]++;
+			} else {
+				bool fwd4 = rnd(5), fwd6 = rnd(5);
+				gr_caps(p, true, fwd4, fwd6, true);
+				route_gr_up(p);
+				for (int i = 0; i < NPFX; i++)
+					if (stale[i] && !(i < 32 ? fwd4 : fwd6))
+						have[i] = stale[i] = 0;
+				gr_caps(p, true, true, true, true);
+			}
+			down = false;
+		} else if (op < 60) {
+			size_t var = rnd(NVAR);
+			int k = 1 + (int)rnd(6);
+			for (int i = 0; i < k; i++) {
+				int x = (int)rnd(NPFX);
+				pfx_name(x, name, sizeof(name));
+				strcat(strcat(nlri, " "), name);
+				have[x] = (int)var + 1;
+				stale[x] = false;
+			}
+			update(f, &variants[var], nlri, NULL);
+			ops[0]++;
+		} else if (op < 85) {
+			int x = (int)rnd(NPFX);
+			pfx_name(x, wd, sizeof(wd));
+			have[x] = stale[x] = 0;
+			withdraw(f, wd);
+			ops[1]++;
+		} else if (op < 91) { /* End-of-RIB for one family */
+			int v6 = (int)rnd(2);
+			route_peer_eor(p, v6 ? AFI_IPV6 : AFI_IPV4);
+			for (int i = 0; i < NPFX; i++)
+				if (stale[i] && (i >= 32) == v6)
+					have[i] = stale[i] = 0;
+			ops[2]++;
+		} else if (op < 98) { /* dropped without NOTIFICATION */
+			route_peer_down(p, true);
+			for (int i = 0; i < NPFX; i++) {
+				if (stale[i])
+					have[i] = stale[i] = 0; /* consecutive restart */
+				else if (have[i])
+					stale[i] = true;
+			}
+			down = true;
+			ops[3]++;
+		} else { /* a NOTIFICATION */
+			route_peer_down(p, false);
+			memset(have, 0, sizeof(have));
+			memset(stale, 0, sizeof(stale));
+			ops[5]++;
+		}
+		rib_loc_drain(f->d.loc, SIZE_MAX, no_change, NULL);
+		size_t acc = 0, v4 = 0, v6 = 0, st[2] = { 0, 0 };
+		for (int i = 0; i < NPFX; i++) {
+			if (!have[i])
+				continue;
+			if (stale[i])
+				st[i >= 32]++;
+			else
+				acc += ref_accepts(f, p->cfg.import, (size_t)have[i] - 1);
+			v4 += i < 32;
+			v6 += i >= 32;
+		}
+		if (p->accepted != acc || p->prefixes_in[0] != v4 || p->prefixes_in[1] != v6 ||
+		    p->gr.stale[0] != st[0] || p->gr.stale[1] != st[1])
+			fail_msg("operation %d (%u): accepted %zu v4 %zu v6 %zu stale %zu/%zu, "
+				 "reference %zu %zu %zu %zu/%zu", n, op, p->accepted,
+				 p->prefixes_in[0], p->prefixes_in[1], p->gr.stale[0], p->gr.stale[1],
+				 acc, v4, v6, st[0], st[1]);
+		assert_int_equal(rib_loc_paths(f->d.loc), v4 + v6);
+		for (int i = 0; i < NPFX; i += 7) { /* the marks themselves, a sample */
+			if (!have[i])
+				continue;
+			pfx_name(i, name, sizeof(name));
+			assert_int_equal(stale_paths(f, name), stale[i]);
+		}
+	}
+	print_message("%" PRIu64 " updates, %" PRIu64 " withdraws, %" PRIu64 " End-of-RIBs, %"
+		      PRIu64 " graceful drops, %" PRIu64 " expiries, %" PRIu64 " NOTIFICATIONs\n",
+		      ops[0], ops[1], ops[2], ops[3], ops[4], ops[5]);
+	assert_true(ops[3] > 50 && ops[4] > 0 && ops[5] > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -599,7 +948,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_session_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_maxpfx_warning, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_maxpfx_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_gr_refresh_and_eor, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_gr_endings, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_gr_random, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

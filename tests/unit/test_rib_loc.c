@@ -388,6 +388,98 @@ static void random_path_lists(struct rib_decide_cfg cfg, uint32_t r)
 	rib_loc_free(loc);
 }
 
+static struct rib_attrs *mark_stale(struct rib_attrs *ra, void *arg)
+{
+	(*(size_t *)arg)++;
+	return rib_attrs_with_flags(ra, RIB_ATTRS_STALE, 0);
+}
+
+static int stale_paths_cb(const struct rib_entry *e, void *arg)
+{
+	for (const struct rib_path *p = rib_entry_paths(e); p; p = p->next)
+		*(size_t *)arg += (rib_attrs_flags(p->attrs) & RIB_ATTRS_STALE) != 0;
+	return 0;
+}
+
+/* Graceful restart (RFC 4724 4.2): a source's paths marked stale in place
+ * (the ECMP set, the order and the queue untouched), one refreshed by the
+ * same attributes again, the rest swept by flag, per family. */
+static void test_graceful_restart_stale(void **state)
+{
+	struct rib_decide_cfg cfg = { .multipath_relax = true, .max_paths = 64 };
+	struct rib_loc *loc = rib_loc_new(&cfg);
+	struct rib_src s[2];
+	struct bgp_prefix p6 = { .family = AF_INET6, .len = 48,
+				 .addr = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } };
+	size_t n = 0, calls = 0, stale = 0;
+
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 2; i++) {
+		s[i].kind = RIB_SRC_EBGP;
+		s[i].peer_as = 65001 + (uint32_t)i;
+		s[i].router_id = 10 + (uint32_t)i;
+	}
+	struct rib_attrs *a0 = attrs(65001, 2, 0), *a1 = attrs(65002, 2, 0);
+	for (uint8_t i = 1; i <= 3; i++) {
+		struct bgp_prefix p = pfx(i);
+		rib_loc_update(loc, &p, &s[0], a0);
+		rib_loc_update(loc, &p, &s[1], a1);
+	}
+	struct bgp_prefix p4 = pfx(4), p1 = pfx(1);
+	rib_loc_set(loc, &p4, &s[0], a0, false); /* unusable: kept, stale too */
+	rib_loc_update(loc, &p6, &s[0], a0);
+	rib_loc_drain(loc, 100, drained, &n);
+
+	/* IPv4 only: 4 paths, in place, nothing queued. */
+	assert_int_equal(rib_loc_restamp_src(loc, &s[0], AF_INET, mark_stale, &calls), 4);
+	assert_int_equal(calls, 4);
+	assert_false(rib_loc_pending(loc));
+	rib_loc_walk(loc, 0, stale_paths_cb, &stale);
+	assert_int_equal(stale, 4);
+	const struct rib_entry *e = rib_loc_get(loc, &p1);
+	const struct rib_path *best = rib_entry_paths(e);
+	assert_int_equal(e->nmulti, 2);
+	assert_ptr_equal(best->src, &s[0]); /* still first: ranked the same */
+	assert_true(rib_attrs_flags(best->attrs) & RIB_ATTRS_STALE);
+	assert_ptr_equal(rib_attrs_origin(best->attrs), a0); /* what the peer sent */
+	assert_int_equal(rib_attrs_dkey(best->attrs)->path_len, rib_attrs_dkey(a0)->path_len);
+	struct rib_attrs *back = rib_attrs_with_flags(best->attrs, 0, RIB_ATTRS_STALE);
+	assert_ptr_equal(back, a0);
+	rib_attrs_unref(back);
+	/* Marking again changes nothing (the same set comes back). */
+	calls = 0;
+	assert_int_equal(rib_loc_restamp_src(loc, &s[0], AF_INET, mark_stale, &calls), 0);
+	assert_int_equal(calls, 4);
+
+	/* The peer sends prefix 1 again: the stale path is replaced. */
+	unsigned r = rib_loc_set(loc, &p1, &s[0], a0, true);
+	assert_true(r & RIB_LOC_REPLACED);
+	assert_true(r & RIB_LOC_OLD_STALE);
+	assert_false(r & RIB_LOC_OLD_FILTERED);
+	assert_ptr_equal(rib_loc_path_of(e, &s[0], &(unsigned){ 0 })->attrs, a0);
+	rib_loc_drain(loc, 100, drained, &n);
+
+	/* End-of-RIB for IPv4: the three still stale go, the IPv6 path stays. */
+	assert_int_equal(rib_loc_unset_src_flagged(loc, &s[0], AF_INET, RIB_ATTRS_STALE), 3);
+	assert_int_equal(rib_loc_unset_src_flagged(loc, &s[0], AF_INET, RIB_ATTRS_STALE), 0);
+	n = 0;
+	rib_loc_drain(loc, 100, drained, &n);
+	assert_int_equal(n, 3); /* two ECMP sets shrank, one entry emptied */
+	assert_null(rib_loc_get(loc, &p4));
+	struct bgp_prefix p2 = pfx(2);
+	assert_int_equal(rib_loc_get(loc, &p2)->nmulti, 1);
+	assert_non_null(rib_loc_path_of(rib_loc_get(loc, &p6), &s[0], &(unsigned){ 0 }));
+	assert_int_equal(rib_loc_paths(loc), 3 + 1 + 1); /* s1 x3, s0 on p1 and p6 */
+	/* A stale path removed reports it. */
+	rib_loc_restamp_src(loc, &s[0], 0, mark_stale, &calls);
+	r = rib_loc_unset(loc, &p6, &s[0]);
+	assert_true((r & RIB_LOC_GONE) && (r & RIB_LOC_OLD_STALE));
+	rib_loc_drain(loc, 100, drained, &n);
+	rib_loc_free(loc);
+	rib_attrs_unref(a0);
+	rib_attrs_unref(a1);
+}
+
 static void test_random_path_lists(void **state)
 {
 	(void)state;
@@ -440,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_max_paths_and_walk),
 		cmocka_unit_test(test_unusable_paths_and_source_sweep),
 		cmocka_unit_test(test_adj_rib_out_pairs),
+		cmocka_unit_test(test_graceful_restart_stale),
 		cmocka_unit_test(test_random_path_lists),
 		cmocka_unit_test(test_bytes_per_route),
 	};

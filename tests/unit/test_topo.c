@@ -2,7 +2,8 @@
  * device counts, matching session ends (addresses, ASNs), ASN reuse exactly
  * as the scheme says, no address used twice, every device config valid
  * against closbgp-device, explicit-form round trip, determinism, pool
- * exhaustion. */
+ * exhaustion; the policy-intent prediction of the small fabric, checked
+ * by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -406,6 +407,114 @@ static void test_prefix_nth(void **state)
 	assert_int_equal(topo_prefix_parse("nonsense", &out), -1);
 }
 
+/* ---- the policy-intent prediction (topo/predict.c) ------------------------- */
+
+static void load_small(struct topo_fabric *f)
+{
+	struct topo_err err = {{0}};
+
+	topo_fabric_init(f);
+	if (topo_load(f, YANG_DIR "/../../tests/topo/input/small.json", YANG_DIR, &err) ||
+	    topo_expand(f, &err) || topo_alloc(f, &err) || topo_check(f, &err))
+		fail_msg("%s", err.msg);
+}
+
+/* Every switch of a tier holds n prefixes of each family; servers none. */
+static void check_predicted(const struct topo_fabric *f, unsigned ssw, unsigned fsw,
+			    unsigned rsw)
+{
+	const unsigned want[TOPO_NTIERS] = {ssw, fsw, rsw, 0};
+	struct topo_prediction p;
+	struct topo_err err = {{0}};
+
+	assert_int_equal(topo_predict(f, &p, &err), 0);
+	assert_true(p.ok);
+	assert_int_equal(p.ndevs, f->ndevs);
+	for (size_t i = 0; i < f->ndevs; i++) {
+		if (p.v4[i] != want[f->devs[i].tier] || p.v6[i] != want[f->devs[i].tier])
+			fail_msg("%s: %u IPv4 / %u IPv6 prefixes predicted, want %u", f->devs[i].name,
+				 p.v4[i], p.v6[i], want[f->devs[i].tier]);
+	}
+	topo_prediction_free(&p);
+}
+
+static void set_pod_aggregate_min(struct topo_fabric *f, int min)
+{
+	int pa = topo_rtype_find(f, "pod_aggregate");
+
+	for (size_t i = 0; i < f->ndevs; i++)
+		for (size_t j = 0; j < f->devs[i].norigs; j++)
+			if (f->devs[i].origs[j].route_type == pa)
+				f->devs[i].origs[j].min_ms = min;
+}
+
+/* tests/topo/input/small.json: 2 planes x 2 SSWs, 2 pods x (2 FSWs + 2
+ * RSWs), the standard intent (topo/policy_defaults.c).  Per family there
+ * are 19 prefixes: 12 loopbacks (infra), 4 rack prefixes (rack_prefix),
+ * 2 pod aggregates (pod_aggregate, each FSW of the pod while >= 1 rack
+ * prefix is there) and the infra aggregate (every SSW, unconditional).
+ *
+ * - rack_prefix: RSW out-to-fsw seq 10 and FSW in-from-rsw seq 20 let it
+ *   up, FSW out-to-rsw seq 20 sends it down tagged backup_path (RSW
+ *   in-from-fsw seq 10 takes it at "backup"); FSW out-to-ssw only lets
+ *   pod_aggregate/infra/vip out: an FSW and an RSW hold their pod's 2
+ *   racks, an SSW none.
+ * - pod_aggregate: both pods' FSWs have their 2 racks, so originate it;
+ *   FSW out-to-ssw, SSW in/out and FSW in-from-ssw/out-to-rsw permit it:
+ *   every switch holds both (no RSW sends it up, none needs to).
+ * - infra passes every tier pair both ways, so loopbacks and the infra
+ *   aggregate reach every switch that loop prevention lets them: the two
+ *   SSWs of a plane share AS 6500k, so an SSW drops its plane mate's
+ *   loopback (any path to it ends in 6500k): SSWs hold 11 loopbacks, the
+ *   others 12.
+ *
+ * SSW 11 + 1 + 2 = 14, FSW 12 + 1 + 2 + 2 = 17, RSW 12 + 1 + 2 + 2 = 17. */
+static void test_predict_small(void **state)
+{
+	struct topo_fabric f;
+
+	load_small(&f);
+	check_predicted(&f, 14, 17, 17);
+	/* min-more-specifics 2: both racks of each pod are there, same */
+	set_pod_aggregate_min(&f, 2);
+	check_predicted(&f, 14, 17, 17);
+	/* 3 > 2 racks: no pod aggregate anywhere (2 fewer everywhere) */
+	set_pod_aggregate_min(&f, 3);
+	check_predicted(&f, 12, 15, 15);
+	topo_fabric_free(&f);
+}
+
+/* Without any policy everything passes (nothing is policy-required): the
+ * 4 rack prefixes reach the spine and the other pod too; only AS_PATH loop
+ * prevention still keeps a plane mate's loopback from an SSW. */
+static void test_predict_no_policy(void **state)
+{
+	struct topo_fabric f;
+
+	load_small(&f);
+	free(f.rules);
+	f.rules = NULL;
+	f.nrules = 0;
+	check_predicted(&f, 18, 19, 19);
+	topo_fabric_free(&f);
+}
+
+/* An AS_PATH regex is not simulated: no prediction, a note says why. */
+static void test_predict_regex_refused(void **state)
+{
+	struct topo_fabric f;
+	struct topo_prediction p;
+	struct topo_err err = {{0}};
+
+	load_small(&f);
+	snprintf(f.rules[0].regex, sizeof(f.rules[0].regex), "^65001_");
+	assert_int_equal(topo_predict(&f, &p, &err), 0);
+	assert_false(p.ok);
+	assert_non_null(strstr(p.note, "as-path-regex"));
+	topo_prediction_free(&p);
+	topo_fabric_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +524,9 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_pool_exhausted),
 		cmocka_unit_test(test_asn_overflow),
+		cmocka_unit_test(test_predict_small),
+		cmocka_unit_test(test_predict_no_policy),
+		cmocka_unit_test(test_predict_regex_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,10 @@ COMPACT = {
     'policynoout': lambda f: f.update({'policy': {'rule': [
         {'tier': 'fsw', 'direction': 'in', 'peer-tier': 'ssw', 'sequence': 10,
          'action': 'permit'}]}}),
+    # the NSDI'21 incident: RSWs drop an FSW's paths 30 s after it went down,
+    # while it may wait 120 s before its End-of-RIB
+    'grstale': lambda f: f.update({'graceful-restart': {'tier': [
+        {'name': 'rsw', 'stale-time': 30}]}}),
     'policyunknowntype': lambda f: f.update({'policy': {'rule': [
         {'tier': 'rsw', 'direction': 'out', 'peer-tier': 'fsw', 'sequence': 10,
          'match-route-type': ['no_such_type'], 'action': 'permit'}]}}),
