@@ -48,6 +48,7 @@ struct agg_fam {
 struct rib_agg {
 	struct agg *v;	/* configuration order */
 	size_t n;
+	size_t ncontrib; /* prefixes counted in at least one aggregate */
 	size_t pending; /* aggregates whose active != reported */
 	struct agg_fam fam[2]; /* AF_INET, AF_INET6; no table while a family has none */
 	/* Removed by a reconfigure while reported active: the next report
@@ -201,39 +202,65 @@ static void chain_apply(struct rib_agg *a, const struct agg_fam *f, const int32_
 	}
 }
 
-/* Bring e's contributions up to date: one chain search, one exact lookup
- * (find-or-add when it contributes, find-and-remove when not). -1 when
- * out of memory for its record: it is then counted nowhere. */
-static int agg_update(struct rib_agg *a, const struct rib_entry *e)
+#define AGG_INLINE_MASK ((1u << RIB_E_AGG_BITS) - 1)
+
+/* What e was counted in, and now is: in its state bits for a chain of up
+ * to RIB_E_AGG_BITS aggregates (no memory, no lookup), else in a record
+ * (find-or-add when it contributes, find-and-remove when not). -1 when out
+ * of memory for a record: e is then counted nowhere. */
+static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, const struct bgp_prefix *p,
+			 unsigned n, uint64_t now, uint64_t *old)
+{
+	uint64_t *rec;
+	bool added;
+
+	if (n <= RIB_E_AGG_BITS) {
+		*old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
+		e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) |
+				     (now << RIB_E_AGG_SHIFT));
+		return 0;
+	}
+	*old = 0;
+	if (now) {
+		/* Fails only for a prefix not there yet: nothing to undo. */
+		if (!(rec = rib_table_get_or_add(f->contrib, p, &added)))
+			return -1;
+		*old = *rec; /* 0 when just added */
+		*rec = now;
+	} else if ((rec = rib_table_get(f->contrib, p))) {
+		*old = *rec;
+		rib_table_remove(f->contrib, p);
+	}
+	return 0;
+}
+
+/* Bring e's contributions up to date: one chain search, then the
+ * difference between what it was counted in and what it contributes to. */
+static int agg_update(struct rib_agg *a, struct rib_entry *e)
 {
 	struct agg_fam *f = &a->fam[fam_index(rib_entry_family(e))];
 	int32_t chain[AGG_MAX_DEPTH];
 	struct bgp_prefix p;
-	uint64_t old = 0, now, *rec;
-	bool added;
+	uint64_t old, now;
+	unsigned n;
 
 	if (!f->n)
 		return 0;
 	rib_entry_prefix(e, &p);
-	unsigned n = fam_chain(f, &p, chain);
-	if (!n)
+	if (!(n = fam_chain(f, &p, chain)))
 		return 0;
 	now = entry_mask(a, f, chain, n, e);
-	if (now) {
-		/* Fails only for a prefix not there yet: nothing to undo. */
-		if (!(rec = rib_table_get_or_add(f->contrib, &p, &added)))
-			return -1;
-		old = *rec; /* 0 when just added */
-		*rec = now;
-	} else if ((rec = rib_table_get(f->contrib, &p))) {
-		old = *rec;
-		rib_table_remove(f->contrib, &p);
-	}
+	if (agg_swap_mask(f, e, &p, n, now, &old) < 0)
+		return -1;
+	if (!old && now)
+		a->ncontrib++;
+	else if (old && !now)
+		a->ncontrib--;
 	chain_apply(a, f, chain, old, now);
 	return 0;
 }
 
-void rib_agg_entry(struct rib_agg *a, const struct rib_entry *e)
+void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 {
 	if (!a->n)
 		return;
@@ -461,19 +488,26 @@ static int agg_carry(struct rib_agg *nx, const struct rib_agg *old)
 	return 0;
 }
 
-static int recount_one(const struct rib_entry *e, void *arg)
+/* Every entry's state bits are rewritten for the new chains (cleared
+ * where none covers it). Cannot fail: a record that finds no memory
+ * leaves its prefix uncounted, as in rib_agg_entry. */
+static int recount_one(const struct rib_entry *ce, void *arg)
 {
-	return agg_update(arg, e) < 0;
+	/* The walk hands out const entries; the agg bits are ours. */
+	struct rib_entry *e = (struct rib_entry *)ce;
+
+	e->state &= (uint8_t)((1u << RIB_E_AGG_SHIFT) - 1);
+	(void)agg_update(arg, e);
+	return 0;
 }
 
-static int agg_recount(struct rib_agg *nx, const struct rib_loc *loc)
+static void agg_recount(struct rib_agg *nx, const struct rib_loc *loc)
 {
 	if (!loc)
-		return 0;
+		return;
 	for (unsigned i = 0; i < 2; i++)
-		if (nx->fam[i].n && rib_loc_walk(loc, i ? AF_INET6 : AF_INET, recount_one, nx))
-			return ENOMEM;
-	return 0;
+		if (nx->fam[i].n)
+			rib_loc_walk(loc, i ? AF_INET6 : AF_INET, recount_one, nx);
 }
 
 /* Build the new set beside the old one and swap only when all went well.
@@ -489,13 +523,13 @@ int rib_agg_configure(struct rib_agg *a, const struct rib_agg_def *defs, size_t 
 	err = agg_build(&nx, defs, n);
 	if (!err)
 		err = agg_carry(&nx, a);
-	if (!err)
-		err = agg_recount(&nx, loc);
 	if (err) {
 		agg_release(&nx);
 		errno = err;
 		return -1;
 	}
+	/* Last, as it cannot fail: it rewrites the entries' bits. */
+	agg_recount(&nx, loc);
 	agg_release(a);
 	*a = nx;
 	return 0;
@@ -547,12 +581,7 @@ bool rib_agg_get(const struct rib_agg *a, size_t i, struct rib_agg_info *info)
 
 size_t rib_agg_contributors(const struct rib_agg *a)
 {
-	size_t n = 0;
-
-	for (unsigned i = 0; i < 2; i++)
-		if (a->fam[i].contrib)
-			n += rib_table_count(a->fam[i].contrib);
-	return n;
+	return a->ncontrib;
 }
 
 size_t rib_agg_bytes(const struct rib_agg *a)

@@ -44,12 +44,14 @@ int rib_agg_configure(struct rib_agg *a, const struct rib_agg_def *defs, size_t 
 /* e changed (it is being drained from the Loc-RIB's change queue, or its
  * best path's attributes changed): update the counts of every aggregate
  * covering it. e->npaths == 0 or e->nmulti == 0: no longer a contributor.
- * Cost: one walk of the aggregates covering e plus one exact lookup of
- * the contributor record, nothing when no aggregate covers e. Calling
+ * What e was counted in is kept in its state bits (RIB_E_AGG_*) when at
+ * most 6 aggregates cover it, else in a record of this module. Cost: one
+ * binary search among the aggregates (and a record lookup past 6),
+ * nothing when no aggregate covers e. Calling
  * it again for an unchanged entry changes nothing. Out of memory: the
  * prefix stays uncounted until it next changes (counts may be low, never
  * high). */
-void rib_agg_entry(struct rib_agg *a, const struct rib_entry *e);
+void rib_agg_entry(struct rib_agg *a, struct rib_entry *e);
 
 /* Hand every aggregate whose active state changed since it was last
  * reported to cb (each once, in configuration order), then forget the
@@ -66,7 +68,7 @@ struct rib_agg_info {
 size_t rib_agg_count(const struct rib_agg *a);
 /* i < rib_agg_count, configuration order; false if out of range. */
 bool rib_agg_get(const struct rib_agg *a, size_t i, struct rib_agg_info *info);
-/* Contributor records held (prefixes counted in at least one aggregate). */
+/* Prefixes counted in at least one aggregate. */
 size_t rib_agg_contributors(const struct rib_agg *a);
 size_t rib_agg_bytes(const struct rib_agg *a);
 

@@ -34,6 +34,11 @@ struct rib_out {
  * prefix. */
 #define RIB_E_V6 0x01		/* state: an IPv6 prefix */
 #define RIB_E_QUEUED 0x02	/* state: in the change queue */
+/* state bits 2..7 belong to rib/agg.c: which of the (up to 6) aggregates
+ * covering the prefix it is counted in, so counting needs no record of
+ * its own (rib_agg_entry). */
+#define RIB_E_AGG_SHIFT 2
+#define RIB_E_AGG_BITS 6
 struct rib_entry {
 	struct rib_attrs *out1; /* first Adj-RIB-Out pair, inline */
 	struct rib_out *xout;

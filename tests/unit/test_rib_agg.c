@@ -1,9 +1,9 @@
 /* Aggregate contributor counts (rib/agg.c), driven as the daemon drives
  * them: Loc-RIB changes drained with rib_agg_entry in the drain callback,
  * rib_agg_report after the drain. Table-driven cases (the minimum
- * boundary, route types, which prefixes count, paths, reconfiguration)
- * and randomized churn; after every drain the counts, active states and
- * contributor records are checked against a brute-force count over the
+ * boundary, route types, which prefixes count, paths, deep chains,
+ * reconfiguration) and randomized churn; after every drain the counts, active states and
+ * number of contributors are checked against a brute-force count over the
  * whole Loc-RIB, and the reported flips against the reference's. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -273,7 +273,7 @@ static int ref_one(const struct rib_entry *e, void *arg)
 	return 0;
 }
 
-/* The counts, active states and records equal a count from scratch. */
+/* The counts, active states and contributors equal a count from scratch. */
 static void check_ref(const struct fx *fx, bool active[MAXAGG])
 {
 	struct ref r;
@@ -468,6 +468,40 @@ static void test_which_prefixes_count(void **state)
 		{ '-', "10.1.255.255/32", 0, 0, false, "6* 2* 0 3*", "-10.1.0.0/16" },
 		{ '-', "2001:db8:1::/48", 0, 0, false, "6* 2* 0 2*", "" },
 		{ '-', "2001:db8:ffff:ffff::/64", 0, 0, false, "6* 2* 0 1", "-2001:db8::/32" },
+	};
+	struct fx *fx = *state;
+
+	RUN(fx, sets, steps);
+}
+
+/* More aggregates cover a prefix than its entry's state bits hold (6):
+ * its counts go through a record instead, and a prefix under fewer stays
+ * inline; both survive reconfigurations that change the chains. */
+static void test_deep_chain(void **state)
+{
+	static const struct tdef sets[][MAXDEF] = {
+		{ { "10.0.0.0/8", 1, 0 },  { "10.0.0.0/9", 1, 0 },  { "10.0.0.0/10", 1, 0 },
+		  { "10.0.0.0/11", 1, 0 }, { "10.0.0.0/12", 1, 0 }, { "10.0.0.0/13", 1, 0 },
+		  { "10.0.0.0/14", 1, 0 }, { "10.0.0.0/15", 1, 0 } },
+		{ { "10.0.0.0/8", 1, 0 },  { "10.0.0.0/9", 1, 0 },  { "10.0.0.0/10", 1, 0 } },
+	};
+	static const struct step steps[] = {
+		{ 'C', NULL, 0, 0, false, "0 0 0 0 0 0 0 0", "" },
+		{ '+', "10.0.1.0/24", 0, P, false, "1* 1* 1* 1* 1* 1* 1* 1*",
+		  "+10.0.0.0/8 +10.0.0.0/9 +10.0.0.0/10 +10.0.0.0/11 +10.0.0.0/12 "
+		  "+10.0.0.0/13 +10.0.0.0/14 +10.0.0.0/15" },
+		{ '+', "10.0.0.0/12", 1, P, false, "2* 2* 2* 2* 1* 1* 1* 1*", "" },
+		{ '+', "10.0.1.0/24", 1, P, false, "2* 2* 2* 2* 1* 1* 1* 1*", "" },
+		{ '-', "10.0.1.0/24", 0, 0, false, "2* 2* 2* 2* 1* 1* 1* 1*", "" },
+		{ '-', "10.0.1.0/24", 1, 0, false, "1* 1* 1* 1* 0 0 0 0",
+		  "-10.0.0.0/12 -10.0.0.0/13 -10.0.0.0/14 -10.0.0.0/15" },
+		{ '+', "10.0.2.0/24", 0, P, false, "2* 2* 2* 2* 1* 1* 1* 1*", NULL },
+		{ 'C', NULL, 1, 0, false, "2* 2* 2*", NULL },
+		{ '-', "10.0.2.0/24", 0, 0, false, "1* 1* 1*", NULL },
+		{ '+', "10.0.2.0/24", 0, P, false, "2* 2* 2*", NULL },
+		{ 'C', NULL, 0, 0, false, "2* 2* 2* 2* 1* 1* 1* 1*", NULL },
+		{ '-', "10.0.0.0/12", 1, 0, false, "1* 1* 1* 1* 1* 1* 1* 1*", NULL },
+		{ '-', "10.0.2.0/24", 0, 0, false, "0 0 0 0 0 0 0 0", NULL },
 	};
 	struct fx *fx = *state;
 
@@ -784,7 +818,7 @@ static void test_random_churn(void **state)
 	}
 	churn_drain(c);
 	print_message("agg churn: %d steps, %zu drains checked, %zu reports, %zu flips, "
-		      "up to %zu contributor records\n",
+		      "up to %zu contributors\n",
 		      CHURN_STEPS, c->drains, c->reports, c->flips, c->max_contrib);
 	assert_true(c->flips > 50);  /* the minimums were crossed, both ways */
 }
@@ -868,7 +902,7 @@ static void test_timing(void **state)
 	churn_100k(fx, &h, 10, in);
 	assert_true(rib_agg_get(fx->agg, 256, &info));
 	assert_int_equal(info.count, 0);
-	/* the peak: everything in again, and what the records cost */
+	/* the peak: everything in again, and what the module holds for it */
 	for (size_t i = 0; i < 100000; i++) {
 		struct bgp_prefix p = { AF_INET, 25, { 10, (uint8_t)(i >> 9), (uint8_t)(i >> 1),
 						       (uint8_t)((i & 1) << 7) } };
@@ -888,7 +922,7 @@ static void test_timing(void **state)
 	churn_100k(fx, &h, 10, none);
 	print_message("agg timing: ns per rib_agg_entry, add/withdraw of 100k: covered %.0f/%.0f, "
 		      "outside %.0f/%.0f, no aggregates %.0f/%.0f; configure walk of 100k %.1f ms; "
-		      "%zu records %.1f B each\n",
+		      "%zu contributors, %.1f B each\n",
 		      in[0], in[1], out[0], out[1], none[0], none[1], conf_ms, nrec,
 		      (double)bytes / (double)nrec);
 	free(h.v);
@@ -901,6 +935,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_route_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_which_prefixes_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_configure_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_churn, setup, teardown),
