@@ -163,6 +163,8 @@ struct peer {
 	struct rib_src src;	 /* this peer as a Loc-RIB path source */
 	uint32_t ifindex;	 /* interface of the session (0 unknown) */
 	bool deleted;		 /* removed by reconfiguration; freed when idle */
+	bool join_deferred;	 /* Established while we restart: its table and
+				    End-of-RIB wait for our route selection */
 };
 
 struct bgpd {
@@ -193,7 +195,7 @@ struct bgpd {
 	int *listen_fds;
 	ev_io *listen_io;
 	size_t nlisten;
-	ev_signal sig_hup, sig_term, sig_int;
+	ev_signal sig_hup, sig_term, sig_int, sig_usr2;
 	time_t started;
 	bool no_fib;		/* -n: never touch the kernel FIB */
 	bool stopping;

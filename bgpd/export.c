@@ -474,6 +474,7 @@ void export_leave(struct peer *p)
 	eq_free(p->d, &p->outq);
 	p->stats.prefixes_out = 0;
 	p->eor_sent = false;
+	p->join_deferred = false;
 	if (g)
 		group_remove(g, p);
 }

@@ -1,6 +1,7 @@
 /* closbgpd: the closbgp BGP daemon. One libev loop runs sessions, timers
  * and the control socket. SIGHUP re-reads the configuration, SIGTERM and
- * SIGINT send Cease to every peer and exit. */
+ * SIGINT send Cease to every peer and exit, SIGUSR2 exits for a graceful
+ * restart (RFC 4724 4.1: no NOTIFICATION). The kernel routes stay either way. */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
@@ -38,7 +39,13 @@ static void usage(FILE *f, const char *prog)
 		"  -l, --log-level LEVEL  debug, info, notice, warning or error (default info)\n"
 		"      --syslog           log to syslog instead of stderr\n"
 		"  -h, --help             this text\n"
-		"  -V, --version          print the version\n",
+		"  -V, --version          print the version\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration; SIGTERM or SIGINT sends every\n"
+		"peer a Cease NOTIFICATION and exits; SIGUSR2 exits for a graceful restart\n"
+		"(RFC 4724): sessions closed without a NOTIFICATION, so the neighbours keep\n"
+		"our paths, stale, for our restart time. The kernel routes stay either way;\n"
+		"started again, closbgpd adopts them and tells its peers it kept them.\n",
 		prog);
 }
 
@@ -108,16 +115,47 @@ static void sigterm_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* SIGUSR2: a planned restart (upgrade, new binary) that the neighbours
+ * should not see as a failure. RFC 4724 4.1 asks nothing of the restarting
+ * speaker on the way down but to keep its forwarding state: every session's
+ * TCP connection is closed without a NOTIFICATION (a Cease would make every
+ * helper flush our paths at once, 4.2), the kernel routes stay (route_free
+ * leaves them, as for SIGTERM). The helpers keep our paths, stale, for our
+ * advertised restart time; started again, we adopt the kernel routes and
+ * send the Restart State bit and each family's Forwarding State bit
+ * (peer.c, peer_send_open), and remove what is left over only after
+ * End-of-RIB from every peer or end-of-rib-wait. */
+static void sigusr2_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct bgpd *d = w->data;
+	unsigned up = 0;
+
+	for (struct peer *p = d->peers; p; p = p->next)
+		up += p->state == FSM_ESTABLISHED;
+	log_notice("main", "SIGUSR2: graceful restart: closing %u established sessions without "
+		   "NOTIFICATION, keeping the kernel routes; restart within %u s (restart-time)",
+		   up, d->cfg->gr_restart_time);
+	if (d->no_fib)
+		log_warn("main", "-n: no kernel routes to keep; the next start will not set the "
+			 "Forwarding State bit");
+	d->stopping = true;
+	/* The sessions' sockets are closed by peer_free (bgpd_free): no
+	 * NOTIFICATION, no withdrawal, nothing flushed from the kernel. */
+	ev_break(loop, EVBREAK_ALL);
+}
+
 static void signals_start(struct bgpd *d)
 {
 	signal(SIGPIPE, SIG_IGN);
 	ev_signal_init(&d->sig_hup, sighup_cb, SIGHUP);
 	ev_signal_init(&d->sig_term, sigterm_cb, SIGTERM);
 	ev_signal_init(&d->sig_int, sigterm_cb, SIGINT);
-	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+	ev_signal_init(&d->sig_usr2, sigusr2_cb, SIGUSR2);
+	d->sig_hup.data = d->sig_term.data = d->sig_int.data = d->sig_usr2.data = d;
 	ev_signal_start(d->loop, &d->sig_hup);
 	ev_signal_start(d->loop, &d->sig_term);
 	ev_signal_start(d->loop, &d->sig_int);
+	ev_signal_start(d->loop, &d->sig_usr2);
 }
 
 static int peers_create(struct bgpd *d)

@@ -445,11 +445,20 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 	}
 }
 
+/* While we restart (our kernel routes adopted, not swept yet), route
+ * selection is deferred (RFC 4724 4.1): the kernel keeps what it had and
+ * peers get our table, until End-of-RIB from every peer or the
+ * end-of-rib-wait (route_sweep). */
+static bool route_deferring(const struct bgpd *d)
+{
+	return d->restarting && d->fib && !d->fib_swept;
+}
+
 static void route_changed(struct rib_entry *e, void *arg)
 {
 	struct bgpd *d = arg;
 
-	if (d->fib)
+	if (d->fib && !route_deferring(d))
 		route_fib(d, e);
 	rib_agg_entry(d->agg, e);
 	export_entry(d, e);
@@ -498,11 +507,27 @@ void route_peer_up(struct peer *p)
 	if (!p->ifindex && c->interface[0])
 		p->ifindex = if_nametoindex(c->interface);
 	/* The whole table through its update group; the queue drains as the
-	 * socket allows, then End-of-RIB (RFC 4724 2). */
+	 * socket allows, then End-of-RIB (RFC 4724 2). While we restart
+	 * (kernel routes adopted, not swept yet) selection is deferred (RFC
+	 * 4724 4.1): an End-of-RIB now would follow a partial table, and a
+	 * helper would drop the stale paths it did not contain. */
+	if (route_deferring(d)) {
+		p->join_deferred = true;
+		log_info("route", "%s: our table and End-of-RIB wait for the end of our restart",
+			 peer_name(p));
+		return;
+	}
 	export_join(p);
 }
 
 /* ---- restart: stale kernel routes -------------------------------------- */
+
+static int route_fib_one(const struct rib_entry *ce, void *arg)
+{
+	/* The walk hands out const entries; route_fib records the FIB state. */
+	route_fib(arg, (struct rib_entry *)ce);
+	return 0;
+}
 
 static void route_sweep(struct bgpd *d, const char *why)
 {
@@ -510,11 +535,21 @@ static void route_sweep(struct bgpd *d, const char *why)
 		return;
 	d->fib_swept = true;
 	ev_timer_stop(d->loop, &d->sweep_timer);
-	/* Program what the Loc-RIB already decided before the sweep. */
+	/* What the Loc-RIB decided meanwhile: pending changes, then every
+	 * prefix into the kernel (deferred while restarting; routes that are
+	 * already right there are claimed without a message). */
 	while (rib_loc_pending(d->loc))
 		rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
+	if (d->restarting)
+		rib_loc_walk(d->loc, 0, route_fib_one, d);
 	log_info("route", "initial convergence done (%s); removing stale kernel routes", why);
 	fib_sweep_stale(d->fib);
+	for (struct peer *p = d->peers; p; p = p->next)
+		if (p->join_deferred) {
+			p->join_deferred = false;
+			if (p->state == FSM_ESTABLISHED)
+				export_join(p);
+		}
 }
 
 static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)

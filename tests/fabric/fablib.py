@@ -579,6 +579,233 @@ def restore_link(lab, rsw, ifname, timeout=90):
     return {"sessions_s": sessions_s, "routes_s": time.monotonic() - t_up}
 
 
+# --- daemon restarts (graceful restart, RFC 4724) ---------------------------------
+
+_CLOSLAB = None
+
+
+def closlab_tool():
+    """tools/closlab as a module: daemons are started again with its own
+    command lines (frr_argv, start_frr_daemon, start_closbgp)."""
+    global _CLOSLAB
+    if _CLOSLAB is None:
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.SourceFileLoader("closlab_tool", CLOSLAB)
+        spec = importlib.util.spec_from_loader("closlab_tool", loader)
+        _CLOSLAB = importlib.util.module_from_spec(spec)
+        loader.exec_module(_CLOSLAB)
+    return _CLOSLAB
+
+
+def daemon_pid(lab, node, daemon):
+    """PID of daemon (closbgpd, zebra, bgpd) of node from the lab's PID file,
+    checked to live in the node's namespace (never a reused PID); or None."""
+    cl = closlab_tool()
+    pidf = (os.path.join(lab.labdir, node, "frr", daemon + ".pid") if lab.kind(node) == "frr"
+            else os.path.join(lab.labdir, node, "closbgpd.pid"))
+    pid = cl.read_pid(pidf)
+    if pid and cl.pid_alive(pid) and cl.pid_in_ns(pid, lab.ns(node)):
+        return pid
+    return None
+
+
+def stop_daemon(lab, node, daemon, sig, timeout=10):
+    """Send sig to node's daemon (by its PID file) and wait until it is
+    gone; returns (pid, seconds until gone)."""
+    pid = daemon_pid(lab, node, daemon)
+    assert pid, "%s: no %s running" % (node, daemon)
+    t0 = time.monotonic()
+    os.kill(pid, sig)
+    cl = closlab_tool()
+    wait_until(lambda: not cl.pid_alive(pid), timeout, "%s: %s (%d) gone" % (node, daemon, pid),
+               interval=0.02)
+    try:  # closbgpd started by start_daemon is our child: reap it
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    return pid, time.monotonic() - t0
+
+
+def start_daemon(lab, node, daemon):
+    """Start node's daemon again exactly as closlab deploy does (same
+    command line, PID file, log); FRR's bgpd then gets the node's
+    configuration through vtysh, as at deploy."""
+    cl = closlab_tool()
+    clab = cl.load(lab.clab)
+    n = clab.nodes[node]
+    env_build = os.environ.get("CLOSBGP_BUILD")
+    os.environ["CLOSBGP_BUILD"] = build_dir()
+    try:
+        if daemon == "closbgpd":
+            errors = []
+            cl.start_closbgp(clab, n, errors)
+            assert not errors, errors
+        else:
+            cl.start_frr_daemon(n, daemon)
+            if daemon == "bgpd":
+                r = cl.apply_frr_conf(n)
+                assert r.returncode == 0, (r.stdout + r.stderr)[-800:]
+    finally:
+        if env_build is None:
+            del os.environ["CLOSBGP_BUILD"]
+    return daemon_pid(lab, node, daemon)
+
+
+def neighbours(lab, node):
+    """Switches that have a session with node."""
+    out = set()
+    for i in lab.interfaces(node)["interfaces"]:
+        peer = i.get("peer", "")
+        if peer in lab.nodes and lab.kind(peer) != "host":
+            out.add(peer)
+    return sorted(out)
+
+
+def addresses_of(lab, node, peer):
+    """The session addresses of peer as node's configuration names them."""
+    cfg = json.load(open(os.path.join(lab.out, node, "closbgpd.json")))
+    return {n["address"].split("%")[0] for n in cfg["closbgp-device:bgp"]["neighbor"]
+            if n.get("description") == peer}
+
+
+def paths_from(lab, node, peer):
+    """{"paths": n, "stale": n} of node's paths learned from peer (closbgpd:
+    closctl show routes, next hop = peer's address; FRR: show bgp json,
+    peerId)."""
+    addrs = addresses_of(lab, node, peer)
+    n = stale = 0
+    if lab.kind(node) == "closbgp":
+        for r in lab.closctl(node, "show", "routes")["routes"]:
+            if r.get("next_hop") in addrs or r.get("next_hop_link_local") in addrs:
+                n += 1
+                stale += bool(r.get("stale"))
+        return {"paths": n, "stale": stale}
+    for afi in ("ipv4", "ipv6"):
+        d = lab.vtysh(node, "show bgp %s unicast json" % afi)
+        for paths in d.get("routes", {}).values():
+            for x in paths:
+                if x.get("peerId") in addrs:
+                    n += 1
+                    stale += bool(x.get("stale"))
+    return {"paths": n, "stale": stale}
+
+
+def helpers_view(lab, node):
+    """{neighbour: paths_from(neighbour, node)} for every neighbour of node."""
+    return {h: paths_from(lab, h, node) for h in neighbours(lab, node)}
+
+
+def frr_debug_gr(lab):
+    """debug bgp graceful-restart on every FRR switch (its frr.log)."""
+    for n in lab.switches():
+        if lab.kind(n) == "frr":
+            lab.vtysh(n, "debug bgp graceful-restart", as_json=False)
+
+
+def find_key(obj, key):
+    """Every value of key anywhere in a JSON document."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key:
+                yield v
+            yield from find_key(v, key)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from find_key(v, key)
+
+
+def flow_source_through(lab, node, dst, candidates, afi="ipv4", towards="ssw-"):
+    """A server of candidates whose packets to dst leave node towards the
+    tier `towards` (tx counters of those interfaces move by >= 20 with 20
+    probe pings), or None."""
+    addr = lab.server_addrs(dst, afi)
+    ifs = [i["name"] for i in lab.interfaces(node)["interfaces"]
+           if i.get("peer", "").startswith(towards)]
+    for src in candidates:
+        before = sum(lab.tx_packets(node, i) for i in ifs)
+        lab.ping(src, addr, count=20, interval=0.01, wait=1)
+        if sum(lab.tx_packets(node, i) for i in ifs) - before >= 20:
+            return src
+    return None
+
+
+def start_seq_flow(lab, src, addr, count, interval=0.01):
+    """start_flow with receive times: a bounded ping flow (ping -D -O) in a
+    thread; result["flow"] = (sent, received), result["rx"] = {icmp_seq:
+    receive time (time.time())}. lost_between() places the losses."""
+    result = {}
+
+    def flow():
+        cmd = ["ping", "-n", "-D", "-O", "-c", str(count), "-W", "1", "-i", str(interval)]
+        if ":" in addr:
+            cmd.insert(1, "-6")
+        r = lab.nsrun(src, *cmd, addr, check=False, timeout=count * interval * 3 + 30)
+        rx = {}
+        for line in r.stdout.splitlines():
+            m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+) ", line)
+            if m:
+                rx[int(m.group(2))] = float(m.group(1))
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", r.stdout)
+        result["flow"] = (int(m.group(1)), int(m.group(2))) if m else (count, len(rx))
+        result["rx"] = rx
+    t = threading.Thread(target=flow)
+    t.start()
+    time.sleep(min(2.0, count * interval / 4))
+    return t, result
+
+
+def lost_windows(result):
+    """[(first lost seq, count, last reply before (time), first reply after)]
+    of a start_seq_flow result."""
+    rx, (sent, _) = result["rx"], result["flow"]
+    out, run = [], []
+    for seq in range(1, sent + 1):
+        if seq not in rx:
+            run.append(seq)
+            continue
+        if run:
+            before = max((rx[s] for s in rx if s < run[0]), default=0.0)
+            out.append((run[0], len(run), before, rx[seq]))
+            run = []
+    if run:
+        before = max((rx[s] for s in rx if s < run[0]), default=0.0)
+        out.append((run[0], len(run), before, float("inf")))
+    return out
+
+
+def lost_between(result, t_from, t_to):
+    """Packets lost in a gap that began (last reply before it) within
+    [t_from, t_to) (time.time())."""
+    return sum(n for _, n, before, _ in lost_windows(result) if t_from <= before < t_to)
+
+
+def event_time(line):
+    """time.time() of an `ip -ts monitor` line ("[2026-12-06T20:19:09.490477] ...")."""
+    import datetime
+    m = re.match(r"\[([0-9T:.-]+)\]", line)
+    return datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f").timestamp()
+
+
+class RouteMonitor:
+    """`ip -o monitor route` in node's namespace (bounded by timeout):
+    the kernel route changes made there meanwhile."""
+
+    def __init__(self, lab, node, timeout=300):
+        self.proc = subprocess.Popen(["ip", "netns", "exec", lab.ns(node), "timeout",
+                                      str(timeout), "ip", "-ts", "-o", "monitor", "route"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(0.3)
+
+    def stop(self, proto="closbgp"):
+        """Stop it (by its PID); the events of routes of proto (closbgp,
+        bgp), each "[time] [Deleted] route ...", with -ts times."""
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=10)
+        names = {"closbgp": ("closbgp", "210"), "bgp": ("bgp", "186")}[proto]
+        return [l for l in out.splitlines() if any(" proto %s " % n in l + " " for n in names)]
+
+
 # --- CLI for tools/demo ---------------------------------------------------------
 
 def _summary(lab):

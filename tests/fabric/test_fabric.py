@@ -6,7 +6,9 @@ Run as root with Debian's python3:
     CLOSBGP_BUILD=build /usr/bin/python3 -m pytest -v tests/fabric
 """
 import os
+import re
 import shutil
+import signal
 import tempfile
 import time
 
@@ -315,3 +317,194 @@ def test_scale_fabric_converges():
         gen.close()
     note("scale fabric total (generate, deploy, converge, check, destroy): %.1f s"
          % (time.monotonic() - t0))
+
+
+# --- graceful restart (RFC 4724) ---------------------------------------------------
+
+def _gr_flow(lab, node, pod_src, pod_dst, count):
+    """A bounded 10 ms ping flow, receive times kept, from a server of
+    pod_src to one of pod_dst whose packets leave `node` (an FSW) towards
+    the spine."""
+    dst = [s for s in lab.servers() if s.startswith("srv-%d-" % pod_dst)][0]
+    srcs = [s for s in lab.servers() if s.startswith("srv-%d-" % pod_src)]
+    src = fablib.flow_source_through(lab, node, dst, srcs)
+    assert src, "no server of pod %d reaches %s through %s" % (pod_src, dst, node)
+    t, result = fablib.start_seq_flow(lab, src, lab.server_addrs(dst, "ipv4"), count)
+    return src, dst, t, result
+
+
+def _all_stale(view):
+    return all(v["paths"] > 0 and v["stale"] == v["paths"] for v in view.values())
+
+
+def _none_stale(view):
+    return all(v["paths"] > 0 and v["stale"] == 0 for v in view.values())
+
+
+def _stale_view(lab, node):
+    """Every neighbour's paths from node, once all of them are stale."""
+    v = fablib.helpers_view(lab, node)
+    return v if _all_stale(v) else None
+
+
+def test_frr_bgpd_killed_paths_kept_stale(demo):
+    """Kill FRR's bgpd (SIGKILL; zebra stays) on fsw-2-1 under a 10 ms
+    ping flow that leaves pod 2 through it. Its neighbours (closbgpd
+    rsw-2-1..3 and ssw-1-2, FRR ssw-1-1) keep its paths, stale (RFC 4724
+    4.2: TCP gone, no NOTIFICATION), and go on forwarding through it;
+    zebra keeps fsw-2-1's kernel routes (bgpd registered graceful restart
+    with it: closgen's `bgp graceful-restart`, `preserve-fw-state`). Not a
+    packet is lost while bgpd is down. bgpd is started again as closlab
+    does (same command line, configuration through vtysh): it comes back
+    with the R and F bits and its paths are refreshed, none stale.
+
+    The loss after the restart is measured, not asserted: with FRR 8.4
+    zebra deletes every BGP kernel route on fsw-2-1 when the new bgpd's
+    sessions come up and installs them again about 0.6-1 s later (seen
+    with `ip monitor route`: the packets lost are exactly that gap). That
+    is FRR's restarting side (zebra's stale sweep against the new bgpd's
+    deferred best path), not the helpers: they had kept and used the
+    paths throughout."""
+    fsw = "fsw-2-1"
+    assert demo.kind(fsw) == "frr"
+    fablib.frr_debug_gr(demo)
+    helpers = fablib.neighbours(demo, fsw)
+    fablib.wait_until(lambda: _none_stale(fablib.helpers_view(demo, fsw)), 30,
+                      "%s's paths at every neighbour" % fsw)
+    kernel0 = demo.kernel_bgp_routes(fsw)
+    src, dst, t, result = _gr_flow(demo, fsw, 2, 1, 2000)
+    mon = fablib.RouteMonitor(demo, fsw)
+    t0, w0 = time.monotonic(), time.time()
+    pid, gone_s = fablib.stop_daemon(demo, fsw, "bgpd", signal.SIGKILL)
+    view = fablib.wait_until(lambda: _stale_view(demo, fsw), 30,
+                             "every neighbour keeps %s's paths stale" % fsw, interval=0.1)
+    stale_s = time.monotonic() - t0
+    time.sleep(3.0)  # bgpd stays away a while: the flow goes on through fsw-2-1
+    held = fablib.helpers_view(demo, fsw)
+    kernel1 = demo.kernel_bgp_routes(fsw)
+    zebra = fablib.daemon_pid(demo, fsw, "zebra")
+    t_start, w_start = time.monotonic(), time.time()
+    fablib.start_daemon(demo, fsw, "bgpd")
+    fablib.frr_debug_gr(demo)
+    fablib.wait_until(lambda: not demo.all_established([fsw] + helpers), 60,
+                      "%s's sessions Established again" % fsw, interval=0.1)
+    up_s = time.monotonic() - t_start
+    bits = {h: [(p["graceful_restart"]["families"], p["graceful_restart"]["forwarding"])
+                for p in demo.closctl(h, "show", "peers")["peers"]
+                if p["address"] in fablib.addresses_of(demo, h, fsw)]
+            for h in helpers if demo.kind(h) == "closbgp"}
+    fablib.wait_until(lambda: _none_stale(fablib.helpers_view(demo, fsw)), 60,
+                      "%s's paths refreshed at every neighbour" % fsw, interval=0.1)
+    refreshed_s = time.monotonic() - t_start
+    t.join(timeout=120)
+    events = mon.stop("bgp")
+    sent, recv = result["flow"]
+    lost_down = fablib.lost_between(result, w0 - 1.0, w_start)
+    gaps = [(n, round(before - w_start, 2)) for _, n, before, _ in fablib.lost_windows(result)]
+    deleted = [e for e in events if "Deleted" in e]
+    note("demo FRR bgpd on %s killed (SIGKILL, gone in %.3f s) under a %d x 10 ms ping "
+         "flow %s -> %s: %d lost while bgpd was down (%.1f s), %d in all; its paths stale at "
+         "all %d neighbours %s after %.2f s (%s); kernel BGP routes on %s %d before / %d "
+         "while down (zebra alive: %s); started again: sessions Established after %.2f s, "
+         "families/F bits seen by closbgpd %s, paths refreshed after %.2f s; loss gaps "
+         "(packets, s after the start) %s; zebra's kernel route changes on %s after the "
+         "start: %d (%d deletions)"
+         % (fsw, gone_s, sent, src, dst, lost_down, t_start - t0, sent - recv, len(helpers),
+            helpers, stale_s, {h: v["stale"] for h, v in view.items()}, fsw, len(kernel0),
+            len(kernel1), bool(zebra), up_s, bits, refreshed_s, gaps, fsw, len(events),
+            len(deleted)))
+    for e in deleted[:3]:
+        print("  zebra:", e[:160])
+    assert zebra, "zebra on %s died with bgpd" % fsw
+    assert _all_stale(held), held  # still kept 3 s on
+    assert kernel1 == kernel0, (sorted(kernel0 - kernel1), sorted(kernel1 - kernel0))
+    assert all(fwd for x in bits.values() for _, fwd in x), bits  # back with the F bit
+    assert lost_down == 0, gaps
+    # whatever was lost afterwards is FRR's zebra dropping fsw-2-1's own routes
+    assert sent - recv == 0 or deleted, (sent, recv, gaps)
+
+
+def test_closbgpd_graceful_restart_under_flows(demo):
+    """Restart closbgpd on fsw-1-1 gracefully (SIGUSR2: sessions closed
+    without NOTIFICATION, kernel routes kept) under a 10 ms ping flow that
+    leaves pod 1 through it, then start it again as closlab does (same
+    command line, PID file). Its neighbours (closbgpd rsw-1-1, rsw-1-3,
+    ssw-1-2; FRR rsw-1-2, ssw-1-1) keep its paths stale while it is away;
+    it comes back with the Restart State bit and the F bit per family (as
+    FRR's helpers show them), adopts its kernel routes (its log: found N
+    routes from a previous run; none is missing at any time) and every
+    neighbour's paths from it are refreshed; the flow loses nothing.
+
+    Its route selection is deferred while it restarts (RFC 4724 4.1): the
+    kernel keeps the adopted routes and its peers get its table and
+    End-of-RIB only after End-of-RIB from all of them, so no helper drops a
+    stale path for a partial table; the kernel route changes on fsw-1-1
+    are counted and reported (2 in the runs so far, none a deletion)."""
+    fsw = "fsw-1-1"
+    assert demo.kind(fsw) == "closbgp"
+    fablib.frr_debug_gr(demo)
+    helpers = fablib.neighbours(demo, fsw)
+    frr_helpers = [h for h in helpers if demo.kind(h) == "frr"]
+    fablib.wait_until(lambda: _none_stale(fablib.helpers_view(demo, fsw)), 30,
+                      "%s's paths at every neighbour" % fsw)
+    kernel0 = demo.kernel_bgp_routes(fsw)
+    logf = os.path.join(demo.labdir, fsw, "closbgpd.log")
+    log_at = os.path.getsize(logf)
+    src, dst, t, result = _gr_flow(demo, fsw, 1, 2, 2000)
+    mon = fablib.RouteMonitor(demo, fsw)
+    t0, w0 = time.monotonic(), time.time()
+    pid, gone_s = fablib.stop_daemon(demo, fsw, "closbgpd", signal.SIGUSR2)
+    view = fablib.wait_until(lambda: _stale_view(demo, fsw), 30,
+                             "every neighbour keeps %s's paths stale" % fsw, interval=0.1)
+    stale_s = time.monotonic() - t0
+    time.sleep(2.0)  # away for a while
+    held = fablib.helpers_view(demo, fsw)
+    kernel1 = demo.kernel_bgp_routes(fsw)
+    t_start, w_start = time.monotonic(), time.time()
+    fablib.start_daemon(demo, fsw, "closbgpd")
+    fablib.wait_until(lambda: not demo.all_established([fsw] + helpers), 60,
+                      "%s's sessions Established again" % fsw, interval=0.1)
+    up_s = time.monotonic() - t_start
+    gri = {}
+    for h in frr_helpers:
+        nbrs = demo.vtysh(h, "show bgp neighbors json")
+        for a in fablib.addresses_of(demo, h, fsw):
+            g = nbrs[a]["gracefulRestartInfo"]
+            gri["%s<-%s" % (h, a)] = (g.get("rBit"), [x.get("fBit") for x in g.values()
+                                                      if isinstance(x, dict) and "fBit" in x])
+    fablib.wait_until(lambda: _none_stale(fablib.helpers_view(demo, fsw)), 60,
+                      "%s's paths refreshed at every neighbour" % fsw, interval=0.1)
+    refreshed_s = time.monotonic() - t_start
+    t.join(timeout=120)
+    sent, recv = result["flow"]
+    with open(logf, errors="replace") as f:
+        f.seek(log_at)
+        log = f.read()
+    adopted = re.findall(r"found (\d+) routes and (\d+) nexthop objects", log)
+    events = mon.stop("closbgp")
+    kernel2 = demo.kernel_bgp_routes(fsw)
+    lost_away = fablib.lost_between(result, w0 - 1.0, w_start)
+    gaps = [(n, round(before - w_start, 3)) for _, n, before, _ in fablib.lost_windows(result)]
+    ev_t = [fablib.event_time(e) - w_start for e in events]
+    note("demo closbgpd on %s restarted gracefully (SIGUSR2, gone in %.3f s) under a %d x "
+         "10 ms ping flow %s -> %s: %d lost while away, %d in all, gaps (packets, s after "
+         "the start) %s; its paths stale at all %d neighbours %s after "
+         "%.2f s (%s); away %.1f s, kernel BGP routes %d before / %d while away / %d after; "
+         "started again: adopted %s (routes, nexthop objects), sessions Established after "
+         "%.2f s, R bit / F bits seen by FRR %s, paths refreshed after %.2f s; kernel route "
+         "changes on %s meanwhile: %d (%d deletions), %.3f .. %.3f s after the start"
+         % (fsw, gone_s, sent, src, dst, lost_away, sent - recv, gaps, len(helpers), helpers, stale_s,
+            {h: v["stale"] for h, v in view.items()}, t_start - t0, len(kernel0),
+            len(kernel1), len(kernel2), adopted, up_s, gri, refreshed_s, fsw, len(events),
+            sum("Deleted" in e for e in events), min(ev_t, default=0), max(ev_t, default=0)))
+    for n, at in gaps:  # what fsw-1-1's kernel did around each loss
+        for e, et in zip(events, ev_t):
+            if at - 0.1 <= et <= at + 0.1:
+                print("  %+.3f s: %s" % (et - at, e[:150]))
+    assert _all_stale(held), held
+    assert kernel1 == kernel0, (sorted(kernel0 - kernel1), sorted(kernel1 - kernel0))
+    assert adopted and int(adopted[0][0]) > 0, log[-2000:]
+    assert gri and all(r is True and f and all(f) for r, f in gri.values()), gri
+    assert not [e for e in events if "Deleted" in e], events
+    assert kernel2 == kernel0
+    assert sent - recv == 0, fablib.lost_windows(result)
