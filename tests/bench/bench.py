@@ -16,10 +16,20 @@ Scenarios, each on a fresh topology (duts.py):
            statements per feeder session, 12 export on the sink session, the
            matching one last); closbgpd also with its result cache off and
            with a prefix-set statement that makes it evaluate every path.
+  agg      prop with every fed path tagged rack_prefix, in three bursts
+           (announce, withdraw, announce again), per DUT without and with
+           aggregates covering every fed prefix (a few hundred, plus one
+           covering them all; min-more-specifics 1); the sink also counts
+           the aggregates (issue 12).
+  failover 3 feeder links A, B, C; A's paths at LOCAL_PREF 100, the same
+           prefixes over B and C at 90 (backup_path); A's link loses
+           carrier: link event -> kernel repaired, measured by a netlink
+           monitor in the DUT's namespace (failover.py, nlmon.py; issue 12).
 """
 import argparse
 import copy
 import fcntl
+import ipaddress
 import json
 import os
 import platform
@@ -31,7 +41,9 @@ import tempfile
 import threading
 import time
 
+import bgpwire
 import duts
+import failover
 import policy as pol
 from duts import Topology, netns
 
@@ -119,6 +131,8 @@ def benchsink_argv(binary, spec):
     """benchsink's command line for a speaker.py spec of sink sessions only."""
     argv = [binary, "--expect", str(spec.get("expect", 0)),
             "--hold", str(spec.get("hold", 180))]
+    if spec.get("aggregates"):
+        argv += ["--aggregates", str(spec["aggregates"])]
     if "max_seconds" in spec:
         argv += ["--max-seconds", str(spec["max_seconds"])]
     for s in spec["sessions"]:
@@ -130,16 +144,21 @@ def benchsink_argv(binary, spec):
 class SpeakerProc:
     """A speaker in a namespace; events read by a thread into a queue.
     speaker.py, or benchsink (C, same protocol) when every session is a sink,
-    it is built and py_sink is not set. self.impl: "c" or "python"."""
+    it is built and py_sink is not set. self.impl: "c" or "python". script:
+    another program of this directory with the same protocol (a spec file,
+    line commands, JSON events), e.g. nlmon.py."""
 
-    def __init__(self, ns, spec, workdir, name, py_sink=False):
+    def __init__(self, ns, spec, workdir, name, py_sink=False, script=None):
         self.name = name
         path = os.path.join(workdir, name + ".json")
         with open(path, "w") as f:
             json.dump(spec, f)
         self.logf = open(os.path.join(workdir, name + ".log"), "w")
         binary = benchsink_binary()
-        if (not py_sink and all(s["role"] == "sink" for s in spec["sessions"])
+        if script:
+            self.impl = "python"
+            argv = [sys.executable, os.path.join(HERE, script), path]
+        elif (not py_sink and all(s["role"] == "sink" for s in spec["sessions"])
                 and os.access(binary, os.X_OK)):
             self.impl = "c"
             argv = benchsink_argv(binary, spec)
@@ -232,6 +251,13 @@ def wait_idle(pids, quiet=1.0, limit=15.0):
 
 
 # -- one phase (announce or withdraw) --------------------------------------
+# The sink's events for the fed prefixes and the aggregates (--aggregates).
+PARTS = {"announce": {"fed_full": "sink_fed", "agg_full": "sink_agg"},
+         "withdraw": {"fed_empty": "sink_fed", "agg_empty": "sink_agg"}}
+# The aggregation benchmark's bursts, as keys of its result.
+AGG_BURSTS = ("announce", "withdraw", "reannounce")
+
+
 def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout, stall):
     """Send `phase` to the feeder (and the sink, which resets its counters),
     then poll until the sink is full/empty and the kernel holds k_target
@@ -251,6 +277,7 @@ def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout
     last_k = None
     next_k = 0.0
     k_reached = None
+    parts = {}
     errors = []
     deadline = now() + timeout
     for _ in range(int(timeout / 0.02) + 10):
@@ -264,6 +291,8 @@ def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout
             if ev["ev"] == ("full" if phase == "announce" else "empty"):
                 sink_done, t_sink = True, ev["t"]
                 r["sink_rx_updates"] = ev.get("rx_updates")
+            elif ev["ev"] in PARTS[phase]:
+                parts.setdefault(PARTS[phase][ev["ev"]], ev["t"])
             elif ev["ev"] == "error":
                 errors.append("sink %s: %s" % (ev.get("id"), ev.get("reason")))
         st = sink.last_status
@@ -320,6 +349,13 @@ def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout
     r["send"] = t_sent - t0
     if sink_done:
         r["sink"] = t_sink - t0
+    for k, t in parts.items():          # sink_fed, sink_agg (--aggregate)
+        r[k] = t - t0
+    if "sink_agg" in r and "sink_fed" in r:
+        # The aggregates complete (gone) after the last contributor came
+        # (went) -- as the sink sees both: the DUT's reading of the last
+        # contributor is not observable, the feeder wrote it long before.
+        r["agg_after_fed"] = r["sink_agg"] - r["sink_fed"]
     if kernel is not None:
         r["kernel_count"] = k_reached
         if kern_done:
@@ -347,15 +383,24 @@ def dut_quiet_time(pids, t0, t_last, quiet=1.0, limit=20.0):
 
 # -- one scenario ------------------------------------------------------------
 def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0,
-                 py_sink=False, policy=None):
+                 py_sink=False, policy=None, aggregates=None):
     """policy (kind "policy" only): None (the DUT without policy), "on",
     "nocache" (closbgpd without its policy result cache), "perpath"
-    (closbgpd evaluating every path: duts.py)."""
+    (closbgpd evaluating every path: duts.py). aggregates (kind "agg"
+    only): None, or the (prefix, min) the DUT originates."""
     res = {"dut": dut_name, "kind": kind, "fib": fib, "prefixes": n,
            "sessions": feeders * len(families), "families": families}
+    tag = ""
     if kind == "policy":
         res["policy"] = policy or "none"
-    tag = "-" + res["policy"] if kind == "policy" else ""
+        tag = "-" + res["policy"]
+    elif kind == "agg":
+        res["aggregate"] = "on" if aggregates else "none"
+        res["aggregates"] = len(aggregates or ())
+        if aggregates:
+            res["aggregate_len"] = int(aggregates[0][0].split("/")[1])
+            res["aggregate_cover"] = aggregates[-1][0]
+        tag = "-" + res["aggregate"]
     wd = os.path.join(workdir, "%s-%s%s%s" % (dut_name, kind, tag,
                                               "-fib" if fib and kind != "fib" else ""))
     os.makedirs(wd, exist_ok=True)
@@ -376,6 +421,8 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                     "router_id": a["feed4"], "afi": afi, "prefixes": n})
                 if kind == "policy":
                     feed_sessions[-1]["communities"] = [pol.FEED_COMMUNITY]
+                elif kind == "agg":        # the aggregates' contributor route type
+                    feed_sessions[-1]["communities"] = [pol.ROUTE_TYPES["rack_prefix"]]
         if kind == "sink":
             # The sink plays the DUT: one listening session per feeder session.
             sink_ns = topo.dut
@@ -388,7 +435,8 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                                    "router_id": "10.255.0.1", "afi": afi} for afi in families]
             pids = []
         else:
-            dut = duts.DUTS[dut_name](topo, wd, fib, families, policy).start()
+            dut = duts.DUTS[dut_name](topo, wd, fib, families, policy,
+                                      aggregates=aggregates).start()
             pids = dut.pids()
             sink_ns = topo.sink
             s = Topology.SINK
@@ -396,9 +444,10 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                               "local": s["sink" + afi[-1]], "peer": s["dut" + afi[-1]],
                               "local_as": duts.SINK_AS, "peer_as": duts.DUT_AS,
                               "router_id": s["sink4"], "afi": afi} for afi in families]
-        sink = SpeakerProc(sink_ns, {"name": "sink", "expect": expected,
-                                     "sessions": sink_sessions, "hold": duts.HOLD}, wd, "sink",
-                           py_sink)
+        n_agg = len(aggregates or ())
+        sink = SpeakerProc(sink_ns, {"name": "sink", "expect": expected + n_agg,
+                                     "aggregates": n_agg, "sessions": sink_sessions,
+                                     "hold": duts.HOLD}, wd, "sink", py_sink)
         res["sink_impl"] = sink.impl
         feeder = SpeakerProc(topo.feed, {"name": "feeder", "sessions": feed_sessions,
                                          "hold": duts.HOLD}, wd, "feeder")
@@ -446,9 +495,33 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
         log("%s %s: withdrawing" % (dut_name, kind))
         wdr = run_phase("withdraw", feeder, sink, pids, kernel, base_k, expected, timeout, stall)
         res["withdraw"] = wdr
+        if kind == "agg" and pids and "t0_abs" in wdr:
+            q = dut_quiet_time(pids, wdr["t0_abs"], wdr["t_cpu_abs"])
+            if q is not None:
+                wdr["dut_quiet"] = max(q, wdr.get("sink", 0), wdr.get("kernel", 0))
         if pids:
             res["cpu_withdraw"] = cpu_seconds(pids) - cpu1
             res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
+        if kind == "agg" and "sink" in wdr:
+            # The third burst: every contributor back at once. The last
+            # withdrawal's quiet wait separates it from the second.
+            cpu2 = cpu_seconds(pids)
+            log("%s %s: announcing again" % (dut_name, kind))
+            ann2 = run_phase("announce", feeder, sink, pids, kernel, base_k + expected,
+                             expected, timeout, stall)
+            res["reannounce"] = ann2
+            if pids and "t0_abs" in ann2:
+                q = dut_quiet_time(pids, ann2["t0_abs"], ann2["t_cpu_abs"])
+                if q is not None:
+                    ann2["dut_quiet"] = max(q, ann2.get("sink", 0), ann2.get("kernel", 0))
+            res["cpu_reannounce"] = cpu_seconds(pids) - cpu2
+            res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
+            bursts = [res.get(ph) or {} for ph in AGG_BURSTS]
+            if all("sink" in b for b in bursts):
+                res["total_sink"] = sum(b["sink"] for b in bursts)
+            if all("dut_quiet" in b for b in bursts):
+                res["total_quiet"] = sum(b["dut_quiet"] for b in bursts)
+            res["cpu_total"] = sum(res.get("cpu_" + ph, 0) for ph in AGG_BURSTS)
         return res
     except Exception as exc:  # noqa: BLE001 - one scenario must not stop the run
         res["error"] = "%s: %s" % (type(exc).__name__, exc)
@@ -489,14 +562,48 @@ POLICY_VARIANTS = {"closbgpd": (None, "on", "nocache", "perpath"), "frr": (None,
                    "bird": (None, "on")}
 
 
+def aggregate_plan(n, length=None):
+    """The aggregates of the aggregation benchmark for the first n fed IPv4
+    /24s (bgpwire.py: from 32.0.0.0): one per /length they fall into --
+    length by default the longest from /16 down that gives at most 1000,
+    i.e. 256..4096 fed prefixes each (391 /16s for 100k) -- plus the
+    longest prefix covering them all (32.0.0.0/7 for 100k). All with
+    min-more-specifics 1. [(prefix, min), ...]."""
+    base = bgpwire.V4_BASE
+    last = base + ((n - 1) << 8)                 # the last fed /24
+    if length is None:
+        length = 16
+        while length > 8 and (last >> (32 - length)) - (base >> (32 - length)) + 1 > 1000:
+            length -= 1
+    shift = 32 - length
+    nets = ["%s/%d" % (ipaddress.IPv4Address(k << shift), length)
+            for k in range(base >> shift, (last >> shift) + 1)]
+    plen = length
+    while plen > 1 and (base >> (32 - plen)) != (last >> (32 - plen)):
+        plen -= 1
+    cover = "%s/%d" % (ipaddress.IPv4Address((base >> (32 - plen)) << (32 - plen)), plen)
+    if cover not in nets:
+        nets.append(cover)
+    return [(p, 1) for p in nets]
+
+
 def plan(args):
-    """(dut, kind, fib, n, feeders, families, policy) for every scenario, in
-    order."""
+    """(dut, kind, fib, n, feeders, families, variant) for every scenario,
+    in order; variant: the policy (kind policy), "none"/"on" (agg)."""
     out = []
     fan = (args.fanin_prefixes, args.fanin_sessions, ["ipv4", "ipv6"])
-    if args.policy_only:
-        return [(d, "policy", args.fib) + fan + (v,)
-                for d in args.dut for v in POLICY_VARIANTS[d]]
+    fo_fams = ["ipv4", "ipv6"] if args.failover_ipv6 else ["ipv4"]
+    if args.policy_only or args.aggregate_only or args.failover_only:
+        if args.policy_only:
+            out += [(d, "policy", args.fib) + fan + (v,)
+                    for d in args.dut for v in POLICY_VARIANTS[d]]
+        if args.aggregate_only:
+            out += [(d, "agg", args.fib, args.prefixes, 1, ["ipv4"], v)
+                    for d in args.dut for v in agg_variants(d)]
+        if args.failover_only:
+            out += [(d, "failover", True, args.failover_prefixes, len(failover.LINKS), fo_fams,
+                     "failover") for d in args.dut]
+        return out
     sizes = sorted({args.prefixes, *args.also_prefixes})
     if not args.no_sink_check:
         for n in sizes:
@@ -512,7 +619,17 @@ def plan(args):
             out.append((d, "fanin", args.fib) + fan + (None,))
         if args.policy:
             out += [(d, "policy", args.fib) + fan + (v,) for v in POLICY_VARIANTS[d]]
+        if args.aggregate:
+            out += [(d, "agg", args.fib, args.prefixes, 1, ["ipv4"], v) for v in agg_variants(d)]
+        if args.failover:
+            out.append((d, "failover", True, args.failover_prefixes, len(failover.LINKS),
+                        fo_fams, "failover"))
     return out
+
+
+def agg_variants(dut):
+    """Without aggregates, and with them where the DUT has BGP aggregation."""
+    return ("none", "on") if duts.DUTS[dut].AGGREGATES else ("none",)
 
 
 def machine_info():
@@ -532,11 +649,28 @@ def machine_info():
     info["bird"] = duts.BirdDut.version()
     info["closbgpd"] = duts.ClosDut.version()
     try:
-        info["commit"] = subprocess.run(["git", "-C", duts.REPO, "rev-parse", "--short", "HEAD"],
-                                        capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
+        info["closbgpd"] += ", built %s" % time.strftime(
+            "%Y-%m-%d %H:%M %Z", time.localtime(os.stat(duts.closbgpd_binary()).st_mtime))
+    except OSError:
         pass
     return info
+
+
+def source_commit():
+    """HEAD, and the daemon's files that differ from it (the build is of
+    the work tree), as the run starts."""
+    try:
+        commit = subprocess.run(["git", "-C", duts.REPO, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run(["git", "-C", duts.REPO, "status", "--porcelain", "--", "bgpd",
+                              "rib", "fib", "policy"], capture_output=True, text=True,
+                             timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    changed = sorted({line[3:].strip() for line in out.splitlines() if line.strip()})
+    if changed:
+        commit += " + uncommitted changes to %s" % ", ".join(changed)
+    return commit
 
 
 def main(argv=None):
@@ -562,6 +696,30 @@ def main(argv=None):
     ap.add_argument("--policy-only", action="store_true",
                     help="run only the policy fan-in; --out then replaces only the report's "
                          "policy block")
+    ap.add_argument("--aggregate", action="store_true",
+                    help="also run the aggregation benchmark (issue 12): prop in bursts, "
+                         "every DUT without and with aggregates covering the feed")
+    ap.add_argument("--aggregate-only", action="store_true",
+                    help="run only the aggregation benchmark; --out then replaces only the "
+                         "report's aggregate block")
+    ap.add_argument("--aggregate-len", type=int, default=None,
+                    help="length of the aggregates (default: the longest from 16 giving at "
+                         "most 1000), plus one covering every fed prefix")
+    ap.add_argument("--failover", action="store_true",
+                    help="also run the failover benchmark (issue 12): link down -> kernel "
+                         "repaired with a backup ECMP set")
+    ap.add_argument("--failover-only", action="store_true",
+                    help="run only the failover benchmark; --out then replaces only the "
+                         "report's failover block")
+    ap.add_argument("--failover-prefixes", type=int, default=10000,
+                    help="prefixes per family behind the failed link (default 10000)")
+    ap.add_argument("--failover-ipv6", action="store_true",
+                    help="failover with IPv6 sessions and prefixes too")
+    ap.add_argument("--failover-no-rt", action="store_true",
+                    help="run the failover's netlink monitor without SCHED_FIFO")
+    ap.add_argument("--failover-timeout", type=int, default=60,
+                    help="seconds after the link went down before a DUT counts as not "
+                         "repaired (default 60)")
     ap.add_argument("--fanin-prefixes", type=int, default=None,
                     help="prefixes per family per fan-in session (default: --prefixes / 10)")
     ap.add_argument("--timeout", type=int, default=None,
@@ -577,6 +735,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     args.dut = [d.strip() for d in args.dut.split(",") if d.strip()]
     args.policy = args.policy or args.policy_only
+    args.aggregate = args.aggregate or args.aggregate_only
+    args.failover = args.failover or args.failover_only
+    if args.aggregate_len is not None and not 8 <= args.aggregate_len <= 23:
+        ap.error("--aggregate-len: 8..23")
     try:
         args.also_prefixes = [int(x) for x in args.also_prefixes.split(",") if x.strip()]
     except ValueError:
@@ -612,6 +774,7 @@ def main(argv=None):
     t_start = time.time()
     with open("/proc/loadavg") as f:
         load_before = " ".join(f.read().split()[:3])
+    commit = source_commit()
     try:
         duts.cleanup(log=log)
         scenarios = plan(args)
@@ -623,14 +786,23 @@ def main(argv=None):
                 maxn = n * feeders * len(fams)
                 timeout = args.timeout or int(120 + maxn / 2000)
                 log("scenario %s %s%s%s: %d sessions x %d prefixes%s" %
-                    (d, kind, " " + (pv or "none") if kind == "policy" else "",
+                    (d, kind, " " + (pv or "none") if kind in ("policy", "agg") else "",
                      " fib" if fib else "", feeders * len(fams), n,
                      " (round %d of %d)" % (rnd + 1, args.runs) if args.runs > 1 else ""))
                 wd = workdir if args.runs == 1 else os.path.join(workdir, "round%d" % (rnd + 1))
                 os.makedirs(wd, exist_ok=True)
                 os.chmod(wd, 0o755)
-                r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
-                                 args.py_sink, pv)
+                if kind == "failover":
+                    r = failover.run(sys.modules[__name__], d, n, fams,
+                                     os.path.join(wd, "%s-failover" % d), timeout,
+                                     args.failover_timeout, rt=not args.failover_no_rt)
+                elif kind == "agg":
+                    aggs = aggregate_plan(n, args.aggregate_len) if pv == "on" else None
+                    r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
+                                     args.py_sink, aggregates=aggs)
+                else:
+                    r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
+                                     args.py_sink, pv)
                 log("  -> %s" % json.dumps(summary_line(r)))
                 runs[i].append(r)
     except KeyboardInterrupt:
@@ -639,6 +811,8 @@ def main(argv=None):
         duts.cleanup(log=log)
     results = [merge_runs(rs) for rs in runs if rs]
     info = machine_info()
+    if commit:
+        info["commit"] = commit
     info["duration_s"] = round(time.time() - t_start)
     impls = sorted({r["sink_impl"] for r in results if "sink_impl" in r})
     if impls:
@@ -651,8 +825,11 @@ def main(argv=None):
     with open(os.path.join(workdir, "results.json"), "w") as f:
         json.dump({"machine": info, "command": cmd, "results": results}, f, indent=1)
     import report
-    if args.policy_only:
-        text = report.render_policy(results, info, cmd.strip())
+    only = [b for b, flag in (("policy", args.policy_only), ("aggregate", args.aggregate_only),
+                              ("failover", args.failover_only)) if flag]
+    blocks = {b: report.BLOCKS[b][1](results, info, cmd.strip()) for b in only}
+    if only:
+        text = "\n".join(blocks[b] for b in only)
     else:
         text = report.render(results, info, cmd.strip(), args)
     if args.out:
@@ -661,13 +838,17 @@ def main(argv=None):
                 old = f.read()
         except OSError:
             old = ""
-        if args.policy_only:
-            text = report.replace_policy_block(old, text)
+        if only:
+            # Only this run's blocks change; the rest of the file stays.
+            text = old
+            for b in only:
+                text = report.replace_block(text, b, blocks[b])
         else:
-            # Keep the policy block when this run has none, and the fabric
-            # benchmark's block (tests/bench/fabric writes it).
-            if not any(r["kind"] == "policy" for r in results):
-                text = report.replace_policy_block(text, report.block(old, "policy"))
+            # Keep the blocks of benchmarks this run has not run, and the
+            # fabric benchmark's block (tests/bench/fabric writes it).
+            for b, (kind, _) in report.BLOCKS.items():
+                if not any(r["kind"] == kind for r in results):
+                    text = report.replace_block(text, b, report.block(old, b))
             block = report.block(old, "fabric")
             if block:
                 text = text.rstrip("\n") + "\n\n" + block + "\n"
@@ -708,6 +889,12 @@ def merge_runs(rs):
             out["error"] = r["error"]
     out["rounds"] = len(rs)
     out["rounds_sink"] = [(r.get("announce") or {}).get("sink") for r in rs]
+    if rs[0].get("kind") == "agg":
+        out["rounds_bursts"] = [[(r.get(ph) or {}).get("sink") for ph in AGG_BURSTS] for r in rs]
+        out["rounds_cpu"] = [r.get("cpu_total") for r in rs]
+    if rs[0].get("kind") == "failover":
+        out["rounds_failover"] = [dict(r.get("failover") or {}, error=r.get("error"))
+                                  for r in rs]
     return out
 
 
@@ -715,9 +902,15 @@ def summary_line(r):
     out = {"dut": r["dut"], "kind": r["kind"]}
     if "policy" in r:
         out["policy"] = r["policy"]
-    for ph in ("announce", "withdraw"):
+    if "aggregate" in r:
+        out["aggregate"] = r["aggregate"]
+    if "failover" in r:
+        out.update({k: round(v, 4) if isinstance(v, float) else v
+                    for k, v in r["failover"].items()})
+        out["after"] = r.get("kernel_after")
+    for ph in AGG_BURSTS:
         p = r.get(ph) or {}
-        for k in ("sink", "kernel", "dut_quiet", "error"):
+        for k in ("sink", "sink_agg", "kernel", "dut_quiet", "error"):
             if k in p:
                 out["%s_%s" % (ph[:3], k)] = round(p[k], 3) if isinstance(p[k], float) else p[k]
     for k in ("rss_peak_kb", "cpu_announce", "error"):

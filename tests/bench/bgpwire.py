@@ -23,6 +23,7 @@ AFI = {"ipv4": 1, "ipv6": 2}
 
 V4_BASE = 32 << 24          # 32.0.0.0, /24 steps
 V6_BASE = 0x2A00 << 32      # 2a00::/48 as the top 48 bits, /48 steps
+FED_LEN = {1: 24, 2: 48}    # the fed prefixes' length per AFI (sink.c: FED_BITS4/6)
 
 
 def header(mtype, body_len):
@@ -210,18 +211,36 @@ def split_nlri(buf, start, end):
     return out
 
 
-def parse_update(body, tables):
+def _key_len(k):
+    """Prefix length of a key of split_nlri."""
+    if isinstance(k, int):
+        return k & 0xFF if sys.byteorder == "little" else k >> 24
+    return k[0]
+
+
+def _short_keys(keys, afi):
+    """The keys of prefixes shorter than the fed ones (aggregates)."""
+    fed = FED_LEN[afi]
+    return [k for k in keys if _key_len(k) < fed]
+
+
+def parse_update(body, tables, short=None):
     """Apply one UPDATE body to tables {1: set, 2: set} (IPv4, IPv6 prefix
     sets, keyed by encoded prefix). Returns how many prefixes were added and
     removed; a duplicate announce or withdraw of an absent prefix counts 0,
-    so "no change" UPDATEs are not progress."""
+    so "no change" UPDATEs are not progress. short ({1: set, 2: set}, the
+    aggregation benchmark): also kept up to date with the prefixes shorter
+    than the fed ones."""
     na = nw = 0
     wlen = struct.unpack_from("!H", body, 0)[0]
     if wlen:
         t = tables[1]
         b = len(t)
-        t.difference_update(split_nlri(body, 2, 2 + wlen))
+        keys = split_nlri(body, 2, 2 + wlen)
+        t.difference_update(keys)
         nw += b - len(t)
+        if short is not None:
+            short[1].difference_update(_short_keys(keys, 1))
     alen = struct.unpack_from("!H", body, 2 + wlen)[0]
     a = 4 + wlen
     aend = a + alen
@@ -239,15 +258,24 @@ def parse_update(body, tables):
             if tbl is not None:
                 b = len(tbl)
                 if code == 14:
-                    tbl.update(split_nlri(body, v + 4 + body[v + 3] + 1, v + vlen))
+                    keys = split_nlri(body, v + 4 + body[v + 3] + 1, v + vlen)
+                    tbl.update(keys)
                     na += len(tbl) - b
+                    if short is not None:
+                        short[afi].update(_short_keys(keys, afi))
                 else:
-                    tbl.difference_update(split_nlri(body, v + 3, v + vlen))
+                    keys = split_nlri(body, v + 3, v + vlen)
+                    tbl.difference_update(keys)
                     nw += b - len(tbl)
+                    if short is not None:
+                        short[afi].difference_update(_short_keys(keys, afi))
         a = v + vlen
     if aend < len(body):
         t = tables[1]
         b = len(t)
-        t.update(split_nlri(body, aend, len(body)))
+        keys = split_nlri(body, aend, len(body))
+        t.update(keys)
         na += len(t) - b
+        if short is not None:
+            short[1].update(_short_keys(keys, 1))
     return na, nw

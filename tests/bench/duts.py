@@ -17,6 +17,16 @@ DUT gets an 11-statement import chain on each feeder session and a
 or, closbgpd only, "nocache" (CLOSBGPD_POLICY_CACHE=0: no result cache)
 and "perpath" (a prefix-set statement instead of the origin one in each
 chain: closbgpd then evaluates every path, uncached; see policy.py).
+policy "failover" (bench.py --failover): policy.py's FAILOVER_CHAINS, an
+import chain only (backup_path paths at LOCAL_PREF 90, the rest at 100).
+
+aggregates (bench.py --aggregate): a list of (prefix, min) the DUT
+originates while at least min more-specifics are present: closbgpd's
+`aggregate` list (contributor route type rack_prefix, tagged
+pod_aggregate), FRR's `aggregate-address … route-map` (a route-map adding
+pod_aggregate's community; FRR counts every more-specific and has no
+minimum but 1). BIRD 2.0.12 has no BGP aggregation: its class says so
+with AGGREGATES = False.
 
 Namespaces and processes come from tests/integration/lib/netns.py; every
 daemon is started with a known PID (`ip netns exec` execs it) and stopped by
@@ -39,6 +49,11 @@ import policy as pol  # noqa: E402  (tests/bench/policy.py)
 NS_PREFIX = "clos-bench-"
 FEED_AS, DUT_AS, SINK_AS = 65001, 65000, 65002
 HOLD, KEEPALIVE = 180, 60
+
+
+def chains(policy):
+    """policy.py's chains for a DUT's policy variant."""
+    return pol.FAILOVER_CHAINS if policy == "failover" else pol.CHAINS
 
 
 class Topology:
@@ -95,10 +110,12 @@ class FrrDut:
     to zebra; zebra still runs and serves next-hop tracking, as in a real
     deployment). FIB on: bgpd sends routes to zebra, zebra to the kernel."""
     name = "frr"
+    AGGREGATES = True
 
-    def __init__(self, topo, workdir, fib, families, policy=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
+        self.aggregates = aggregates or []
         self.dir = os.path.join(workdir, "frr")
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o777)
@@ -107,9 +124,13 @@ class FrrDut:
     def config(self):
         L = ["frr defaults traditional", "hostname dut", "!",
              "route-map NONE deny 10", "!"]
+        rm_in = rm_out = None
         if self.policy:
-            pol_lines, rm_in, rm_out = pol.frr()
+            pol_lines, rm_in, rm_out = pol.frr(chains(self.policy))
             L += pol_lines
+        if self.aggregates:
+            L += ["route-map AGGREGATE permit 10",
+                  " set community %s" % pol.ROUTE_TYPES["pod_aggregate"], "!"]
         L += ["router bgp %d" % DUT_AS,
              " bgp router-id 10.255.0.1",
              " no bgp ebgp-requires-policy",
@@ -133,9 +154,12 @@ class FrrDut:
             L += [" address-family %s unicast" % afi, "  maximum-paths 64",
                   "  neighbor FEED%s activate" % k, "  neighbor FEED%s route-map NONE out" % k,
                   "  neighbor SINK%s activate" % k]
-            if self.policy:
-                L += ["  neighbor FEED%s route-map %s in" % (k, rm_in),
-                      "  neighbor SINK%s route-map %s out" % (k, rm_out)]
+            if rm_in:
+                L.append("  neighbor FEED%s route-map %s in" % (k, rm_in))
+            if rm_out:
+                L.append("  neighbor SINK%s route-map %s out" % (k, rm_out))
+            L += ["  aggregate-address %s route-map AGGREGATE" % p
+                  for p, _ in self.aggregates if (":" in p) == (afi == "ipv6")]
             L.append(" exit-address-family")
         return "\n".join(L) + "\n!\n"
 
@@ -205,10 +229,15 @@ BIRDC = os.environ.get("BIRDC", "birdc")
 
 class BirdDut:
     """BIRD 2. FIB off: no kernel protocol. FIB on: kernel protocols per
-    family exporting everything, `merge paths on limit 64` (ECMP)."""
+    family exporting everything, `merge paths on limit 64` (ECMP). Its BGP
+    sessions are single-hop, so `check link` is on (BIRD's default): a
+    link losing carrier shuts the session over it down at once."""
     name = "bird"
+    AGGREGATES = False          # no BGP aggregation in BIRD 2.0.12
 
-    def __init__(self, topo, workdir, fib, families, policy=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
+        if aggregates:
+            raise RuntimeError("BIRD 2.0.12 has no BGP aggregation")
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
         self.dir = os.path.join(workdir, "bird")
@@ -220,9 +249,10 @@ class BirdDut:
              "protocol device { scan time 60; }"]
         imp, exp = "all", "all"
         if self.policy:
-            filters, f_in, f_out = pol.bird()
+            filters, f_in, f_out = pol.bird(chains(self.policy))
             L += filters
-            imp, exp = "filter " + f_in, "filter " + f_out
+            imp = "filter " + f_in if f_in else imp
+            exp = "filter " + f_out if f_out else exp
         for afi in _afis(self.families):
             k = afi[-1]
             if self.fib:
@@ -298,10 +328,12 @@ class ClosDut:
     """closbgpd -c CONFIG.json [-n]; -n (--no-fib) for FIB off; policy
     "nocache": CLOSBGPD_POLICY_CACHE=0 in its environment."""
     name = "closbgpd"
+    AGGREGATES = True
 
-    def __init__(self, topo, workdir, fib, families, policy=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
+        self.aggregates = aggregates or []
         self.dir = os.path.join(workdir, "closbgpd")
         os.makedirs(self.dir, exist_ok=True)
         self.procs = []
@@ -310,8 +342,16 @@ class ClosDut:
         groups, neighbors = [], []
         bgp = {"router-id": "10.255.0.1", "local-as": DUT_AS,
                "timers": {"hold-time": HOLD, "keepalive": KEEPALIVE, "connect-retry": 1}}
+        p_in = p_out = None
         if self.policy:
-            p_in, p_out = pol.closbgpd(bgp, per_path=self.policy == "perpath")
+            p_in, p_out = pol.closbgpd(bgp, per_path=self.policy == "perpath",
+                                       chains=chains(self.policy))
+        if self.aggregates:
+            bgp.setdefault("route-type", [{"name": k, "community": v}
+                                          for k, v in pol.ROUTE_TYPES.items()])
+            bgp["aggregate"] = [{"prefix": p, "min-more-specifics": m,
+                                 "contributor-route-type": "rack_prefix",
+                                 "route-type": ["pod_aggregate"]} for p, m in self.aggregates]
         for afi in _afis(self.families):
             k = afi[-1]
             fam = [afi + "-unicast"]
@@ -319,8 +359,9 @@ class ClosDut:
                            "address-family": fam})
             groups.append({"name": "sink" + k, "remote-as": SINK_AS, "passive": True,
                            "address-family": fam})
-            if self.policy:
+            if p_in:
                 groups[-2]["policy"] = {"import": [p_in]}
+            if p_out:
                 groups[-1]["policy"] = {"export": [p_out]}
             for i in range(self.topo.feeders):
                 neighbors.append({"address": self.topo.feed_addrs(i)["feed" + k],
@@ -372,6 +413,10 @@ class ClosDut:
             routes = routes.get("routes", [])
         best = next((r for r in routes if r.get("best")), routes[0])
         return {"local_pref": best.get("local_pref"), "communities": best.get("communities", [])}
+
+    def fib_stats(self):
+        """The FIB's counters (closctl show summary): messages, failovers, ..."""
+        return self._closctl("show", "summary").get("fib") or {}
 
     def policy_stats(self):
         """Result cache counters and evaluations per policy (closctl show policy)."""

@@ -14,7 +14,7 @@ still receives every prefix, and each path goes through the whole chain.
 A statement is (match, result, actions):
   match   ("route-type", NAME) | ("community-any", [C, ...])
           | ("community-all", [C, ...]) | ("large", LC) | ("as-path", REGEX)
-          | ("origin", "egp" | "incomplete")
+          | ("origin", "egp" | "incomplete") | ("all", None) (always matches)
   result  "accept" | "reject"
   actions {"local-pref": NAME, "add": [C, ...]} (accept only)
 and, in closbgpd's per-path variant only (see closbgpd()), the match
@@ -64,6 +64,17 @@ EXPORT = [
 CHAINS = (("feed-in", IMPORT), ("sink-out", EXPORT))
 assert len(IMPORT) == 11 and len(EXPORT) == 12
 
+# The failover benchmark (issue 12, `run --failover`): the feeder over link
+# A sends rack_prefix paths, those over B and C the same prefixes as
+# backup_path; the import policy puts the backups at LOCAL_PREF 90 and the
+# rest at 100, so A's path is the ECMP set and B + C the next-best one.
+# Only an import chain: the sink gets everything.
+FAILOVER_IMPORT = [
+    (("route-type", "backup_path"), "accept", {"local-pref": "backup"}),
+    (("all", None), "accept", {"local-pref": "primary"}),
+]
+FAILOVER_CHAINS = (("failover-in", FAILOVER_IMPORT), ("sink-out", None))
+
 
 def _set_name(chain, i):
     return "%s-%d" % (chain, i + 1)
@@ -76,15 +87,18 @@ def _set_name(chain, i):
 PER_PATH = ("prefix", [("10.255.0.0/16", 16, 32), ("fd00:ff::/32", 32, 128)])
 
 
-def closbgpd(bgp, per_path=False):
+def closbgpd(bgp, per_path=False, chains=CHAINS):
     """Add the route types, LOCAL_PREF names, sets and the two policies to a
-    closbgp-device:bgp dict; returns (import chain, export chain). per_path:
-    the origin statement of each chain becomes a prefix-set one (matching no
-    fed prefix either), which makes closbgpd evaluate every path."""
+    closbgp-device:bgp dict; returns (import chain, export chain), None for
+    a chain that chains leaves out (statements None). per_path: the origin
+    statement of each chain becomes a prefix-set one (matching no fed
+    prefix either), which makes closbgpd evaluate every path."""
     sets = {"community-set": [], "large-community-set": [], "as-path-set": [],
             "prefix-set": []}
     policies = []
-    for chain, stmts in CHAINS:
+    for chain, stmts in chains:
+        if stmts is None:
+            continue
         if per_path:
             stmts = [(PER_PATH, res, act) if m[0] == "origin" else (m, res, act)
                      for m, res, act in stmts]
@@ -106,6 +120,8 @@ def closbgpd(bgp, per_path=False):
                 sets["prefix-set"].append({"name": name, "prefix": [
                     {"prefix": p, "min-length": lo, "max-length": hi} for p, lo, hi in arg]})
                 m = {"prefix": {"set": name}}
+            elif kind == "all":
+                m = None
             else:
                 m = {"origin": [arg]}
             a = {"result": result}
@@ -113,21 +129,30 @@ def closbgpd(bgp, per_path=False):
                 a["set-local-preference"] = act["local-pref"]
             if act.get("add"):
                 a["community"] = {"add": list(act["add"])}
-            out.append({"name": "s%d" % ((i + 1) * 10), "match": m, "actions": a})
+            st = {"name": "s%d" % ((i + 1) * 10)}
+            if m is not None:
+                st["match"] = m
+            st["actions"] = a
+            out.append(st)
         policies.append({"name": chain, "statement": out})
     bgp["local-preference"] = [{"name": k, "value": v} for k, v in LOCAL_PREF.items()]
     bgp["route-type"] = [{"name": k, "community": v} for k, v in ROUTE_TYPES.items()]
-    bgp["defined-sets"] = {k: v for k, v in sets.items() if v}
+    sets = {k: v for k, v in sets.items() if v}
+    if sets:
+        bgp["defined-sets"] = sets
     bgp["policy"] = policies
-    return CHAINS[0][0], CHAINS[1][0]
+    return tuple(c if s is not None else None for c, s in chains)
 
 
 # -- FRR: community lists, as-path access lists, route-maps ------------------
-def frr():
-    """(lines before `router bgp`, import route-map name, export route-map name)."""
+def frr(chains=CHAINS):
+    """(lines before `router bgp`, import route-map name, export route-map
+    name); a name is None for a chain left out."""
     L = []
     maps = []
-    for chain, stmts in CHAINS:
+    for chain, stmts in chains:
+        if stmts is None:
+            continue
         rm = chain.upper()
         for i, ((kind, arg), result, act) in enumerate(stmts):
             name = _set_name(chain, i).upper()
@@ -144,16 +169,21 @@ def frr():
             elif kind == "as-path":
                 L.append("bgp as-path access-list %s permit %s" % (name, arg))
                 m = "match as-path %s" % name
+            elif kind == "all":
+                m = None
             else:
                 m = "match origin %s" % arg
-            maps += ["route-map %s %s %d" % (rm, "permit" if result == "accept" else "deny",
-                                             (i + 1) * 10), " " + m]
+            maps.append("route-map %s %s %d" % (rm, "permit" if result == "accept" else "deny",
+                                                (i + 1) * 10))
+            if m:
+                maps.append(" " + m)
             if "local-pref" in act:
                 maps.append(" set local-preference %d" % LOCAL_PREF[act["local-pref"]])
             if act.get("add"):
                 maps.append(" set community %s additive" % " ".join(act["add"]))
             maps.append("!")
-    return L + ["!"] + maps, CHAINS[0][0].upper(), CHAINS[1][0].upper()
+    names = tuple(c.upper() if s is not None else None for c, s in chains)
+    return L + ["!"] + maps, names[0], names[1]
 
 
 # -- BIRD 2 filters --------------------------------------------------------------
@@ -170,10 +200,13 @@ def _bird_mask(regex):
     return "[= %s%s%s =]" % (head, n, tail)
 
 
-def bird():
-    """(filter definitions, import filter name, export filter name)."""
+def bird(chains=CHAINS):
+    """(filter definitions, import filter name, export filter name); a name
+    is None for a chain left out."""
     L = []
-    for chain, stmts in CHAINS:
+    for chain, stmts in chains:
+        if stmts is None:
+            continue
         fname = chain.replace("-", "_")
         L.append("filter %s {" % fname)
         for (kind, arg), result, act in stmts:
@@ -186,6 +219,8 @@ def bird():
                 cond = "%s ~ bgp_large_community" % _pair(arg)
             elif kind == "as-path":
                 cond = "bgp_path ~ %s" % _bird_mask(arg)
+            elif kind == "all":
+                cond = "true"
             else:
                 cond = "bgp_origin = ORIGIN_%s" % arg.upper()
             body = []
@@ -196,4 +231,5 @@ def bird():
             body.append("%s;" % result)
             L.append("  if %s then { %s }" % (cond, " ".join(body)))
         L += ["  reject;", "}"]
-    return L, CHAINS[0][0].replace("-", "_"), CHAINS[1][0].replace("-", "_")
+    names = tuple(c.replace("-", "_") if s is not None else None for c, s in chains)
+    return L, names[0], names[1]

@@ -8,6 +8,13 @@
  * and the same JSON events on stdout, with CLOCK_MONOTONIC times. Prefixes
  * are kept in one set per family shared by every session of the process.
  * Independent of bgpd/ and rib/ on purpose: it is the benchmark's oracle.
+ *
+ * With --aggregates M (the aggregation benchmark), M of the --expect
+ * prefixes are the DUT's aggregates: every prefix shorter than the fed
+ * ones (IPv4 /24, IPv6 /48: bgpwire.py) is counted as one, and the fed
+ * prefixes and the aggregates each get their own events when they are
+ * complete and when they are gone (fed_full, agg_full, fed_empty,
+ * agg_empty), next to full and empty for the whole.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +46,8 @@
 #define BATCH		16		/* prefixes looked up together */
 #define SET_MAX_CAP	((size_t)1 << 30)
 #define SET_HINT_CAP	((size_t)1 << 25)	/* what --expect may reserve */
+#define FED_BITS4	24		/* bgpwire.py: the feeders' prefix lengths */
+#define FED_BITS6	48
 
 enum { BGP_OPEN = 1, BGP_UPDATE, BGP_NOTIFICATION, BGP_KEEPALIVE };
 enum { AFI_IPV4 = 1, AFI_IPV6 = 2 };
@@ -514,6 +523,9 @@ struct sink {
 	size_t		 nsess;
 	unsigned	 hold;
 	uint64_t	 expect;
+	uint64_t	 aggs;		/* --aggregates: how many of expect */
+	uint64_t	 nagg;		/* prefixes held shorter than the fed ones */
+	bool		 agg_seen, fed_seen;	/* agg_full / fed_full sent */
 	double		 max_seconds;
 	struct pfx_set	 set[2];	/* IPv4 (AFI 1), IPv6 (AFI 2) */
 	uint64_t	 rx_updates, rx_ann, rx_wdr;
@@ -538,6 +550,8 @@ static void sink_status(const struct sink *sk)
 	ev_begin("status", mono_now());
 	printf(", \"count\": %" PRIu64 ", \"v4\": %zu, \"v6\": %zu", sink_count(sk),
 	    sk->set[0].count, sk->set[1].count);
+	if (sk->aggs)
+		printf(", \"aggregates\": %" PRIu64, sk->nagg);
 	printf(", \"rx_updates\": %" PRIu64 ", \"rx_announced\": %" PRIu64
 	    ", \"rx_withdrawn\": %" PRIu64, sk->rx_updates, sk->rx_ann, sk->rx_wdr);
 	ev_time("t_first_rx", sk->have_rx, sk->t_first_rx);
@@ -551,6 +565,33 @@ static void sink_status(const struct sink *sk)
 	}
 	printf("}, \"pending\": %zu", pending);
 	ev_end();
+}
+
+/* --aggregates: the fed prefixes and the aggregates complete or gone. */
+static void sink_parts(struct sink *sk, double t, uint64_t c)
+{
+	uint64_t fed = c - sk->nagg;
+
+	if (!sk->agg_seen && sk->nagg >= sk->aggs) {
+		sk->agg_seen = true;
+		ev_begin("agg_full", t);
+		printf(", \"count\": %" PRIu64, sk->nagg);
+		ev_end();
+	} else if (sk->agg_seen && sk->nagg == 0) {
+		sk->agg_seen = false;
+		ev_begin("agg_empty", t);
+		ev_end();
+	}
+	if (!sk->fed_seen && fed >= sk->expect - sk->aggs) {
+		sk->fed_seen = true;
+		ev_begin("fed_full", t);
+		printf(", \"count\": %" PRIu64, fed);
+		ev_end();
+	} else if (sk->fed_seen && fed == 0) {
+		sk->fed_seen = false;
+		ev_begin("fed_empty", t);
+		ev_end();
+	}
 }
 
 /* After every UPDATE: the counters, then "full" or "empty" as speaker.py. */
@@ -570,6 +611,8 @@ static void sink_progress(struct sink *sk, uint64_t na, uint64_t nw)
 	sk->have_rx = true;
 	sk->t_last_rx = t;
 	c = sink_count(sk);
+	if (sk->aggs)
+		sink_parts(sk, t, c);
 	if (!sk->full_seen && sk->expect && c >= sk->expect) {
 		sk->full_seen = true;
 		ev_begin("full", t);
@@ -600,6 +643,8 @@ static int64_t sink_apply_field(struct sink *sk, const struct nlri_field *f)
 	uint64_t hash[BATCH];
 	struct rd r = f->r;
 	int64_t changed = 0;
+	/* key[0] is the length + 1: shorter than the fed prefixes = aggregate */
+	unsigned fed = (f->fam == 0 ? FED_BITS4 : FED_BITS6) + 1;
 	size_t n;
 	int rc;
 
@@ -610,11 +655,16 @@ static int64_t sink_apply_field(struct sink *sk, const struct nlri_field *f)
 		}
 		for (size_t i = 0; i < n; i++) {
 			if (!f->add) {
-				changed += pfx_set_del(s, key[i], hash[i]);
+				rc = pfx_set_del(s, key[i], hash[i]);
+				if (rc && sk->aggs && key[i][0] < fed)
+					sk->nagg--;
+				changed += rc;
 				continue;
 			}
 			if ((rc = pfx_set_add(s, key[i], hash[i])) < 0)
 				return -1;
+			if (rc && sk->aggs && key[i][0] < fed)
+				sk->nagg++;
 			changed += rc;
 		}
 	} while (n == BATCH);
@@ -1208,7 +1258,7 @@ static void sink_run(struct sink *sk, struct pollfd *pfd, struct pslot *ps)
 
 static void usage(void)
 {
-	fputs("usage: benchsink [--expect N] [--hold S] [--max-seconds S]\n"
+	fputs("usage: benchsink [--expect N [--aggregates M]] [--hold S] [--max-seconds S]\n"
 	    "\t--session ID,MODE,LOCAL,PEER,LOCAL_AS,PEER_AS,ROUTER_ID,AFI ...\n"
 	    "MODE connect|listen, AFI ipv4|ipv6; the sink role of "
 	    "tests/bench/speaker.py\n", stderr);
@@ -1296,6 +1346,7 @@ static void parse_args(int argc, char **argv, struct sink *sk)
 {
 	static const struct option opts[] = {
 		{ "expect", required_argument, NULL, 'e' },
+		{ "aggregates", required_argument, NULL, 'a' },
 		{ "hold", required_argument, NULL, 'H' },
 		{ "max-seconds", required_argument, NULL, 'm' },
 		{ "session", required_argument, NULL, 's' },
@@ -1311,6 +1362,10 @@ static void parse_args(int argc, char **argv, struct sink *sk)
 		switch (c) {
 		case 'e':
 			if (!parse_u64(optarg, UINT64_MAX, &sk->expect))
+				usage();
+			break;
+		case 'a':
+			if (!parse_u64(optarg, UINT64_MAX, &sk->aggs))
 				usage();
 			break;
 		case 'H':
@@ -1334,7 +1389,7 @@ static void parse_args(int argc, char **argv, struct sink *sk)
 			usage();
 		}
 	}
-	if (optind != argc || sk->nsess == 0)
+	if (optind != argc || sk->nsess == 0 || sk->aggs > sk->expect)
 		usage();
 }
 

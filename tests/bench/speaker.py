@@ -6,7 +6,9 @@
 SPEC: {"name": str, "hold": 180, "sessions": [SESSION, ...]} with SESSION
 {"id", "role": "feed"|"sink", "mode": "connect"|"listen", "local", "peer",
 "local_as", "peer_as", "router_id", "afi": "ipv4"|"ipv6", "nexthop",
-"prefixes": N and optionally "communities": ["A:B", ...] (feed only)}.
+"prefixes": N and optionally "communities": ["A:B", ...] (feed only)}, and
+for a sink optionally "expect": N and "aggregates": M (M of the N are the
+DUT's aggregates: prefixes shorter than the fed /24 and /48, bgpwire.py).
 
 Commands on stdin, one per line: announce, withdraw, status, quit.
 Events on stdout, one JSON object per line, each with "ev" and "t"
@@ -18,6 +20,8 @@ processes of one machine):
                               UPDATEs to the kernel (t_first: first byte)
   full {count, t_first_rx}    the sinks hold the expected number of prefixes
   empty                       the sinks hold none again (after full)
+  fed_full, agg_full          with "aggregates": the fed prefixes, the
+  fed_empty, agg_empty        aggregates complete / gone (as benchsink)
   status {...}                counters (every second and on `status`)
   error {id, reason}          NOTIFICATION, connection loss, bad message
 
@@ -259,6 +263,9 @@ class Speaker:
         self.sel = selectors.DefaultSelector()
         self.tables = {1: set(), 2: set()}
         self.expected = spec.get("expect", 0)
+        self.aggs = spec.get("aggregates", 0)
+        self.short = {1: set(), 2: set()} if self.aggs else None
+        self.agg_seen = self.fed_seen = False
         self.rx_updates = self.rx_ann = self.rx_wdr = 0
         self.t_first_rx = None
         self.t_last_rx = None
@@ -271,7 +278,7 @@ class Speaker:
         return len(self.tables[1]) + len(self.tables[2])
 
     def sink_update(self, body):
-        na, nw = w.parse_update(body, self.tables)
+        na, nw = w.parse_update(body, self.tables, self.short)
         self.rx_updates += 1
         if not (na or nw):
             return
@@ -282,6 +289,8 @@ class Speaker:
             self.t_first_rx = t
         self.t_last_rx = t
         c = self.count()
+        if self.aggs:
+            self.parts(t, c)
         if not self.full_seen and self.expected and c >= self.expected:
             self.full_seen = True
             emit("full", t=t, count=c, t_first_rx=self.t_first_rx,
@@ -291,12 +300,30 @@ class Speaker:
             emit("empty", t=t, t_first_rx=self.t_first_rx,
                  rx_updates=self.rx_updates, rx_withdrawn=self.rx_wdr)
 
+    def parts(self, t, c):
+        """The fed prefixes and the aggregates complete or gone (benchsink's
+        sink_parts)."""
+        nagg = len(self.short[1]) + len(self.short[2])
+        if not self.agg_seen and nagg >= self.aggs:
+            self.agg_seen = True
+            emit("agg_full", t=t, count=nagg)
+        elif self.agg_seen and nagg == 0:
+            self.agg_seen = False
+            emit("agg_empty", t=t)
+        if not self.fed_seen and c - nagg >= self.expected - self.aggs:
+            self.fed_seen = True
+            emit("fed_full", t=t, count=c - nagg)
+        elif self.fed_seen and c - nagg == 0:
+            self.fed_seen = False
+            emit("fed_empty", t=t)
+
     def status(self):
+        extra = {"aggregates": len(self.short[1]) + len(self.short[2])} if self.aggs else {}
         emit("status", count=self.count(), v4=len(self.tables[1]), v6=len(self.tables[2]),
              rx_updates=self.rx_updates, rx_announced=self.rx_ann, rx_withdrawn=self.rx_wdr,
              t_first_rx=self.t_first_rx, t_last_rx=self.t_last_rx,
              sessions={s.id: s.state for s in self.sessions},
-             pending=sum(s.pending() for s in self.sessions))
+             pending=sum(s.pending() for s in self.sessions), **extra)
 
     def command(self, line):
         cmd = line.strip()
