@@ -43,6 +43,12 @@ struct agg_fam {
 	struct agg_node *node;	   /* walk order: by address, shorter prefix first */
 	size_t n;
 	struct rib_table *contrib; /* prefix -> uint64_t mask of the depths it counts in */
+	/* The last chain found whose longest aggregate has no aggregate inside
+	 * it: every prefix strictly inside that one has the same chain, and
+	 * consecutive changes (one UPDATE's NLRI) mostly fall there. */
+	int32_t last;		   /* its node, -1: none */
+	unsigned last_n;
+	int32_t last_chain[AGG_MAX_DEPTH];
 };
 
 struct rib_agg {
@@ -129,8 +135,8 @@ static size_t fam_lower_bound(const struct agg_fam *f, const struct bgp_prefix *
  * p lies in its subtree, which is contiguous in that order: so all of them
  * are the last node before p or ancestors of it, and the first one met
  * climbing from there that covers p is the longest. */
-static unsigned fam_chain(const struct agg_fam *f, const struct bgp_prefix *p,
-			  int32_t chain[AGG_MAX_DEPTH])
+static unsigned fam_chain_search(const struct agg_fam *f, const struct bgp_prefix *p,
+				 int32_t chain[AGG_MAX_DEPTH])
 {
 	int32_t i = (int32_t)fam_lower_bound(f, p) - 1;
 
@@ -141,6 +147,32 @@ static unsigned fam_chain(const struct agg_fam *f, const struct bgp_prefix *p,
 	unsigned n = f->node[i].depth + 1u;
 	for (unsigned k = n; k-- > 0; i = f->node[i].parent)
 		chain[k] = i;
+	return n;
+}
+
+/* An aggregate with no other aggregate inside it (the next one in walk
+ * order is not within it). */
+static bool fam_leaf(const struct agg_fam *f, int32_t i)
+{
+	return (size_t)i + 1 >= f->n || !prefix_covers(&f->node[i].p, &f->node[i + 1].p);
+}
+
+/* fam_chain_search, from the last chain when p lies strictly inside its
+ * longest aggregate and that one has none inside it. */
+static unsigned fam_chain(struct agg_fam *f, const struct bgp_prefix *p,
+			  int32_t chain[AGG_MAX_DEPTH])
+{
+	if (f->last >= 0 && (size_t)f->last < f->n && p->len > f->node[f->last].p.len &&
+	    prefix_covers(&f->node[f->last].p, p)) {
+		memcpy(chain, f->last_chain, f->last_n * sizeof(chain[0]));
+		return f->last_n;
+	}
+	unsigned n = fam_chain_search(f, p, chain);
+	if (n && fam_leaf(f, chain[n - 1])) {
+		f->last = chain[n - 1];
+		f->last_n = n;
+		memcpy(f->last_chain, chain, n * sizeof(chain[0]));
+	}
 	return n;
 }
 
@@ -368,6 +400,7 @@ static int fam_build(struct agg_fam *f, uint8_t family)
 {
 	int err = fam_link(f);
 
+	f->last = -1;
 	if (err)
 		return err;
 	f->contrib = rib_table_new_inline(family, sizeof(uint64_t));
