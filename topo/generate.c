@@ -56,10 +56,12 @@ static int write_device(struct topo_out *o, const struct topo_fabric *f,
 	return 0;
 }
 
-/* A whole-fabric file (clab, explicit form) into o. */
+/* A whole-fabric file (clab, explicit form, predicted routes) into o:
+ * fn renders it, from f or from the prediction pred when given. */
 static int write_fabric_file(struct topo_out *o, const struct topo_fabric *f,
 			     int (*fn)(const struct topo_fabric *, FILE *),
-			     const char *name, struct topo_err *err)
+			     const struct topo_prediction *pred, const char *name,
+			     struct topo_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -68,31 +70,11 @@ static int write_fabric_file(struct topo_out *o, const struct topo_fabric *f,
 
 	if (!fp)
 		return topo_errf(err, "out of memory");
-	rc = fn(f, fp);
+	rc = pred ? topo_emit_routes(f, pred, fp) : fn(f, fp);
 	if (fclose(fp) || rc)
 		rc = topo_errf(err, "%s: cannot render", name);
 	else
 		rc = topo_out_write(o, NULL, name, buf, len, err);
-	free(buf);
-	return rc;
-}
-
-/* DIR/routes.json: the predicted prefixes per switch. */
-static int write_routes(struct topo_out *o, const struct topo_fabric *f,
-			const struct topo_prediction *pred, struct topo_err *err)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
-	int rc;
-
-	if (!fp)
-		return topo_errf(err, "out of memory");
-	rc = topo_emit_routes(f, pred, fp);
-	if (fclose(fp) || rc)
-		rc = topo_errf(err, "routes.json: cannot render");
-	else
-		rc = topo_out_write(o, NULL, "routes.json", buf, len, err);
 	free(buf);
 	return rc;
 }
@@ -108,12 +90,12 @@ int topo_write_all(const struct topo_fabric *f, const struct topo_prediction *pr
 		if (write_device(o, f, &f->devs[i], v, err))
 			return -1;
 	snprintf(name, sizeof(name), "%s.clab.yml", f->name);
-	if (write_fabric_file(o, f, topo_emit_clab, name, err))
+	if (write_fabric_file(o, f, topo_emit_clab, NULL, name, err))
 		return -1;
 	if (explicit_out &&
-	    write_fabric_file(o, f, topo_emit_explicit, "fabric.json", err))
+	    write_fabric_file(o, f, topo_emit_explicit, NULL, "fabric.json", err))
 		return -1;
-	if (pred && pred->ok && write_routes(o, f, pred, err))
+	if (pred && pred->ok && write_fabric_file(o, f, NULL, pred, "routes.json", err))
 		return -1;
 	return 0;
 }
