@@ -108,8 +108,13 @@ static void fib_link_update(struct fib *f, const struct nlmsghdr *nlh)
 		return;
 	l->up = up;
 	log_notice("fib", "link %s (%u) %s", l->name, l->ifindex, up ? "up" : "down");
-	if (!up)
+	if (!up) {
+		/* Shrunk and failed-over groups (and the routes the kernel
+		 * dropped with them) go out now, before the sessions of the
+		 * link are torn down and the RIB recomputes. */
 		fib_obj_link_down(f, l->ifindex);
+		fib_flush(f);
+	}
 	if (f->ops.link_change)
 		f->ops.link_change(f->ops.arg, l->ifindex, up);
 }
