@@ -5,7 +5,6 @@
  * 4271 5.1.6/5.1.7) and leaves it when the count falls below. route.c
  * installs such a path in the kernel as a blackhole. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "bgpd/log.h"
 #include "bgpd/session.h"
@@ -20,27 +19,14 @@ static const struct cfg_aggregate *agg_cfg_find(const struct bgp_config *cfg,
 	return NULL;
 }
 
-/* The aggregate's path: ours, IGP, an empty AS_PATH, its communities. */
+/* The aggregate's path: a network's (ours, IGP, an empty AS_PATH, its
+ * communities) with ATOMIC_AGGREGATE and AGGREGATOR. */
 static void agg_attrs(const struct bgpd *d, const struct cfg_aggregate *ca, struct bgp_attrs *a)
 {
-	const struct cfg_network *n = &ca->net;
-
-	memset(a, 0, sizeof(*a));
-	a->seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
-		  BGP_ATTR_BIT(BGP_ATTR_ATOMIC_AGGREGATE) | BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR);
-	a->origin = BGP_ORIGIN_IGP;
+	route_network_attrs(&ca->net, a);
+	a->seen |= BGP_ATTR_BIT(BGP_ATTR_ATOMIC_AGGREGATE) | BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR);
 	a->aggregator_as = d->cfg->local_as;
 	a->aggregator_id = d->cfg->router_id;
-	if (n->ncommunities) {
-		a->communities = n->communities;
-		a->ncommunities = (uint16_t)n->ncommunities;
-		a->seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
-	}
-	if (n->nlarge) {
-		a->large = n->large;
-		a->nlarge = (uint16_t)n->nlarge;
-		a->seen |= BGP_ATTR_BIT(BGP_ATTR_LARGE_COMMUNITIES);
-	}
 }
 
 /* Originate (ca non-NULL) or withdraw p. */

@@ -8,9 +8,7 @@
 #include "bgpd/log.h"
 #include "bgpd/session.h"
 
-/* ---- graceful restart, helper side (RFC 4724 4.2) --------------------------
- *
- * A session that ends without a NOTIFICATION (the peer's TCP connection
+/* A session that ends without a NOTIFICATION (the peer's TCP connection
  * closed or reset, or the peer connecting anew while we thought it up)
  * keeps the peer's paths of every family its last OPEN listed in its
  * Graceful Restart capability: they are marked stale in place (their
@@ -68,6 +66,12 @@ static void gr_timer_set(struct peer *p, double secs)
 	p->gr.timer_end = ev_now(p->d->loop) + secs;
 }
 
+static void gr_timer_clear(struct peer *p)
+{
+	ev_timer_stop(p->d->loop, &p->gr.timer);
+	p->gr.timer_end = 0;
+}
+
 /* Every path of v6's family (both: -1) that is still stale goes. */
 static size_t gr_sweep(struct peer *p, int v6)
 {
@@ -86,8 +90,7 @@ static size_t gr_sweep(struct peer *p, int v6)
 		n += k;
 	}
 	if (!p->gr.restarting && !p->gr.waiting[0] && !p->gr.waiting[1]) {
-		ev_timer_stop(p->d->loop, &p->gr.timer);
-		p->gr.timer_end = 0;
+		gr_timer_clear(p);
 	}
 	return n;
 }
@@ -237,8 +240,7 @@ void route_peer_down(struct peer *p, bool graceful)
 			   "restart, RFC 4724 4.2)", peer_name(p), kept, keep[0] ? "IPv4" : "",
 			   keep[0] && keep[1] ? ", " : "", keep[1] ? "IPv6" : "", restart, stale_time);
 	} else {
-		ev_timer_stop(p->d->loop, &p->gr.timer);
-		p->gr.timer_end = 0;
+		gr_timer_clear(p);
 	}
 	if (n)
 		log_info("route", "%s: withdrew %zu prefixes learned from it", peer_name(p), n);
@@ -284,8 +286,7 @@ void route_gr_up(struct peer *p)
 		log_info("route", "%s: back up; %zu stale paths wait for its End-of-RIB (%.0f s of "
 			 "stale-time left)", peer_name(p), gr_stale_total(p), left);
 	} else {
-		ev_timer_stop(p->d->loop, &p->gr.timer);
-		p->gr.timer_end = 0;
+		gr_timer_clear(p);
 	}
 }
 

@@ -329,6 +329,23 @@ static bool network_listed(const struct bgpd *d, const struct bgp_prefix *p)
 	return false;
 }
 
+void route_network_attrs(const struct cfg_network *n, struct bgp_attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH);
+	a->origin = BGP_ORIGIN_IGP;
+	if (n->ncommunities) {
+		a->communities = n->communities;
+		a->ncommunities = (uint16_t)n->ncommunities;
+		a->seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+	}
+	if (n->nlarge) {
+		a->large = n->large;
+		a->nlarge = (uint16_t)n->nlarge;
+		a->seen |= BGP_ATTR_BIT(BGP_ATTR_LARGE_COMMUNITIES);
+	}
+}
+
 void route_originate(struct bgpd *d)
 {
 	const struct bgp_config *cfg = d->cfg;
@@ -337,19 +354,8 @@ void route_originate(struct bgpd *d)
 
 	for (size_t i = 0; i < cfg->nnetworks; i++) {
 		const struct cfg_network *n = &cfg->networks[i];
-		struct bgp_attrs a = { .seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) |
-					       BGP_ATTR_BIT(BGP_ATTR_AS_PATH),
-				       .origin = BGP_ORIGIN_IGP };
-		if (n->ncommunities) {
-			a.communities = n->communities;
-			a.ncommunities = (uint16_t)n->ncommunities;
-			a.seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
-		}
-		if (n->nlarge) {
-			a.large = n->large;
-			a.nlarge = (uint16_t)n->nlarge;
-			a.seen |= BGP_ATTR_BIT(BGP_ATTR_LARGE_COMMUNITIES);
-		}
+		struct bgp_attrs a;
+		route_network_attrs(n, &a);
 		if (rib_adj_update(d->originated, &n->prefix, &a))
 			rib_loc_update(d->loc, &n->prefix, &d->local_src,
 				       (struct rib_attrs *)rib_adj_get(d->originated, &n->prefix));
@@ -387,28 +393,21 @@ static bool route_nh(const struct rib_entry *e, const struct rib_path *path, str
 	return true;
 }
 
-/* The backup set: the candidates after the ECMP set that are equal to the
- * first of them (the next-best ECMP set, e.g. the fabric's backup paths
- * at a lower LOCAL_PREF). When links take the whole ECMP set down, the
- * FIB switches every prefix sharing the pair to it by itself, on the link
- * event and before the RIB hears of it (fib_route_set_backup; Linux drops
- * the group with its last member, so that is the group and its routes in
- * one batch); the RIB's recomputation then finds it done. */
+/* The backup set (rib_loc_nbackup), from p, its first path. When links
+ * take the whole ECMP set down, the FIB switches every prefix sharing the
+ * pair to it by itself, on the link event and before the RIB hears of it
+ * (fib_route_set_backup; Linux drops the group with its last member, so
+ * that is the group and its routes in one batch); the RIB's recomputation
+ * then finds it done. */
 static size_t route_backup(struct bgpd *d, const struct rib_entry *e, const struct rib_path *p,
 			   struct fib_nh *bk, size_t max)
 {
-	struct rib_decide_cfg dc;
-	const struct rib_path *first = p;
+	uint16_t nb = rib_loc_nbackup(d->loc, e);
 	size_t n = 0;
 
-	route_selection_cfg(d->cfg, &dc);
-	for (uint16_t i = e->nmulti; p && i < e->nusable && n < max; i++, p = p->next) {
-		if (p != first && !rib_path_multipath_key(&dc, first->src, rib_attrs_dkey(first->attrs),
-							   p->src, rib_attrs_dkey(p->attrs)))
-			break;
+	for (uint16_t i = 0; p && i < nb && n < max; i++, p = p->next)
 		if (route_nh(e, p, &bk[n]))
 			n++;
-	}
 	return n;
 }
 

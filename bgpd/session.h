@@ -38,6 +38,8 @@ void peer_output_drained(struct peer *p); /* the queue fell below the mark */
 int route_init(struct bgpd *d, char *err, size_t errlen);
 void route_free(struct bgpd *d);
 void route_originate(struct bgpd *d);	     /* (re)apply configured networks */
+/* The path we originate for a network (and, with more, an aggregate). */
+void route_network_attrs(const struct cfg_network *n, struct bgp_attrs *a);
 void route_selection_cfg(const struct bgp_config *cfg, struct rib_decide_cfg *dc);
 /* aggregate.c: configured aggregates (re)applied, counts redone (-1: no
  * memory); after a drain, the ones that reached or left their minimum. */

@@ -116,6 +116,19 @@ static int entry_insert(struct rib_loc *loc, struct rib_entry *e, const struct r
 	return i;
 }
 
+/* n plus the paths from p on that are multipath-equal to lead, up to max
+ * in all. */
+static unsigned equal_run(const struct rib_loc *loc, const struct rib_path *lead,
+			  const struct rib_path *p, unsigned n, unsigned max)
+{
+	const struct rib_dkey *lk = rib_attrs_dkey(lead->attrs);
+
+	for (; p && n < max; p = p->next, n++)
+		if (!rib_path_multipath_key(&loc->cfg, lead->src, lk, p->src, rib_attrs_dkey(p->attrs)))
+			break;
+	return n;
+}
+
 /* The ECMP set's size. The first `known` paths are known to be in it: the
  * best, and the ones before a change that left the best in place. */
 static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e, unsigned known)
@@ -131,11 +144,18 @@ static uint16_t entry_multi(const struct rib_loc *loc, const struct rib_entry *e
 		known = max;
 	for (n = 1; n < known; n++)
 		p = p->next;
-	const struct rib_dkey *bk = rib_attrs_dkey(best->attrs);
-	for (p = p->next; p && n < max; p = p->next, n++)
-		if (!rib_path_multipath_key(&loc->cfg, best->src, bk, p->src, rib_attrs_dkey(p->attrs)))
-			break;
-	return (uint16_t)n;
+	return (uint16_t)equal_run(loc, best, p->next, n, max);
+}
+
+uint16_t rib_loc_nbackup(const struct rib_loc *loc, const struct rib_entry *e)
+{
+	const struct rib_path *lead = rib_entry_paths(e);
+
+	if (e->nmulti >= e->nusable)
+		return 0;
+	for (uint16_t i = 0; i < e->nmulti; i++)
+		lead = lead->next;
+	return (uint16_t)equal_run(loc, lead, lead->next, 1, e->nusable - e->nmulti);
 }
 
 bool rib_entry_queue_push(struct rib_entry_queue *q, struct rib_entry *e)

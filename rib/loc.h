@@ -139,6 +139,10 @@ size_t rib_loc_restamp_src(struct rib_loc *loc, const struct rib_src *src, uint8
  * every path) go; returns how many. Entries left empty are queued and freed by the drain. */
 size_t rib_loc_unset_src_flagged(struct rib_loc *loc, const struct rib_src *src, uint8_t family,
 				 uint8_t flags);
+/* The backup set's size: the candidates right after the ECMP set that are
+ * multipath-equal to the first of them (the next-best ECMP set, e.g. the
+ * fabric's backup paths at a lower LOCAL_PREF); 0 when there is none. */
+uint16_t rib_loc_nbackup(const struct rib_loc *loc, const struct rib_entry *e);
 /* src's path for p and whether it is a candidate; NULL if none. */
 const struct rib_path *rib_loc_path_of(const struct rib_entry *e, const struct rib_src *src,
 				       unsigned *index);

@@ -295,6 +295,22 @@ static unsigned ecmp_size(const struct rib_decide_cfg *cfg, const struct rib_ent
 	return n;
 }
 
+/* The backup set from scratch: the candidates after the ECMP set equal
+ * (attribute by attribute, not by decision key) to the first of them. */
+static unsigned backup_size(const struct rib_decide_cfg *cfg, const struct rib_entry *e)
+{
+	const struct rib_path *lead = rib_entry_paths(e), *q;
+	unsigned n = 0;
+
+	for (unsigned i = 0; lead && i < e->nmulti; i++)
+		lead = lead->next;
+	for (q = lead; q && e->nmulti + n < e->nusable; q = q->next, n++)
+		if (q != lead && !rib_path_multipath(cfg, lead->src, rib_attrs_get(lead->attrs),
+						     q->src, rib_attrs_get(q->attrs)))
+			break;
+	return n;
+}
+
 /* Random adds, replacements and removals of 12 sources' paths on one
  * prefix, checked after every step against a plain array: the list holds
  * exactly the present paths, candidates first and sorted, the unusable
@@ -350,6 +366,8 @@ static void random_path_lists(struct rib_decide_cfg cfg, uint32_t r)
 					 memcmp(before.v, after.v, after.n * sizeof(void *)) != 0);
 		if (e)
 			assert_int_equal(e->nmulti, ecmp_size(&cfg, e));
+		if (e)
+			assert_int_equal(rib_loc_nbackup(loc, e), backup_size(&cfg, e));
 		size_t want = 0, want_usable = 0;
 		for (int j = 0; j < 12; j++) {
 			want += have[j] >= 0;
