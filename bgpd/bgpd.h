@@ -80,6 +80,7 @@ struct export_key {
 	bool as4, ipv4, ipv6;	/* negotiated */
 	struct pol_chain *chain; /* export policy (NULL: none) */
 	int group;		/* peer group, when the chain matches on it; else -1 */
+	bool drain;		/* WARM or DRAINED: with the drain signal */
 };
 
 /* An update group: one Adj-RIB-Out, one queue of changes and one encoding
@@ -167,6 +168,18 @@ struct peer {
 				    End-of-RIB wait for our route selection */
 };
 
+/* The device state (state.c, docs/operations.md). */
+struct devstate {
+	enum dev_state state;	/* in effect: what export sends */
+	enum dev_state target;	/* where the operator (or the state file) wants it */
+	time_t since;		/* wall clock of the last change */
+	ev_tstamp since_mono;
+	uint32_t transitions;
+	bool initial;		/* a start: the initial table has not arrived yet */
+	ev_timer timer;		/* drain-time in WARM before DRAINED */
+	ev_timer startup;	/* end-of-rib-wait for the initial table */
+};
+
 struct bgpd {
 	struct ev_loop *loop;
 	struct bgp_config *cfg;
@@ -197,6 +210,7 @@ struct bgpd {
 	size_t nlisten;
 	ev_signal sig_hup, sig_term, sig_int, sig_usr2;
 	time_t started;
+	struct devstate dev;	/* LIVE, WARM, DRAINED */
 	bool no_fib;		/* -n: never touch the kernel FIB */
 	bool stopping;
 };

@@ -754,6 +754,50 @@ static void cfg_build_selection(struct cfg_build *b, const struct lyd_node *bgp)
 		s->eor_wait = cfg_u16(n);
 }
 
+/* device-state: present or not, the drain signal has its defaults. A
+ * relative state file is taken from the configuration file's directory. */
+static void cfg_build_devstate(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	const struct lyd_node *ds = cfg_child(bgp, "device-state"), *n;
+	struct cfg_devstate *v = &b->cfg->dev;
+	const char *s;
+
+	*v = (struct cfg_devstate){ .initial = DEV_LIVE, .drain_time = 5, .prepend = 3,
+				    .gshut = true };
+	if (!ds)
+		return;
+	v->configured = true;
+	v->initial = DEV_DRAINED;
+	if ((s = cfg_str(ds, "initial")))
+		v->initial = !strcmp(s, "live") ? DEV_LIVE : !strcmp(s, "warm") ? DEV_WARM
+										 : DEV_DRAINED;
+	if ((n = cfg_child(ds, "auto-undrain")))
+		v->auto_undrain = cfg_bool(n);
+	if ((n = cfg_child(ds, "drain-time")))
+		v->drain_time = cfg_u16(n);
+	if ((n = cfg_child(ds, "as-path-prepend")))
+		v->prepend = ((const struct lyd_node_term *)n)->value.uint8;
+	if ((n = cfg_child(ds, "local-preference")))
+		v->local_pref = cfg_u32(n);
+	if ((n = cfg_child(ds, "graceful-shutdown")))
+		v->gshut = cfg_bool(n);
+	if (!(s = cfg_str(ds, "state-file")))
+		return;
+	const char *src = b->err->name, *slash = src ? strrchr(src, '/') : NULL;
+	int len;
+	if (s[0] == '/' || !slash)
+		len = snprintf(v->state_file, sizeof(v->state_file), "%s", s);
+	else
+		len = snprintf(v->state_file, sizeof(v->state_file), "%.*s/%s",
+			       (int)(slash - src), src, s);
+	if (len < 0 || (size_t)len >= sizeof(v->state_file)) {
+		cfg_error(b->err, "/closbgp-device:bgp/device-state", "/state-file",
+			  "path too long (at most %zu characters with the directory)",
+			  sizeof(v->state_file) - 1);
+		v->state_file[0] = '\0';
+	}
+}
+
 /* ---- top level ---- */
 
 static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
@@ -772,6 +816,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	cfg_build_timers(b, bgp);
 	cfg_build_selection(b, bgp);
 	cfg_build_gr(b, bgp);
+	cfg_build_devstate(b, bgp);
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
 	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
 	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0 ||

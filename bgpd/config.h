@@ -55,6 +55,9 @@ struct cfg_peer {
 	struct cfg_timers timers;
 	int group_idx;		/* index of group in policy->groups, -1: none */
 	struct pol_chain *import, *export; /* owned by bgp_config.policy; NULL: none */
+	/* Export chains while WARM and DRAINED (config: absent = the WARM
+	 * one, then export); never NULL where export is not. */
+	struct pol_chain *export_warm, *export_drained;
 	struct cfg_maxpfx maxpfx;
 	struct cfg_gr gr;	/* its own, else its group's, else the global */
 };
@@ -75,6 +78,20 @@ struct cfg_aggregate {
 	uint32_t min;
 	bool need_community;
 	uint32_t community; /* the contributor route type's community */
+};
+
+/* Device states (docs/operations.md): LIVE, WARM, DRAINED. */
+enum dev_state { DEV_LIVE = 0, DEV_WARM, DEV_DRAINED };
+
+struct cfg_devstate {
+	bool configured;	/* the device-state container is present */
+	enum dev_state initial;	/* with no state file (or none kept) */
+	char state_file[256];	/* "" = not kept; absolute (made so at load) */
+	bool auto_undrain;	/* undrain after a start's initial table */
+	uint16_t drain_time;	/* seconds WARM before DRAINED on a drain */
+	uint8_t prepend;	/* drain signal: extra own-AS towards eBGP */
+	uint32_t local_pref;	/* drain signal: LOCAL_PREF inside */
+	bool gshut;		/* drain signal: GRACEFUL_SHUTDOWN community */
 };
 
 struct cfg_listen {
@@ -109,6 +126,7 @@ struct bgp_config {
 	struct cfg_selection selection;
 	uint16_t gr_restart_time; /* advertised in our GR capability, s */
 	struct cfg_gr gr;	  /* the global graceful-restart settings */
+	struct cfg_devstate dev;  /* device states */
 	struct pol_config *policy; /* sets, policies and the peers' chains */
 };
 

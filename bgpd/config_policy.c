@@ -596,8 +596,17 @@ int cfg_policy_peer(struct cfg_err *e, const struct bgp_config *c, const struct 
 	if (peer_chain(e, pc, own_or_group(n, group, "policy", "import"), "import", &p->import,
 		       base) < 0 ||
 	    peer_chain(e, pc, own_or_group(n, group, "policy", "export"), "export", &p->export,
-		       base) < 0)
+		       base) < 0 ||
+	    peer_chain(e, pc, own_or_group(n, group, "policy", "export-warm"), "export-warm",
+		       &p->export_warm, base) < 0 ||
+	    peer_chain(e, pc, own_or_group(n, group, "policy", "export-drained"),
+		       "export-drained", &p->export_drained, base) < 0)
 		return -1;
+	/* Absent state chains: DRAINED sends what WARM sends, WARM what LIVE does. */
+	if (!p->export_warm)
+		p->export_warm = p->export;
+	if (!p->export_drained)
+		p->export_drained = p->export_warm;
 	peer_maxpfx(own_or_group(n, group, "max-prefix", NULL), &p->maxpfx);
 	return 0;
 }

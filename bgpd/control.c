@@ -18,6 +18,7 @@
 #include "bgpd/control.pb-c.h"
 #include "bgpd/ctl_fib.h"
 #include "bgpd/log.h"
+#include "bgpd/session.h"
 
 #define CTL_PAGE_BYTES (768u << 10) /* keep a page well under CTL_MAX_MSG */
 #define CTL_READ_CHUNK 4096
@@ -1198,6 +1199,95 @@ static void start_fib(struct ctl_client *c)
 	c->st.kind = ST_FIB;
 }
 
+/* ---- device state --------------------------------------------------------- */
+
+static Closbgp__Ctl__DeviceState state_pb(enum dev_state s)
+{
+	return s == DEV_LIVE ? CLOSBGP__CTL__DEVICE_STATE__LIVE
+	       : s == DEV_WARM ? CLOSBGP__CTL__DEVICE_STATE__WARM
+			       : CLOSBGP__CTL__DEVICE_STATE__DRAINED;
+}
+
+/* The policies of a chain joined by spaces ("" for none). */
+static char *chain_names(struct ctl_pool **pool, const struct pol_chain *ch)
+{
+	size_t n = 1;
+	char *s;
+
+	for (size_t i = 0; ch && i < ch->n; i++)
+		n += strlen(ch->pol[i]->name) + 1;
+	if (!(s = pool_alloc(pool, n)))
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; ch && i < ch->n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, ch->pol[i]->name);
+	}
+	return s;
+}
+
+static int state_group(struct ctl_pool **pool, const struct export_group *g,
+		       Closbgp__Ctl__StateGroup *sg)
+{
+	closbgp__ctl__state_group__init(sg);
+	sg->update_group = g->id;
+	sg->drain_signal = g->key.drain;
+	sg->prefixes = (uint32_t)g->nout;
+	sg->peer_group = g->nmembers ? (char *)g->members[0]->cfg.group : "";
+	sg->export_chain = chain_names(pool, g->key.chain);
+	sg->n_members = g->nmembers;
+	sg->members = pool_alloc(pool, (g->nmembers ? g->nmembers : 1) * sizeof(char *));
+	if (!sg->export_chain || !sg->members)
+		return -1;
+	for (size_t i = 0; i < g->nmembers; i++)
+		sg->members[i] = (char *)g->members[i]->cfg.name;
+	return 0;
+}
+
+static void do_state(struct ctl_client *c)
+{
+	struct bgpd *d = c->srv->d;
+	const struct devstate *v = &d->dev;
+	Closbgp__Ctl__Response r = CLOSBGP__CTL__RESPONSE__INIT;
+	Closbgp__Ctl__DeviceStateInfo st = CLOSBGP__CTL__DEVICE_STATE_INFO__INIT;
+	struct ctl_pool *pool = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	st.state = state_pb(v->state);
+	st.target = state_pb(v->target);
+	st.since = (uint64_t)v->since;
+	st.transitions = v->transitions;
+	st.kernel_pending = d->loc ? state_fib_pending(d) : 0;
+	st.initial_table_wait = v->initial;
+	st.state_file = d->cfg->dev.state_file;
+	st.drain_time = d->cfg->dev.drain_time;
+	if (ev_is_active(&v->timer))
+		st.drain_left = ev_timer_remaining(d->loop, (ev_timer *)&v->timer);
+	for (const struct export_group *g = d->groups; g; g = g->next)
+		n++;
+	st.groups = pool_alloc(&pool, (n ? n : 1) * sizeof(*st.groups));
+	rc = st.groups ? 0 : -1;
+	for (const struct export_group *g = d->groups; !rc && g; g = g->next) {
+		Closbgp__Ctl__StateGroup *sg = pool_alloc(&pool, sizeof(*sg));
+		rc = sg ? state_group(&pool, g, sg) : -1;
+		st.groups[st.n_groups++] = sg;
+	}
+	r.payload_case = CLOSBGP__CTL__RESPONSE__PAYLOAD_STATE;
+	r.state = &st;
+	if (rc < 0 || client_queue(c, &r) < 0)
+		client_error(c, "out of memory", true);
+	pool_free(pool);
+}
+
+/* drain, undrain, state X: the new target, then the state as it is. */
+static void do_set_state(struct ctl_client *c, enum dev_state target)
+{
+	state_request(c->srv->d, target, "closctl");
+	do_state(c);
+}
+
 static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
 {
 	switch (q->req_case) {
@@ -1216,11 +1306,32 @@ static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_POLICY:
 		do_policy(c, q->show_policy);
 		break;
-	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
-	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:
-	case CLOSBGP__CTL__REQUEST__REQ_UNDRAIN:
-	case CLOSBGP__CTL__REQUEST__REQ_SET_STATE:
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE:
+		do_state(c);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:
+		do_set_state(c, DEV_DRAINED);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_UNDRAIN:
+		do_set_state(c, DEV_LIVE);
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_SET_STATE:
+		switch (q->set_state->state) {
+		case CLOSBGP__CTL__DEVICE_STATE__LIVE:
+			do_set_state(c, DEV_LIVE);
+			break;
+		case CLOSBGP__CTL__DEVICE_STATE__WARM:
+			do_set_state(c, DEV_WARM);
+			break;
+		case CLOSBGP__CTL__DEVICE_STATE__DRAINED:
+			do_set_state(c, DEV_DRAINED);
+			break;
+		default:
+			client_error(c, "no such state", false);
+			break;
+		}
+		break;
+	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
 		client_error(c, CTL_ERR_UNSUPPORTED, false);
 		break;
 	default: /* a newer client: answer, keep the connection */

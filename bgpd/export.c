@@ -42,7 +42,11 @@ static void export_key_of(const struct peer *p, struct export_key *k)
 	k->as4 = p->codec.as4;
 	k->ipv4 = p->codec.ipv4;
 	k->ipv6 = p->codec.ipv6;
-	k->chain = p->cfg.export;
+	/* The device state picks the chain; outside LIVE with the drain signal. */
+	k->drain = p->d->dev.state != DEV_LIVE;
+	k->chain = p->d->dev.state == DEV_LIVE	 ? p->cfg.export
+		   : p->d->dev.state == DEV_WARM ? p->cfg.export_warm
+						 : p->cfg.export_drained;
 	k->group = k->chain && (k->chain->uses & POL_M_GROUP) ? p->cfg.group_idx : -1;
 }
 
@@ -50,7 +54,8 @@ static bool export_key_eq(const struct export_key *a, const struct export_key *b
 {
 	return a->remote_as == b->remote_as && a->kind == b->kind &&
 	       a->nh_family == b->nh_family && a->as4 == b->as4 && a->ipv4 == b->ipv4 &&
-	       a->ipv6 == b->ipv6 && a->chain == b->chain && a->group == b->group;
+	       a->ipv6 == b->ipv6 && a->chain == b->chain && a->group == b->group &&
+	       a->drain == b->drain;
 }
 
 static void group_memo_clear(struct export_group *g)
@@ -133,12 +138,54 @@ static bool export_allowed(const struct export_group *g, const struct rib_path *
 	return true;
 }
 
+/* WARM and DRAINED (bgpd/state.c): paths go out less preferred, so that
+ * neighbours with another path move their traffic there. Towards eBGP our
+ * AS (or confederation identifier) goes in front prepend more times;
+ * inside, LOCAL_PREF is the configured low value; and everywhere the
+ * GRACEFUL_SHUTDOWN community (RFC 8326 4) asks the neighbour to lower
+ * the path's preference itself. comm has room for one more community than
+ * the path carries. */
+static bool export_drain_signal(const struct export_group *g, struct bgp_attrs *out,
+				uint8_t *aspath_buf, size_t bufsize, size_t *len, uint32_t *comm)
+{
+	const struct cfg_devstate *ds = &g->d->cfg->dev;
+	uint8_t tmp[BGP_MAX_MSG];
+	uint16_t i;
+
+	if (g->key.kind == RIB_SRC_EBGP) {
+		uint32_t as = g->d->cfg->confed_id ? g->d->cfg->confed_id : g->d->cfg->local_as;
+		for (unsigned k = 0; k < ds->prepend; k++) {
+			if (*len > sizeof(tmp))
+				return false;
+			memcpy(tmp, aspath_buf, *len);
+			*len = aspath_prepend(aspath_buf, bufsize, tmp, *len, AS_SEQUENCE, as);
+			if (*len == 0 || *len > bufsize)
+				return false;
+		}
+	} else {
+		out->local_pref = ds->local_pref;
+	}
+	if (!ds->gshut)
+		return true;
+	for (i = 0; i < out->ncommunities; i++)
+		if (out->communities[i] == BGP_COMM_GRACEFUL_SHUTDOWN)
+			return true;
+	if (out->ncommunities >= BGP_MAX_MSG / 4)
+		return false;
+	memcpy(comm, out->communities, out->ncommunities * sizeof(*comm));
+	comm[out->ncommunities] = BGP_COMM_GRACEFUL_SHUTDOWN;
+	out->communities = comm;
+	out->ncommunities++;
+	out->seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
+	return true;
+}
+
 /* Build the attributes as sent to the group; the next hop is left 0 and
  * patched per member. aspath_buf holds the new AS_PATH. NULL-equivalent
  * (false) when the path cannot or need not go: the receiving AS is in it. */
 static bool export_attrs(const struct export_group *g, const struct rib_path *best,
 			 const struct bgp_attrs *in, uint8_t family, struct bgp_attrs *out,
-			 uint8_t *aspath_buf, size_t bufsize)
+			 uint8_t *aspath_buf, size_t bufsize, uint32_t *comm)
 {
 	const struct bgp_config *cfg = g->d->cfg;
 	uint8_t tmp[BGP_MAX_MSG];
@@ -181,6 +228,8 @@ static bool export_attrs(const struct export_group *g, const struct rib_path *be
 	}
 	if ((len == 0 && in->aspath_len) || len > bufsize)
 		return false;
+	if (g->key.drain && !export_drain_signal(g, out, aspath_buf, bufsize, &len, comm))
+		return false;
 	out->aspath = aspath_buf;
 	out->aspath_len = (uint16_t)len;
 	out->seen |= BGP_ATTR_BIT(BGP_ATTR_AS_PATH);
@@ -213,6 +262,7 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 				    const struct bgp_prefix *pfx)
 {
 	uint8_t aspath[BGP_MAX_MSG], family = pfx->family;
+	uint32_t comm[BGP_MAX_MSG / 4 + 1];
 	struct bgp_attrs out;
 	struct rib_attrs *ra = NULL, *pol;
 	bool memo = !g->key.chain || !(g->key.chain->uses & POL_M_PREFIX);
@@ -222,7 +272,7 @@ static struct rib_attrs *export_out(struct export_group *g, const struct rib_pat
 		return g->xmemo.out;
 	pol = export_policy(g, best, pfx);
 	if (pol && export_attrs(g, best, rib_attrs_get(pol), family, &out, aspath,
-				sizeof(aspath))) {
+				sizeof(aspath), comm)) {
 		ra = rib_attrs_intern(g->d->attr_cache, &out);
 		if (!ra) {
 			rib_attrs_unref(pol);
@@ -425,7 +475,8 @@ static bool group_rekey(struct export_group *g, bool redo_all)
 			group_move(g->members[0]); /* the last one frees g */
 			return false;
 		}
-	bool same = !redo_all && pol_chain_same(g->key.chain, k.chain) && g->key.group == k.group;
+	bool same = !redo_all && pol_chain_same(g->key.chain, k.chain) && g->key.group == k.group &&
+		    g->key.drain == k.drain;
 	g->key = k; /* the new configuration's chain */
 	if (!same) {
 		group_memo_clear(g);
@@ -616,7 +667,11 @@ void export_free(struct bgpd *d)
 	d->xbuf = NULL;
 }
 
-static void export_eor(struct peer *p)
+/* End-of-RIB for every negotiated family, nothing before it: what we send
+ * while our own initial table is still arriving (bgpd/state.c), so that a
+ * neighbour starting with us does not wait for our table while we wait
+ * for its. */
+void export_eor_now(struct peer *p)
 {
 	uint8_t msg[64];
 
@@ -624,6 +679,11 @@ static void export_eor(struct peer *p)
 		p->stats.msgs_out[BGP_UPDATE]++;
 	if (p->codec.ipv6 && conn_send(p->conn, msg, bgp_eor_encode(msg, sizeof(msg), AFI_IPV6)))
 		p->stats.msgs_out[BGP_UPDATE]++;
+}
+
+static void export_eor(struct peer *p)
+{
+	export_eor_now(p);
 	p->eor_sent = true;
 	log_info("export", "%s: initial table sent (%zu prefixes), End-of-RIB", peer_name(p),
 		 p->xg->nout);

@@ -180,6 +180,7 @@ static void bgpd_free(struct bgpd *d)
 		peer_free(p);
 	}
 	ctl_server_free(d->ctl);
+	state_free(d);
 	listen_close(d);
 	route_free(d);
 	if (d->attr_cache)
@@ -216,6 +217,7 @@ static int bgpd_setup(struct bgpd *d, const struct options *o)
 		log_err("main", "%s", err);
 		return -1;
 	}
+	state_init(d);
 	signals_start(d);
 	return peers_create(d);
 }

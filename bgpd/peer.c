@@ -181,6 +181,7 @@ static void peer_set_state(struct peer *p, enum fsm_state next)
 		 fsm_state_str(next));
 	p->state = next;
 	p->state_since = time(NULL);
+	state_startup_check(p->d); /* a session settled: is the initial table in? */
 }
 
 /* RELEASE: drop the connection and everything learned over it, or keep it

@@ -109,13 +109,19 @@ int bgpd_reload(struct bgpd *d)
 	}
 	bool global_change = reload_global_changed(old, nc);
 	bool listen_change = reload_listen_changed(old, nc);
+	const struct cfg_devstate *os = &old->dev, *ns = &nc->dev;
 	bool redo_policy = old->policy->required != nc->policy->required;
+	/* Outside LIVE a new drain signal changes every path sent. */
+	bool redo_export = redo_policy ||
+			   (d->dev.state != DEV_LIVE &&
+			    (os->prepend != ns->prepend || os->local_pref != ns->local_pref ||
+			     os->gshut != ns->gshut));
 	/* Cached results are keyed by the old chains, about to be freed. */
 	pol_cache_flush(d->pol_cache);
 	d->cfg = nc;
 	reload_peers(d, nc, global_change, redo_policy);
 	route_reimport(d);
-	export_reconfigure(d, redo_policy);
+	export_reconfigure(d, redo_export);
 	reload_maxprefix(d);
 	if (listen_change) {
 		listen_close(d);

@@ -448,7 +448,7 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
  * selection is deferred (RFC 4724 4.1): the kernel keeps what it had and
  * peers get our table, until End-of-RIB from every peer or the
  * end-of-rib-wait (route_sweep). */
-static bool route_deferring(const struct bgpd *d)
+bool route_deferring(const struct bgpd *d)
 {
 	return d->restarting && d->fib && !d->fib_swept;
 }
@@ -472,6 +472,8 @@ static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	export_flush_all(d);
 	if (d->fib)
 		fib_flush(d->fib);
+	if (d->dev.state != d->dev.target)
+		state_poll(d); /* an undrain waits for the kernel */
 	/* More left: do not block in the next loop turn. */
 	if (rib_loc_pending(d->loc))
 		ev_idle_start(loop, &d->route_idle);
@@ -516,6 +518,14 @@ void route_peer_up(struct peer *p)
 			 peer_name(p));
 		return;
 	}
+	if (state_startup_waiting(d)) {
+		p->join_deferred = true;
+		export_eor_now(p);
+		log_info("route", "%s: End-of-RIB alone; our table waits for the initial table",
+			 peer_name(p));
+		state_startup_check(d);
+		return;
+	}
 	export_join(p);
 }
 
@@ -543,12 +553,7 @@ static void route_sweep(struct bgpd *d, const char *why)
 		rib_loc_walk(d->loc, 0, route_fib_one, d);
 	log_info("route", "initial convergence done (%s); removing stale kernel routes", why);
 	fib_sweep_stale(d->fib);
-	for (struct peer *p = d->peers; p; p = p->next)
-		if (p->join_deferred) {
-			p->join_deferred = false;
-			if (p->state == FSM_ESTABLISHED)
-				export_join(p);
-		}
+	state_startup_end(d, why); /* the deferred peers get our table */
 }
 
 static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -561,6 +566,7 @@ void route_peer_eor(struct peer *p, uint16_t afi)
 	struct bgpd *d = p->d;
 
 	route_gr_eor(p, afi);
+	state_startup_check(d);
 
 	for (struct peer *q = d->peers; q; q = q->next) {
 		if (q->cfg.shutdown)

@@ -60,6 +60,8 @@ struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struc
 size_t route_reimport(struct bgpd *d);
 bool route_maxpfx(struct peer *p);	     /* over max-prefix with restart */
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
+/* Our own graceful restart: selection, our table and End-of-RIB wait. */
+bool route_deferring(const struct bgpd *d);
 /* The session ended: withdraw what it sent, or, graceful (no NOTIFICATION,
  * RFC 4724 4.2) with a GR-capable peer, keep it stale for its restart. */
 void route_peer_down(struct peer *p, bool graceful);
@@ -92,6 +94,24 @@ void export_entry(struct bgpd *d, struct rib_entry *e); /* to every group */
 void export_flush(struct peer *p);   /* p's group and catch-up, while sockets have room */
 void export_flush_all(struct bgpd *d);
 void export_free(struct bgpd *d);    /* at exit: its scratch buffer */
+void export_eor_now(struct peer *p); /* End-of-RIB alone (start-up wait) */
+
+/* state.c: device states (LIVE, WARM, DRAINED) and the start-up wait for
+ * the initial table, before which nothing is advertised. */
+const char *state_name(enum dev_state s);
+bool state_parse(const char *s, enum dev_state *out);
+void state_init(struct bgpd *d);	/* the kept (or initial) state; waits */
+void state_free(struct bgpd *d);
+/* The operator's (or auto-undrain's) target; kept in the state file. */
+void state_request(struct bgpd *d, enum dev_state target, const char *who);
+void state_poll(struct bgpd *d);	/* a step towards the target if it may */
+size_t state_fib_pending(const struct bgpd *d); /* best routes not in the kernel yet */
+/* Start-up: peers join their update groups (after an End-of-RIB alone)
+ * only once every established peer's initial table is in, or after
+ * end-of-rib-wait. Checked as sessions come and go and tables end. */
+bool state_startup_waiting(const struct bgpd *d);
+void state_startup_check(struct bgpd *d);
+void state_startup_end(struct bgpd *d, const char *why);
 
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);

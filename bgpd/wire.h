@@ -148,6 +148,9 @@ struct bgp_update {
 	char reason[128];	/* why treat-as-withdraw / discard, for the log */
 };
 
+/* RFC 8326: GRACEFUL_SHUTDOWN (65535:0), the drain signal. */
+#define BGP_COMM_GRACEFUL_SHUTDOWN 0xFFFF0000u
+
 /* Capabilities (RFC 5492) we understand. */
 struct bgp_caps {
 	bool mp_ipv4, mp_ipv6; /* RFC 4760 multiprotocol, unicast */

@@ -3,7 +3,9 @@
  * the Response frames as text tables or JSON. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tools/ctl_client.h"
@@ -14,6 +16,8 @@
 struct closctl_opts {
 	const char *socket;
 	bool json, help;
+	bool wait;	     /* --wait: until the state transition is complete */
+	double timeout;	     /* --timeout SECONDS for --wait */
 	bool received;	     /* --received */
 	const char *peer;    /* --peer */
 	const char *pos[4];  /* the command words */
@@ -38,14 +42,21 @@ static void usage(FILE *f)
 	      "                                        counters, result cache size and hit rate\n"
 	      "  show fib                              routes in the kernel, nexthop ids, groups\n"
 	      "  show memory                           interned attributes and table memory\n"
-	      "  show state                            (not supported yet)\n"
-	      "  drain | undrain                       (not supported yet)\n"
-	      "  state live|drained|warm               (not supported yet)\n"
+	      "  show state                            device state (live, warm, drained), its\n"
+	      "                                        target, what each update group is sent\n"
+	      "  drain [--wait]                        LIVE -> WARM -> DRAINED: traffic moves away\n"
+	      "                                        first, then routes are withdrawn\n"
+	      "  undrain [--wait]                      DRAINED -> WARM -> LIVE, once every best\n"
+	      "                                        route is in the kernel\n"
+	      "  state live|drained|warm [--wait]      set the state (drained and live go the\n"
+	      "                                        same way as drain and undrain)\n"
 	      "  clear peer ADDRESS                    (not supported yet)\n"
 	      "\n"
 	      "options:\n"
 	      "  -s, --socket PATH  control socket (default " CLOSCTL_DEFAULT_SOCKET ")\n"
 	      "  -j, --json         JSON output\n"
+	      "  -w, --wait         drain/undrain/state: return when the state is reached\n"
+	      "  -t, --timeout SEC  give up waiting after SEC seconds (default 300; exit 1)\n"
 	      "  -h, --help         this text\n",
 	      f);
 }
@@ -54,6 +65,7 @@ static void usage(FILE *f)
 static int parse_args(int argc, char **argv, struct closctl_opts *o)
 {
 	o->socket = CLOSCTL_DEFAULT_SOCKET;
+	o->timeout = 300;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
@@ -62,6 +74,16 @@ static int parse_args(int argc, char **argv, struct closctl_opts *o)
 			o->json = true;
 		else if (!strcmp(a, "--received"))
 			o->received = true;
+		else if (!strcmp(a, "-w") || !strcmp(a, "--wait"))
+			o->wait = true;
+		else if (!strcmp(a, "-t") || !strcmp(a, "--timeout")) {
+			char *end;
+			if (++i == argc)
+				return -1;
+			o->timeout = strtod(argv[i], &end);
+			if (*end || end == argv[i] || !(o->timeout > 0))
+				return -1;
+		}
 		else if (!strncmp(a, "--socket=", 9))
 			o->socket = a + 9;
 		else if (!strcmp(a, "-s") || !strcmp(a, "--socket") || !strcmp(a, "--peer")) {
@@ -175,7 +197,8 @@ union closctl_sub {
 	Closbgp__Ctl__PeerResetRequest reset;
 };
 
-static int run(const struct closctl_opts *o, const Closbgp__Ctl__Request *q)
+/* One request; its reply printed unless quiet. 0, or 1 on any error. */
+static int run(const struct closctl_opts *o, const Closbgp__Ctl__Request *q, bool quiet)
 {
 	char err[256];
 	struct ctl_reply r;
@@ -196,12 +219,72 @@ static int run(const struct closctl_opts *o, const Closbgp__Ctl__Request *q)
 	serr = ctl_reply_error(&r);
 	if (serr)
 		fprintf(stderr, "closctl: %s\n", serr);
+	else if (quiet)
+		;
 	else if (is(o, 2, "show", "memory"))
 		ctl_render_memory(stdout, &r, o->json);
 	else
 		ctl_render(stdout, &r, o->json);
 	ctl_reply_free(&r);
 	return serr ? 1 : 0;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --wait: poll show state every 50 ms until the state is the target and
+ * the start-up wait is over, then print it. 0 reached, 1 error or timeout. */
+static int wait_state(const struct closctl_opts *o)
+{
+	Closbgp__Ctl__Request q = CLOSBGP__CTL__REQUEST__INIT;
+	Closbgp__Ctl__ShowStateRequest sq = CLOSBGP__CTL__SHOW_STATE_REQUEST__INIT;
+	double start = now_mono();
+	char err[256];
+
+	q.req_case = CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE;
+	q.show_state = &sq;
+	for (;;) {
+		struct ctl_reply r = { 0 };
+		int fd = ctl_client_connect(o->socket, err, sizeof(err));
+		if (fd < 0 || ctl_client_call(fd, &q, &r, err, sizeof(err)) < 0) {
+			fprintf(stderr, "closctl: %s\n", err);
+			if (fd >= 0)
+				close(fd);
+			ctl_reply_free(&r);
+			return 1;
+		}
+		close(fd);
+		const char *serr = ctl_reply_error(&r);
+		const Closbgp__Ctl__DeviceStateInfo *st =
+			!serr && r.n && r.frames[0]->payload_case == CLOSBGP__CTL__RESPONSE__PAYLOAD_STATE
+				? r.frames[0]->state : NULL;
+		if (!st) {
+			fprintf(stderr, "closctl: %s\n", serr ? serr : "unexpected reply");
+			ctl_reply_free(&r);
+			return 1;
+		}
+		double took = now_mono() - start;
+		if (st->state == st->target && !st->initial_table_wait) {
+			if (!o->json)
+				printf("%s after %.2f s\n\n", ctl_state_str(st->state), took);
+			ctl_render(stdout, &r, o->json);
+			ctl_reply_free(&r);
+			return 0;
+		}
+		if (took >= o->timeout) {
+			fprintf(stderr, "closctl: still %s (target %s) after %.0f s\n",
+				ctl_state_str(st->state), ctl_state_str(st->target), took);
+			ctl_reply_free(&r);
+			return 1;
+		}
+		ctl_reply_free(&r);
+		usleep(50 * 1000);
+	}
 }
 
 int main(int argc, char **argv)
@@ -226,5 +309,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return run(&o, &q);
+	bool state_cmd = q.req_case == CLOSBGP__CTL__REQUEST__REQ_DRAIN ||
+			 q.req_case == CLOSBGP__CTL__REQUEST__REQ_UNDRAIN ||
+			 q.req_case == CLOSBGP__CTL__REQUEST__REQ_SET_STATE;
+	if (o.wait && !state_cmd) {
+		usage(stderr);
+		return 2;
+	}
+	/* With --wait the final state is printed, not the first answer. */
+	int rc = run(&o, &q, o.wait);
+	return rc || !o.wait ? rc : wait_state(&o);
 }

@@ -1,6 +1,7 @@
 /* closctl output: text tables and JSON for each reply payload. The JSON shape
  * is a contract with the integration tests; see docs/closctl.md. */
 #include <inttypes.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -847,6 +848,96 @@ static void peers_text(FILE *f, const struct ctl_reply *rep)
 		fputs("No peers.\n", f);
 }
 
+/* ---- show state ------------------------------------------------------------------ */
+
+const char *ctl_state_str(Closbgp__Ctl__DeviceState s)
+{
+	switch (s) {
+	case CLOSBGP__CTL__DEVICE_STATE__LIVE:
+		return "live";
+	case CLOSBGP__CTL__DEVICE_STATE__WARM:
+		return "warm";
+	case CLOSBGP__CTL__DEVICE_STATE__DRAINED:
+		return "drained";
+	default:
+		return "unknown";
+	}
+}
+
+static void state_json(FILE *f, const Closbgp__Ctl__DeviceStateInfo *st)
+{
+	struct json_writer w;
+
+	json_init(&w, f);
+	json_obj_begin(&w);
+	json_kv_str(&w, "state", ctl_state_str(st->state));
+	json_kv_str(&w, "target", ctl_state_str(st->target));
+	json_kv_uint(&w, "since", st->since);
+	json_kv_uint(&w, "transitions", st->transitions);
+	json_kv_uint(&w, "kernel_pending", st->kernel_pending);
+	json_kv_bool(&w, "initial_table_wait", st->initial_table_wait);
+	json_kv_str(&w, "state_file", st->state_file[0] ? st->state_file : NULL);
+	json_kv_uint(&w, "drain_time", st->drain_time);
+	json_kv_uint(&w, "drain_left_ms", (uint64_t)(st->drain_left * 1000 + 0.5));
+	json_key(&w, "groups");
+	json_arr_begin(&w);
+	for (size_t i = 0; i < st->n_groups; i++) {
+		const Closbgp__Ctl__StateGroup *g = st->groups[i];
+		json_obj_begin(&w);
+		json_kv_uint(&w, "update_group", g->update_group);
+		json_kv_str(&w, "peer_group", g->peer_group[0] ? g->peer_group : NULL);
+		strings_json(&w, "members", g->members, g->n_members);
+		json_kv_str(&w, "export_chain", g->export_chain);
+		json_kv_bool(&w, "drain_signal", g->drain_signal);
+		json_kv_uint(&w, "prefixes", g->prefixes);
+		json_obj_end(&w);
+	}
+	json_arr_end(&w);
+	json_obj_end(&w);
+	fputc('\n', f);
+}
+
+static void state_text(FILE *f, const Closbgp__Ctl__DeviceStateInfo *st)
+{
+	struct table t = { .ncols = 6 };
+	static const char *const head[] = { "Group", "Peer-group", "Signal", "Prefixes",
+					    "Export", "Members" };
+	char when[32] = "?", age[24];
+	time_t since = (time_t)st->since, now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&since, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	ctl_duration_str(now > since ? (uint64_t)(now - since) : 0, age, sizeof(age));
+	fprintf(f, "State: %s", ctl_state_str(st->state));
+	if (st->target != st->state)
+		fprintf(f, " (going %s)", ctl_state_str(st->target));
+	fprintf(f, ", since %s (%s), %u transitions\n", when, age, st->transitions);
+	if (st->drain_left > 0)
+		fprintf(f, "Drain: WARM for %.1f s more of drain-time %u s\n", st->drain_left,
+			st->drain_time);
+	fprintf(f, "Kernel routes pending: %" PRIu64 "\n", st->kernel_pending);
+	if (st->initial_table_wait)
+		fputs("Initial table: waiting (nothing advertised yet)\n", f);
+	fprintf(f, "State file: %s\n\n", st->state_file[0] ? st->state_file : "none");
+	table_add(&t, head);
+	for (size_t i = 0; i < st->n_groups; i++) {
+		const Closbgp__Ctl__StateGroup *g = st->groups[i];
+		char id[12], pfx[24], members[512] = "";
+		snprintf(id, sizeof(id), "%u", g->update_group);
+		snprintf(pfx, sizeof(pfx), "%u", g->prefixes);
+		for (size_t k = 0; k < g->n_members; k++) {
+			size_t l = strlen(members);
+			snprintf(members + l, sizeof(members) - l, "%s%s", k ? " " : "", g->members[k]);
+		}
+		table_add(&t, (const char *const[]){ id, g->peer_group[0] ? g->peer_group : "-",
+						     g->drain_signal ? "drain" : "-", pfx,
+						     g->export_chain[0] ? g->export_chain : "(all)",
+						     members });
+	}
+	table_print(f, &t);
+}
+
 void ctl_render(FILE *f, const struct ctl_reply *r, bool json)
 {
 	struct json_writer w;
@@ -874,6 +965,9 @@ void ctl_render(FILE *f, const struct ctl_reply *r, bool json)
 		break;
 	case CLOSBGP__CTL__RESPONSE__PAYLOAD_POLICIES:
 		json ? policy_json(f, r->frames[0]->policies) : policy_text(f, r->frames[0]->policies);
+		break;
+	case CLOSBGP__CTL__RESPONSE__PAYLOAD_STATE:
+		json ? state_json(f, r->frames[0]->state) : state_text(f, r->frames[0]->state);
 		break;
 	default:
 		if (json)

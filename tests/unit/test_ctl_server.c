@@ -729,15 +729,31 @@ static void test_fib_disabled(void **state)
 	assert_string_equal(ctl_reply_error(&f->reply), CTL_ERR_NO_FIB);
 }
 
-static void test_not_supported(void **state)
+/* state drained: the target is taken (drain-time 0 here: DRAINED at once)
+ * and the reply is the state; a peer reset is still not supported. */
+static void test_set_state_and_not_supported(void **state)
 {
 	struct fx *f = *state;
 	Closbgp__Ctl__Request q = CLOSBGP__CTL__REQUEST__INIT;
 	Closbgp__Ctl__SetStateRequest s = CLOSBGP__CTL__SET_STATE_REQUEST__INIT;
+	Closbgp__Ctl__PeerResetRequest r = CLOSBGP__CTL__PEER_RESET_REQUEST__INIT;
 
 	s.state = CLOSBGP__CTL__DEVICE_STATE__DRAINED;
 	q.req_case = CLOSBGP__CTL__REQUEST__REQ_SET_STATE;
 	q.set_state = &s;
+	call(f, &q);
+	assert_null(ctl_reply_error(&f->reply));
+	assert_int_equal(f->reply.n, 1);
+	assert_int_equal(f->reply.frames[0]->payload_case, CLOSBGP__CTL__RESPONSE__PAYLOAD_STATE);
+	assert_int_equal(f->reply.frames[0]->state->target, CLOSBGP__CTL__DEVICE_STATE__DRAINED);
+	assert_int_equal(f->reply.frames[0]->state->state, CLOSBGP__CTL__DEVICE_STATE__DRAINED);
+	assert_int_equal(f->reply.frames[0]->state->transitions, 2); /* via WARM */
+	assert_int_equal(f->d.dev.state, DEV_DRAINED);
+
+	ctl_reply_free(&f->reply);
+	r.address = "10.0.0.1";
+	q.req_case = CLOSBGP__CTL__REQUEST__REQ_PEER_RESET;
+	q.peer_reset = &r;
 	call(f, &q);
 	assert_string_equal(ctl_reply_error(&f->reply), CTL_ERR_UNSUPPORTED);
 }
@@ -867,7 +883,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loc_routes_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_received_marks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fib_disabled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_supported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_state_and_not_supported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_then_survives, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_server_refused, setup, teardown),
