@@ -151,6 +151,12 @@ int topo_emit_device(const struct topo_fabric *f, const struct topo_device *d,
 	fprintf(out, "    \"timers\": {\"hold-time\": %u, \"keepalive\": %u, "
 		"\"connect-retry\": %u},\n", f->timers.hold, f->timers.keepalive,
 		f->timers.connect_retry);
+	/* Device states: a cold start comes up DRAINED and undrains itself
+	 * once its initial table is in; the state file (next to this
+	 * configuration) brings a restarted daemon back in its state. */
+	fprintf(out, "    \"device-state\": {\"initial\": \"drained\", \"auto-undrain\": true, "
+		"\"state-file\": \"%s.state\", \"drain-time\": %u},\n", d->name,
+		TOPO_DRAIN_TIME);
 	topo_emit_device_policy(f, d, s, n, out);
 	emit_groups(f, d, s, n, out);
 	emit_neighbors(s, n, out);

@@ -49,6 +49,30 @@ bool topo_policy_has(const struct topo_fabric *f, enum topo_tier t, bool out,
 	return rules_of(f, t, out, peer, v, MAX_RULES) > 0;
 }
 
+/* A neighbour draining (docs/operations.md) sends every path with the
+ * GRACEFUL_SHUTDOWN community (RFC 8326). Import rules that set a
+ * LOCAL_PREF get a twin just before them that sets the "drained" one for
+ * such paths instead, so traffic leaves a draining switch before it
+ * withdraws anything — the rule's own LOCAL_PREF would otherwise undo the
+ * drain signal. Only when the intent names a "drained" LOCAL_PREF. */
+static int gshut_lpref(const struct topo_fabric *f)
+{
+	for (size_t i = 0; i < f->nlprefs; i++)
+		if (!strcmp(f->lprefs[i].name, "drained"))
+			return (int)i;
+	return -1;
+}
+
+static bool gshut_twin(const struct topo_fabric *f, const struct topo_rule *r)
+{
+	return !r->out && r->permit && r->lpref >= 0 && r->lpref != gshut_lpref(f) &&
+	       gshut_lpref(f) >= 0;
+}
+
+/* DRAINED sends only infrastructure routes: a policy in front of the
+ * export policy lets infra paths through to it and rejects the rest. */
+#define DRAINED_POLICY "drained-only-infra"
+
 /* Peer tiers d has sessions with, as a bit set. */
 static unsigned peer_tiers(const struct topo_session *s, size_t n)
 {
@@ -79,14 +103,20 @@ static void aspath_set_name(const struct topo_rule *r, char *buf)
 }
 
 static void device_statement(const struct topo_fabric *f, const struct topo_rule *r, bool first,
-			     FILE *out)
+			     bool gshut, FILE *out)
 {
 	char b[48];
 	bool m = false;
+	int lp = gshut ? gshut_lpref(f) : r->lpref;
 
-	fprintf(out, "%s\n        {\"name\": \"seq-%u\", \"match\": {", first ? "" : ",", r->seq);
+	fprintf(out, "%s\n        {\"name\": \"seq-%u%s\", \"match\": {", first ? "" : ",", r->seq,
+		gshut ? "-gshut" : "");
 	if (r->match) {
 		json_types(f, "route-type", r->match, out);
+		m = true;
+	}
+	if (gshut) {
+		fprintf(out, "%s\"community\": {\"set\": \"gshut\"}", m ? ", " : "");
 		m = true;
 	}
 	if (r->regex[0]) {
@@ -94,8 +124,8 @@ static void device_statement(const struct topo_fabric *f, const struct topo_rule
 		fprintf(out, "%s\"as-path-set\": \"%s\"", m ? ", " : "", b);
 	}
 	fprintf(out, "}, \"actions\": {\"result\": \"%s\"", r->permit ? "accept" : "reject");
-	if (r->permit && r->lpref >= 0)
-		fprintf(out, ", \"set-local-preference\": \"%s\"", f->lprefs[r->lpref].name);
+	if (r->permit && lp >= 0)
+		fprintf(out, ", \"set-local-preference\": \"%s\"", f->lprefs[lp].name);
 	if (r->permit && r->add) {
 		fprintf(out, ", ");
 		json_types(f, "add-route-type", r->add, out);
@@ -112,19 +142,20 @@ static void device_sets(const struct topo_fabric *f, const struct topo_device *d
 	char b[48];
 	size_t k = 0;
 
+	fprintf(out, "    \"defined-sets\": {\"community-set\": [{\"name\": \"gshut\", "
+		"\"member\": [\"65535:0\"]}]");
 	for (size_t i = 0; i < f->nrules; i++) {
 		const struct topo_rule *r = &f->rules[i];
 		if (r->tier != d->tier || !r->regex[0])
 			continue;
 		if (!k)
-			fprintf(out, "    \"defined-sets\": {\"as-path-set\": [");
+			fprintf(out, ", \"as-path-set\": [");
 		aspath_set_name(r, b);
 		fprintf(out, "%s\n      {\"name\": \"%s\", \"regex\": [", k++ ? "," : "", b);
 		topo_json_str(out, r->regex);
 		fprintf(out, "]}");
 	}
-	if (k)
-		fprintf(out, "\n    ]},\n");
+	fprintf(out, "%s},\n", k ? "\n    ]" : "");
 }
 
 void topo_emit_device_policy(const struct topo_fabric *f, const struct topo_device *d,
@@ -161,10 +192,22 @@ void topo_emit_device_policy(const struct topo_fabric *f, const struct topo_devi
 				continue;
 			fprintf(out, "%s\n      {\"name\": \"%s\", \"statement\": [", k++ ? "," : "",
 				topo_policy_name(t, dir, b));
-			for (size_t i = 0; i < nr; i++)
-				device_statement(f, v[i], i == 0, out);
+			for (size_t i = 0; i < nr; i++) {
+				if (gshut_twin(f, v[i]))
+					device_statement(f, v[i], i == 0, true, out);
+				device_statement(f, v[i], i == 0 && !gshut_twin(f, v[i]), false,
+						 out);
+			}
 			fprintf(out, "\n      ]}");
 		}
+	int infra = topo_rtype_find(f, "infra");
+	if (infra >= 0) {
+		fprintf(out, "%s\n      {\"name\": \"" DRAINED_POLICY "\", \"statement\": [\n"
+			"        {\"name\": \"infra\", \"match\": {\"route-type\": [\"infra\"]}, "
+			"\"actions\": {\"result\": \"next-statement\"}},\n"
+			"        {\"name\": \"rest\", \"actions\": {\"result\": \"reject\"}}\n      ]}",
+			k++ ? "," : "");
+	}
 	fprintf(out, "%s],\n", k ? "\n    " : "");
 }
 
@@ -183,6 +226,8 @@ void topo_emit_group_policy(const struct topo_fabric *f, const struct topo_devic
 		fprintf(out, "\"import\": [\"%s\"]", topo_policy_name(peer, false, b));
 	if (ex)
 		fprintf(out, "%s\"export\": [\"%s\"]", in ? ", " : "", topo_policy_name(peer, true, b));
+	if (ex && topo_rtype_find(f, "infra") >= 0)
+		fprintf(out, ", \"export-drained\": [\"" DRAINED_POLICY "\", \"%s\"]", b);
 	fprintf(out, "}");
 }
 
@@ -198,16 +243,45 @@ static void frr_list(const struct topo_fabric *f, const char *name, uint32_t set
 				f->rtypes[i].community);
 }
 
-static void frr_entry(const struct topo_fabric *f, const char *map, const struct topo_rule *r,
-		      FILE *out)
+/* The GRACEFUL_SHUTDOWN twin's list: a standard list's line with several
+ * communities matches only paths with all of them. */
+static void frr_gshut_list(const struct topo_fabric *f, const char *name, uint32_t set,
+			   FILE *out)
 {
-	fprintf(out, "route-map %s %s %u\n", map, r->permit ? "permit" : "deny", r->seq);
-	if (r->match)
+	if (!set)
+		fprintf(out, "bgp community-list standard %s permit graceful-shutdown\n", name);
+	for (size_t i = 0; i < f->nrtypes; i++)
+		if (set & (1u << i))
+			fprintf(out, "bgp community-list standard %s permit %s graceful-shutdown\n",
+				name, f->rtypes[i].community);
+}
+
+/* The twin goes at seq - 1: not when another rule is there. */
+static bool frr_twin(const struct topo_fabric *f, const struct topo_rule *const *v, size_t n,
+		     size_t i)
+{
+	if (!gshut_twin(f, v[i]) || v[i]->seq < 1)
+		return false;
+	for (size_t j = 0; j < n; j++)
+		if (v[j]->seq == v[i]->seq - 1)
+			return false;
+	return true;
+}
+
+static void frr_entry(const struct topo_fabric *f, const char *map, const struct topo_rule *r,
+		      bool gshut, FILE *out)
+{
+	int lp = gshut ? gshut_lpref(f) : r->lpref;
+
+	fprintf(out, "route-map %s %s %u\n", map, r->permit ? "permit" : "deny", r->seq - gshut);
+	if (gshut)
+		fprintf(out, " match community %s-%u-g\n", map, r->seq);
+	else if (r->match)
 		fprintf(out, " match community %s-%u-m\n", map, r->seq);
 	if (r->regex[0])
 		fprintf(out, " match as-path %s-%u\n", map, r->seq);
-	if (r->permit && r->lpref >= 0)
-		fprintf(out, " set local-preference %u\n", f->lprefs[r->lpref].value);
+	if (r->permit && lp >= 0)
+		fprintf(out, " set local-preference %u\n", f->lprefs[lp].value);
 	if (r->permit && r->remove)
 		fprintf(out, " set comm-list %s-%u-r delete\n", map, r->seq);
 	if (r->permit && r->add) {
@@ -238,14 +312,21 @@ void topo_emit_frr_policy(const struct topo_fabric *f, const struct topo_device 
 				frr_list(f, name, v[i]->match, out);
 				snprintf(name, sizeof(name), "%s-%u-r", map, v[i]->seq);
 				frr_list(f, name, v[i]->permit ? v[i]->remove : 0, out);
+				if (frr_twin(f, v, nr, i)) {
+					snprintf(name, sizeof(name), "%s-%u-g", map, v[i]->seq);
+					frr_gshut_list(f, name, v[i]->match, out);
+				}
 				if (v[i]->regex[0])
 					fprintf(out, "bgp as-path access-list %s-%u seq 5 permit %s\n",
 						map, v[i]->seq, v[i]->regex);
 			}
 			if (nr)
 				fprintf(out, "!\n");
-			for (size_t i = 0; i < nr; i++)
-				frr_entry(f, map, v[i], out);
+			for (size_t i = 0; i < nr; i++) {
+				if (frr_twin(f, v, nr, i))
+					frr_entry(f, map, v[i], true, out);
+				frr_entry(f, map, v[i], false, out);
+			}
 		}
 	/* Sessions of a tier without rules get nothing, as closbgpd's
 	 * policy-required does (FRR would otherwise accept everything). */

@@ -9,6 +9,10 @@
 #include <stdio.h>
 
 #define TOPO_NAME_MAX 48
+/* Seconds a drain keeps a switch WARM (every path with the drain signal)
+ * before DRAINED withdraws what is not infrastructure: the demo fabric
+ * moves its traffic in well under a second. */
+#define TOPO_DRAIN_TIME 2
 #define TOPO_MAX_ROUTE_TYPES 32
 
 /* One clear error message; every failing function fills it and returns -1. */
