@@ -1,6 +1,8 @@
 /* Publishing closgen's output atomically: everything is written into
  * DIR.tmp-XXXXXX next to DIR and renamed into place only when complete; on
- * error the temporary directory is removed, so no partial DIR appears. */
+ * error the temporary directory is removed, so no partial DIR appears.
+ * DIR's missing parents are created first, as mkdir -p would, and removed
+ * again on error. */
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -22,16 +24,81 @@ int topo_out_rmtree(const char *path)
 	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* rmdir of the parents of o->dir that topo_out_begin created, deepest
+ * first (only empty ones go: rmdir refuses the others). */
+static void rm_parents(struct topo_out *o)
+{
+	char path[sizeof(o->dir)];
+	char *slash;
+
+	if (!o->made)
+		return;
+	snprintf(path, sizeof(path), "%s", o->dir);
+	while ((slash = strrchr(path, '/')) && (size_t)(slash - path) >= o->made) {
+		*slash = '\0';
+		if (path[0])
+			rmdir(path);
+	}
+	o->made = 0;
+}
+
+/* mkdir -p of DIR's parents (DIR itself is made by the rename); o->made
+ * remembers the first one created, so that an error removes them. */
+static int make_parents(struct topo_out *o, struct topo_err *err)
+{
+	char path[sizeof(o->dir)];
+	struct stat st;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s", o->dir);
+	for (i = 1; path[i]; i++) {
+		if (path[i] != '/' || path[i - 1] == '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) == 0) {
+			if (!o->made)
+				o->made = i;
+		} else if (errno != EEXIST) {
+			int e = errno;
+
+			rm_parents(o);
+			return topo_errf(err, "%s: cannot create directory: %s",
+					 path, strerror(e));
+		} else if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+			rm_parents(o);
+			return topo_errf(err, "%s: cannot create directory: %s",
+					 path, strerror(ENOTDIR));
+		}
+		path[i] = '/';
+	}
+	return 0;
+}
+
 int topo_out_begin(struct topo_out *o, const char *dir, struct topo_err *err)
 {
+	size_t len;
+
 	memset(o, 0, sizeof(*o));
-	snprintf(o->dir, sizeof(o->dir), "%s", dir);
-	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-XXXXXX", dir) >=
+	if (!dir[0])
+		return topo_errf(err, "the output directory name is empty");
+	if (snprintf(o->dir, sizeof(o->dir), "%s", dir) >= (int)sizeof(o->dir))
+		return topo_errf(err, "%s: path too long", dir);
+	/* "out/" is "out": the temporary directory goes next to it */
+	len = strlen(o->dir);
+	while (len > 1 && o->dir[len - 1] == '/')
+		o->dir[--len] = '\0';
+	if (snprintf(o->tmp, sizeof(o->tmp), "%s.tmp-XXXXXX", o->dir) >=
 	    (int)sizeof(o->tmp))
 		return topo_errf(err, "%s: path too long", dir);
-	if (!mkdtemp(o->tmp))
+	if (make_parents(o, err))
+		return -1;
+	if (!mkdtemp(o->tmp)) {
+		int e = errno;
+
+		rm_parents(o);
 		return topo_errf(err, "%s: cannot create: %s", o->tmp,
-				 strerror(errno));
+				 strerror(e));
+	}
 	chmod(o->tmp, 0755);
 	return 0;
 }
@@ -90,6 +157,7 @@ int topo_out_commit(struct topo_out *o, struct topo_err *err)
 				 o->dir, strerror(e));
 	}
 	o->tmp[0] = '\0';
+	o->made = 0;
 	if (had)
 		topo_out_rmtree(old);
 	return 0;
@@ -100,4 +168,5 @@ void topo_out_abort(struct topo_out *o)
 	if (o->tmp[0])
 		topo_out_rmtree(o->tmp);
 	o->tmp[0] = '\0';
+	rm_parents(o);
 }

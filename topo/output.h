@@ -10,8 +10,11 @@
 struct topo_out {
 	char dir[PATH_MAX - 32];
 	char tmp[PATH_MAX];
+	size_t made;	/* length of the first parent of dir we created; 0: none */
 };
 
+/* Creates DIR's missing parents (mkdir -p; removed again by
+ * topo_out_abort) and the temporary directory next to DIR. */
 int topo_out_begin(struct topo_out *o, const char *dir, struct topo_err *err);
 /* Writes tmp/sub/name (sub may be NULL). */
 int topo_out_write(struct topo_out *o, const char *sub, const char *name,

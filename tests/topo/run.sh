@@ -193,5 +193,18 @@ done
 "$closgen" -Y "$yang" -i "$here/input/small.json" -o "$tmp/x" --frr nosuch 2>/dev/null
 [ $? -eq 1 ] && [ ! -e "$tmp/x" ] && ok "--frr unknown switch" || fail "--frr nosuch"
 
+# 10. the output directory's missing parents are created (mkdir -p); a file
+# in the way is an error naming it, and nothing is left behind
+"$closgen" -Y "$yang" -i "$here/input/small.json" -o "$tmp/p1/p2/out/" &&
+	[ -f "$tmp/p1/p2/out/rsw-1-1/closbgpd.json" ] && ! ls -d "$tmp"/p1/p2/out.* 2>/dev/null &&
+	ok "-o with missing parents (and a trailing slash)" || fail "-o p1/p2/out/"
+mkdir "$tmp/m1" && : > "$tmp/m1/plain"
+"$closgen" -Y "$yang" -i "$here/input/small.json" -o "$tmp/m1/plain/sub/out" 2> "$tmp/err"
+rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$tmp/err")" = \
+	"closgen: error: $tmp/m1/plain: cannot create directory: Not a directory" ] &&
+	[ "$(ls -A "$tmp/m1")" = plain ] && ok "-o under a file: one error naming it" ||
+	fail "-o under a file: rc=$rc $(cat "$tmp/err")"
+
 [ $fails -eq 0 ] && echo "all closgen tests passed" || echo "$fails closgen test(s) failed"
 [ $fails -eq 0 ]
