@@ -7,8 +7,11 @@
  * Transitions are make-before-break. A drain goes LIVE -> WARM and stays
  * WARM for drain-time, so neighbours move traffic to their other paths
  * while ours still exist, before DRAINED withdraws anything. An undrain
- * goes DRAINED -> WARM (neighbours learn our paths, still worse than
- * theirs) -> LIVE, and only once every best route is in the kernel. The
+ * goes DRAINED -> WARM, again for drain-time (the neighbours, and theirs,
+ * learn and program our paths while they are still the worse ones: a
+ * router that advertises before its kernel has the route, as FRR does by
+ * default, would otherwise drop the first packets) -> LIVE, and only once
+ * every best route is in our kernel too. The
  * operator's target is kept in the state file, so a restarted daemon comes
  * back in the state it had. */
 #include <errno.h>
@@ -117,6 +120,21 @@ static void state_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	state_poll(w->data);
 }
 
+/* True while WARM has not lasted drain-time yet; the timer polls again then. */
+static bool state_warm_wait(struct bgpd *d)
+{
+	struct devstate *v = &d->dev;
+	ev_tstamp left = v->since_mono + d->cfg->dev.drain_time - ev_now(d->loop);
+
+	if (left <= 0)
+		return false;
+	if (!ev_is_active(&v->timer)) {
+		ev_timer_set(&v->timer, left, 0.);
+		ev_timer_start(d->loop, &v->timer);
+	}
+	return true;
+}
+
 /* One step towards the target, when its condition holds. */
 void state_poll(struct bgpd *d)
 {
@@ -129,25 +147,21 @@ void state_poll(struct bgpd *d)
 		state_enter(d, DEV_WARM, "asked");
 		break;
 	case DEV_LIVE:
+		/* WARM for drain-time: the neighbours (and theirs) learn and
+		 * program our paths while they are still the worse ones, so no
+		 * traffic arrives anywhere before a kernel route for it. */
 		if (v->state == DEV_DRAINED)
 			state_enter(d, DEV_WARM, "undrain: advertising with the drain signal");
-		if (!state_fib_pending(d))
-			state_enter(d, DEV_LIVE, "undrain: every best route is in the kernel");
+		if (state_warm_wait(d) || state_fib_pending(d))
+			return;
+		state_enter(d, DEV_LIVE, "undrain: drain-time over, every best route in the kernel");
 		break;
 	case DEV_DRAINED:
-		if (v->state == DEV_LIVE) {
+		if (v->state == DEV_LIVE)
 			state_enter(d, DEV_WARM, "drain: advertising with the drain signal");
-			ev_timer_stop(d->loop, &v->timer);
-		}
 		/* WARM for drain-time before anything is withdrawn. */
-		ev_tstamp left = v->since_mono + d->cfg->dev.drain_time - ev_now(d->loop);
-		if (left > 0) {
-			if (!ev_is_active(&v->timer)) {
-				ev_timer_set(&v->timer, left, 0.);
-				ev_timer_start(d->loop, &v->timer);
-			}
+		if (state_warm_wait(d))
 			return;
-		}
 		state_enter(d, DEV_DRAINED, "drain: drain-time over");
 		break;
 	}

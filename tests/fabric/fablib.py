@@ -28,6 +28,9 @@ import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+from lib import cleanup  # noqa: E402  (inert unless cleanup.install() was called)
+
 CLOSLAB = os.path.join(TOP, "tools", "closlab")
 POD_AGGREGATE = "65520:102"
 # closgen's standard route types (topo/fabric.c), community -> name
@@ -246,13 +249,19 @@ class Lab:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def deploy(self):
+        # destroyed at exit if no fixture does it (tests call cleanup.install())
+        self._undo = cleanup.register("lab " + self.name, self.destroy)
         r = self.closlab("deploy", "-t", self.clab, "--reconfigure")
         if r.returncode != 0:
             raise RuntimeError("closlab deploy failed:\n" + r.stdout[-4000:])
         return r.stdout
 
     def destroy(self):
-        return self.closlab("destroy", "-t", self.clab, "--cleanup")
+        with cleanup.shielded():
+            r = self.closlab("destroy", "-t", self.clab, "--cleanup")
+        if r.returncode == 0:
+            cleanup.unregister(getattr(self, "_undo", None))
+        return r
 
     # --- commands in nodes ---------------------------------------------------
     def nsrun(self, node, *cmd, check=True, timeout=30):
@@ -939,3 +948,81 @@ def main(argv=None):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- device states: drain and undrain (issue 13) -------------------------------------
+
+def node_tx(lab, node):
+    """Packets sent on all of node's interfaces (one `ip -s link` call)."""
+    r = lab.nsrun(node, "ip", "-j", "-s", "link", "show")
+    return sum(i["stats64"]["tx"]["packets"] for i in json.loads(r.stdout)
+               if i.get("ifname") != "lo")
+
+
+def tx_rate(lab, node, window=0.3):
+    """Packets node sent in `window` seconds."""
+    before = node_tx(lab, node)
+    time.sleep(window)
+    return node_tx(lab, node) - before
+
+
+def closctl_cmd(lab, node, *args, timeout=60):
+    """closctl ARGS on node; (exit code, stdout, stderr)."""
+    sock = os.path.join(lab.labdir, node, "closbgpd.sock")
+    r = run([os.path.join(build_dir(), "tools", "closctl"), "-s", sock] + list(args),
+            check=False, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def ecmp_widths(lab, node):
+    """{prefix: next hops} of node's BGP kernel routes (two `ip route` calls)."""
+    out = {}
+    for fam in ("-4", "-6"):
+        r = lab.nsrun(node, "ip", fam, "-j", "route", "show", check=False)
+        for x in json.loads(r.stdout or "[]"):
+            if str(x.get("protocol")) in ("bgp", "186", "210") and x.get("dst") != "default":
+                out[x["dst"]] = len(x["nexthops"]) if "nexthops" in x else 1
+    return out
+
+
+def drain_cycle(lab, node, quiet=3):
+    """drain then undrain node under flows through it: traffic has moved
+    off when node sends at most `quiet` packets (BGP keepalives) in 0.3 s;
+    it can come back when every neighbour's kernel routes have their ECMP
+    width of before the drain again (whether a flow's hash picks node then
+    is up to the neighbour). Returns the times (s) from each command:
+    moved off, DRAINED, LIVE, neighbours' ECMP restored."""
+    nbs = [n for n in neighbours(lab, node)]
+    before = {n: ecmp_widths(lab, n) for n in nbs}
+    out = {"wall": {"drain": time.time()}}
+    t0 = time.monotonic()
+    rc, _, err = closctl_cmd(lab, node, "drain")
+    assert rc == 0, err
+    wait_until(lambda: tx_rate(lab, node) <= quiet, 20, "%s: traffic moved off" % node,
+               interval=0.0)
+    out["off"] = time.monotonic() - t0
+    rc, _, err = closctl_cmd(lab, node, "drain", "--wait", "--timeout", "30")
+    assert rc == 0, err
+    out["drained"] = time.monotonic() - t0
+    out["wall"]["drained"] = out["wall"]["undrain"] = time.time()
+    t0 = time.monotonic()
+    rc, _, err = closctl_cmd(lab, node, "undrain", "--wait", "--timeout", "30")
+    assert rc == 0, err
+    out["live"] = time.monotonic() - t0
+    wait_until(lambda: all(ecmp_widths(lab, n) == before[n] for n in nbs), 20,
+               "%s: every neighbour's ECMP as before the drain" % node, interval=0.05)
+    out["back"] = time.monotonic() - t0
+    out["wall"]["back"] = time.time()
+    return out
+
+
+def phase_of(cycles, at):
+    """Where wall time `at` falls in drain_cycle results: "cycle N drain
+    +0.123 s" (the drain command until DRAINED) or "... undrain +..."."""
+    for k, c in enumerate(cycles):
+        w = c["wall"]
+        if w["drain"] - 0.2 <= at < w["drained"]:
+            return "cycle %d drain %+.3f s" % (k + 1, at - w["drain"])
+        if w["undrain"] <= at < w["back"] + 1.0:
+            return "cycle %d undrain %+.3f s" % (k + 1, at - w["undrain"])
+    return "outside the cycles"
