@@ -76,6 +76,11 @@ def next_hop(fr, prefix, afi="ipv4"):
 
 def test_group_membership(net):
     c = net["clos"]
+    # peers join their groups once the initial table is in (End-of-RIB
+    # from every established peer): not at once on Established
+    wait_until(lambda: not c.ctl_json("show", "state")["initial_table_wait"] and
+               all(c.peer(a)["update_group"] for l in DOWN.values() for a in (l.b4, l.b6)),
+               30, "every downstream peer in an update group")
     v4 = {n: c.peer(l.b4) for n, l in DOWN.items()}
     v6 = {n: c.peer(l.b6) for n, l in DOWN.items()}
     e4, up4 = c.peer(LE.b4), c.peer(LU.b4)
