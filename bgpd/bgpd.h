@@ -198,6 +198,8 @@ struct bgpd {
 	struct rib_src agg_src;	    /* source of originated aggregates */
 	struct fib *fib;	/* NULL with -n */
 	ev_prepare route_prep;	/* exports Loc-RIB changes once per loop turn */
+	struct rib_entry_queue ackq; /* FIB acknowledgement: entries waiting for
+					the kernel's answer, pinned (route.c) */
 	ev_idle route_idle;	/* keeps the loop turning while work is left */
 	ev_timer sweep_timer;	/* end-of-RIB wait before removing stale FIB routes */
 	bool fib_swept;

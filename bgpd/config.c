@@ -817,6 +817,8 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	cfg_build_selection(b, bgp);
 	cfg_build_gr(b, bgp);
 	cfg_build_devstate(b, bgp);
+	n = cfg_child(bgp, "fib-acknowledgement");
+	c->fib_ack = n ? cfg_bool(n) : true;
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
 	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
 	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0 ||

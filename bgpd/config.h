@@ -127,6 +127,7 @@ struct bgp_config {
 	uint16_t gr_restart_time; /* advertised in our GR capability, s */
 	struct cfg_gr gr;	  /* the global graceful-restart settings */
 	struct cfg_devstate dev;  /* device states */
+	bool fib_ack;		  /* advertise a route only once the kernel has it */
 	struct pol_config *policy; /* sets, policies and the peers' chains */
 };
 

@@ -313,8 +313,15 @@ static const struct rib_path *export_pick(const struct export_group *g, const st
 
 static void group_entry(struct export_group *g, struct rib_entry *e)
 {
-	const struct rib_path *best = export_pick(g, e);
+	const struct rib_path *best;
 	struct rib_attrs *out = NULL;
+
+	/* FIB acknowledgement: pending, it goes out when the kernel answers
+	 * (route.c, route_ack_push); refused, never. What was sent stays. */
+	if (g->d->fib && g->d->cfg->fib_ack &&
+	    (e->fib == RIB_FIB_PENDING || e->fib == RIB_FIB_FAILED))
+		return;
+	best = export_pick(g, e);
 
 	if (best) {
 		struct bgp_prefix pfx;

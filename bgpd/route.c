@@ -411,6 +411,31 @@ static size_t route_backup(struct bgpd *d, const struct rib_entry *e, const stru
 	return n;
 }
 
+/* FIB acknowledgement (the paper's agent): a path is advertised only once
+ * the kernel has its route. Export skips an entry whose route is pending
+ * (the group keeps what it sent before: the old path stays advertised) or
+ * was refused (never advertised); the entry waits here, pinned, until the
+ * loop turn's FIB flush has the kernel's answers (fib_flush is
+ * synchronous), then goes to export. No batching delay. */
+void route_ack_push(struct bgpd *d, struct rib_entry *e)
+{
+	if (!rib_entry_queue_push(&d->ackq, e)) {
+		log_err("route", "out of memory for the FIB acknowledgement queue");
+		return;
+	}
+	rib_loc_pin(e);
+	ev_idle_start(d->loop, &d->route_idle); /* exported on the next turn at the latest */
+}
+
+static void route_ack_export(struct bgpd *d)
+{
+	while (d->ackq.n) {
+		struct rib_entry *e = rib_entry_queue_pop(&d->ackq);
+		export_entry(d, e);
+		rib_loc_unpin(d->loc, e);
+	}
+}
+
 static void route_fib(struct bgpd *d, struct rib_entry *e)
 {
 	struct fib_nh nh[64], bk[64];
@@ -425,6 +450,8 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		e->fib = RIB_FIB_PENDING;
 		if (fib_route_blackhole(d->fib, &pfx) < 0)
 			e->fib = RIB_FIB_FAILED;
+		else if (e->fib == RIB_FIB_PENDING && d->cfg->fib_ack)
+			route_ack_push(d, e);
 		return;
 	}
 	for (i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
@@ -436,6 +463,8 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		nb = route_backup(d, e, path, bk, 64);
 	e->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
 	rc = fib_route_set_backup(d->fib, &pfx, nh, n, bk, nb);
+	if (rc == 0 && e->fib == RIB_FIB_PENDING && d->cfg->fib_ack)
+		route_ack_push(d, e);
 	if (rc < 0) {
 		e->fib = RIB_FIB_FAILED;
 		char buf[64];
@@ -469,9 +498,10 @@ static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	rib_loc_drain(d->loc, ROUTE_SLICE, route_changed, d);
 	route_agg_apply(d); /* aggregates in or out: queued for the next turn */
-	export_flush_all(d);
 	if (d->fib)
-		fib_flush(d->fib);
+		fib_flush(d->fib); /* the kernel first: its answers gate export */
+	route_ack_export(d);
+	export_flush_all(d);
 	if (d->dev.state != d->dev.target)
 		state_poll(d); /* an undrain waits for the kernel */
 	/* More left: do not block in the next loop turn. */
@@ -616,13 +646,18 @@ static void fib_link_change(void *arg, uint32_t ifindex, bool up)
 	}
 }
 
-/* The FIB acknowledges a route: the RIB records it (and could advertise
- * only programmed routes, as the paper's agent does). */
+/* The FIB acknowledges a route: the RIB records it. With FIB
+ * acknowledgement a route programmed now (later than its change: a retry
+ * that succeeded, a re-add after a link event) goes to export. */
 static void fib_route_done(void *arg, const struct bgp_prefix *p, int err)
 {
 	struct bgpd *d = arg;
+	enum rib_fib_state old = RIB_FIB_NONE;
+	struct rib_entry *e = rib_loc_set_fib(d->loc, p, err ? RIB_FIB_FAILED : RIB_FIB_INSTALLED,
+					      &old);
 
-	rib_loc_set_fib(d->loc, p, err ? RIB_FIB_FAILED : RIB_FIB_INSTALLED);
+	if (e && !err && old != RIB_FIB_INSTALLED && d->cfg->fib_ack)
+		route_ack_push(d, e);
 }
 
 static void fib_addr_del(void *arg, uint32_t ifindex, uint8_t family, const uint8_t *addr)
@@ -702,6 +737,10 @@ void route_free(struct bgpd *d)
 		ev_idle_stop(d->loop, &d->route_idle);
 		ev_timer_stop(d->loop, &d->sweep_timer);
 	}
+	while (d->ackq.n)
+		rib_loc_unpin(d->loc, rib_entry_queue_pop(&d->ackq));
+	free(d->ackq.v);
+	memset(&d->ackq, 0, sizeof(d->ackq));
 	/* Routes stay in the kernel: a restarted daemon adopts them. */
 	fib_free(d->fib, false);
 	d->fib = NULL;

@@ -60,6 +60,8 @@ struct rib_attrs *route_import(struct bgpd *d, const struct peer *p, const struc
 size_t route_reimport(struct bgpd *d);
 bool route_maxpfx(struct peer *p);	     /* over max-prefix with restart */
 void route_peer_up(struct peer *p);	     /* Established: dump the table */
+/* FIB acknowledgement: e to export once the kernel has answered for it. */
+void route_ack_push(struct bgpd *d, struct rib_entry *e);
 /* Our own graceful restart: selection, our table and End-of-RIB wait. */
 bool route_deferring(const struct bgpd *d);
 /* The session ended: withdraw what it sent, or, graceful (no NOTIFICATION,

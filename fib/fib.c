@@ -90,10 +90,13 @@ static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
 	size_t nmem = 0;
 	bool group = false, blackhole = false;
 
-	if (nhm->nh_protocol != FIB_RTPROT)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nhm) || nhm->nh_protocol != FIB_RTPROT)
 		return MNL_CB_OK;
 	mnl_attr_for_each(attr, nlh, sizeof(*nhm)) {
-		switch (mnl_attr_get_type(attr)) {
+		uint16_t t = mnl_attr_get_type(attr);
+		if ((t == NHA_ID || t == NHA_OIF) && mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			continue;
+		switch (t) {
 		case NHA_ID: id = mnl_attr_get_u32(attr); break;
 		case NHA_OIF: nh.ifindex = mnl_attr_get_u32(attr); break;
 		case NHA_BLACKHOLE: blackhole = true; break;
@@ -123,17 +126,21 @@ static int adopt_route_cb(const struct nlmsghdr *nlh, void *arg)
 	struct nlattr *attr;
 	struct fib_route *r;
 	uint8_t key[18];
-	uint32_t table = rtm->rtm_table, nh_id = 0;
+	uint32_t table, nh_id = 0;
 
-	if (rtm->rtm_protocol != FIB_RTPROT)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_protocol != FIB_RTPROT)
 		return MNL_CB_OK;
+	table = rtm->rtm_table;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return MNL_CB_OK;
 	r->prefix.family = rtm->rtm_family;
 	r->prefix.len = rtm->rtm_dst_len;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
-		switch (mnl_attr_get_type(attr)) {
+		uint16_t t = mnl_attr_get_type(attr);
+		if ((t == RTA_TABLE || t == RTA_NH_ID) && mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			continue;
+		switch (t) {
 		case RTA_TABLE: table = mnl_attr_get_u32(attr); break;
 		case RTA_NH_ID: nh_id = mnl_attr_get_u32(attr); break;
 		case RTA_DST:
@@ -263,9 +270,13 @@ static int err_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	size_t idx = nlh->nlmsg_seq - bt->first_seq;
 
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(e->error))
+		return MNL_CB_OK;
 	if (idx < bt->n) {
 		bt->items[idx].acked = true;
-		bt->items[idx].err = e->error;
+		/* 0 or -errno; anything else (never sent by Linux) as -EPROTO,
+		 * so that strerror(-err) stays defined */
+		bt->items[idx].err = e->error <= 0 && e->error > -4096 ? e->error : -EPROTO;
 	}
 	return MNL_CB_OK;
 }
@@ -467,6 +478,20 @@ static void mark_dirty(struct fib *f, struct fib_route *r)
 	f->dirty_tail = &r->dnext;
 }
 
+/* An object the kernel refused is sent again with the route retried on it
+ * (a group's members first: flush_objects sends singles before groups). */
+static void retry_obj(struct fib *f, struct fib_obj *o)
+{
+	if (!o || o->installed || o->dead || !f->nhobj)
+		return;
+	fib_obj_queue(f, o);
+	for (uint32_t i = 0; o->group && i < o->nmem + o->nbk; i++) {
+		struct fib_obj *m = fib_obj_by_id(f, i < o->nmem ? o->mem[i] : o->bk[i - o->nmem]);
+		if (m && !m->installed && !m->dead)
+			fib_obj_queue(f, m);
+	}
+}
+
 static void retry_one(void *value, void *arg)
 {
 	struct fib_route *r = value;
@@ -474,6 +499,7 @@ static void retry_one(void *value, void *arg)
 	if (r->state == FR_FAILED && r->want && r->retries < FIB_MAX_RETRIES) {
 		r->retries++;
 		((struct fib *)arg)->st.retries++;
+		retry_obj(arg, r->want);
 		mark_dirty(arg, r);
 	}
 }

@@ -503,12 +503,16 @@ const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_
 	return rib_table_get(loc_table(loc, p->family), p);
 }
 
-void rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p, enum rib_fib_state st)
+struct rib_entry *rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p,
+				  enum rib_fib_state st, enum rib_fib_state *old)
 {
 	struct rib_entry *e = rib_table_get(loc_table(loc, p->family), p);
 
-	if (e)
+	if (e) {
+		*old = (enum rib_fib_state)e->fib;
 		e->fib = (uint8_t)st;
+	}
+	return e;
 }
 
 const char *rib_fib_state_str(enum rib_fib_state st)

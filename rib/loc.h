@@ -150,7 +150,9 @@ const struct rib_entry *rib_loc_get(const struct rib_loc *loc, const struct bgp_
 /* Prefixes with a usable path; 0 = all families. */
 size_t rib_loc_count(const struct rib_loc *loc, uint8_t family);
 /* Record what the FIB reported for p (ignored if p is gone). */
-void rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p, enum rib_fib_state st);
+/* The kernel's answer for p: the entry (NULL if none) and its state before. */
+struct rib_entry *rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p,
+				  enum rib_fib_state st, enum rib_fib_state *old);
 const char *rib_fib_state_str(enum rib_fib_state st);
 size_t rib_loc_paths(const struct rib_loc *loc);
 bool rib_loc_pending(const struct rib_loc *loc);
