@@ -5,13 +5,19 @@
 r2 redistributes its connected networks, so r1 learns h1's subnet over BGP
 and pings h1 through r2.  Needs root, iproute2 and FRR (/usr/lib/frr);
 skipped otherwise.  Run: python3 -m pytest -q tests/closlab
+
+Every lab that `closlab deploy` may have made is destroyed: by the fixture,
+and otherwise at exit; SIGTERM/SIGHUP end the run like Ctrl-C
+(tests/integration/lib/cleanup.py).
 """
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import json
 import os
 import subprocess
+import sys
 import time
 
 import pytest
@@ -19,6 +25,12 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLOSLAB = os.path.join(HERE, "..", "..", "tools", "closlab")
 LAB = "clt%d" % (os.getpid() % 100000)
+
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from lib import cleanup  # noqa: E402
+
+cleanup.install()
+_DEPLOYED = {}  # topology file -> cleanup token
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not os.access("/usr/lib/frr/zebra", os.X_OK),
@@ -82,9 +94,23 @@ topology:
 """
 
 
+def _destroy_at_exit(topo):
+    subprocess.run([CLOSLAB, "destroy", "-t", topo, "--cleanup"],
+                   capture_output=True, timeout=120)
+
+
 def closlab(*args, check=True):
-    p = subprocess.run([CLOSLAB] + list(args), capture_output=True,
-                       text=True, timeout=120)
+    topo = args[args.index("-t") + 1] if "-t" in args else None
+    if topo and args[0] == "deploy" and topo not in _DEPLOYED:
+        # registered first: even a deploy that fails half-way is destroyed
+        _DEPLOYED[topo] = cleanup.register("closlab lab " + topo,
+                                           lambda: _destroy_at_exit(topo))
+    with cleanup.shielded() if args[0] == "destroy" else contextlib.nullcontext():
+        p = subprocess.run([CLOSLAB] + list(args), capture_output=True,
+                           text=True, timeout=120)
+    # a destroyed lab, or a refused deploy (closlab rolls back what it made)
+    if topo in _DEPLOYED and p.returncode == (0 if args[0] == "destroy" else 1):
+        cleanup.unregister(_DEPLOYED.pop(topo))
     if check and p.returncode != 0:
         raise AssertionError("closlab %s: rc %d\n%s%s" % (
             " ".join(args), p.returncode, p.stdout, p.stderr))

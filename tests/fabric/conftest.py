@@ -1,11 +1,16 @@
 """pytest glue for the end-to-end fabric tests: the measured numbers are
-printed in the terminal summary as "closbgp-fabric MEASURED: ..." lines."""
+printed in the terminal summary as "closbgp-fabric MEASURED: ..." lines.
+SIGTERM/SIGHUP end the run like Ctrl-C, so every lab is destroyed by its
+fixture, and a lab that no fixture destroyed is destroyed at exit
+(tests/integration/lib/cleanup.py)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import fablib  # noqa: E402
+
+fablib.cleanup.install()
 
 
 def pytest_configure(config):

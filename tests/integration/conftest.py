@@ -4,6 +4,10 @@
   (their processes stopped by PID).
 - `topo_factory` (function scope) / `module_topo_factory` (module scope)
   build Topology objects that are torn down by a finalizer, also on failure.
+- Interrupted runs clean up too (lib/cleanup.py): SIGTERM/SIGHUP become
+  KeyboardInterrupt, after which pytest runs every finalizer as on Ctrl-C,
+  and what no finalizer removed is removed at exit. At the end of the
+  session, a namespace of this run that is still there fails the run.
 - Logs live under one directory per session (printed at the end); when a
   test fails, the tails of the logs of every live topology are attached to
   its report.
@@ -18,9 +22,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from lib import closbgp, netns, report, topo  # noqa: E402
+from lib import cleanup, closbgp, netns, report, topo  # noqa: E402
 
 _LOGROOT = {}
+cleanup.install()
 
 
 def pytest_configure(config):
@@ -42,6 +47,17 @@ def logroot():
     d = tempfile.mkdtemp(prefix="closbgp-it-", dir=base)
     _LOGROOT["dir"] = d
     yield d
+    # every factory's finalizer has run: nothing of this run may be left
+    mine = "%sp%dt" % (netns.NS_PREFIX, os.getpid())
+    left = [n for n in netns.list_namespaces() if n.startswith(mine)]
+    for name in left:
+        try:
+            netns.delete_namespace(name)
+        except netns.CommandError:
+            pass
+    if left:
+        pytest.fail("namespaces left behind by the fixtures: %s" % " ".join(left),
+                    pytrace=False)
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -60,8 +76,14 @@ def _factory(request, logroot):
         return t
 
     def fin():
-        for t in made:
-            t.stop()
+        errors = []
+        for t in made:      # every topology, even if one fails to stop
+            try:
+                t.stop()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(str(exc))
+        if errors:
+            raise netns.CommandError("; ".join(errors))
     request.addfinalizer(fin)
     return make
 

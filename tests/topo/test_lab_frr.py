@@ -33,8 +33,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
-from lib import closbgp, frr, topo  # noqa: E402
+from lib import cleanup, closbgp, frr, topo  # noqa: E402
 from lib.poll import wait_until  # noqa: E402
+
+cleanup.install()  # SIGTERM ends the run like Ctrl-C; leftovers removed at exit
 
 CLOSGEN = os.environ.get("CLOSGEN", os.path.join(TOP, "build", "topo", "closgen"))
 YANG = os.path.join(TOP, "topo", "yang")

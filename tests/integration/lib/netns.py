@@ -4,6 +4,12 @@ Every namespace is named clos-it-<short>-<node> (clos-demo-<node> for the
 demo) and is deleted by whoever created it. Nothing here touches the root
 namespace's routes, addresses or sysctls: veth pairs are created directly
 inside their namespaces, sysctls are written with `ip netns exec`.
+
+Every namespace is registered with lib.cleanup as soon as it is created, so
+that a run that is interrupted or whose teardown fails still removes it at
+exit; delete_namespace() checks that the name is really gone and raises
+CommandError if it is not (a failed `ip netns delete` used to pass
+silently).
 """
 import os
 import re
@@ -11,7 +17,10 @@ import signal
 import subprocess
 import time
 
+from . import cleanup
+
 NS_PREFIX = "clos-it-"
+NETNS_DIR = "/run/netns"
 _OWNER_RE = re.compile(r"^clos-it-p(\d+)t\d+-")
 
 
@@ -29,6 +38,14 @@ def _run(argv, timeout=15, check=True, input=None):
         raise CommandError("%s -> exit %d: %s" % (" ".join(argv), res.returncode,
                                                    (res.stderr or res.stdout).strip()))
     return res
+
+
+def _try(argv, timeout=15):
+    """Run argv; None instead of an exception when it cannot run in time."""
+    try:
+        return _run(argv, timeout=timeout, check=False)
+    except CommandError:
+        return None
 
 
 def list_namespaces():
@@ -68,13 +85,62 @@ def kill_pid(pid, timeout=5.0):
             pass
 
 
-def delete_namespace(name):
-    """Stop the processes still inside `name` (by PID), then delete it."""
-    res = _run(["ip", "netns", "pids", name], check=False)
-    for tok in res.stdout.split():
-        if tok.isdigit():
-            kill_pid(int(tok), timeout=3.0)
-    _run(["ip", "netns", "delete", name], check=False)
+def ns_exists(name):
+    return os.path.lexists(os.path.join(NETNS_DIR, name))
+
+
+def delete_namespace(name, attempts=3):
+    """Stop the processes still inside `name` (by PID), then delete it.
+
+    Raises CommandError if the name is still there after `attempts` tries
+    (a timeout of one command does not stop the others)."""
+    why = ""
+    for attempt in range(attempts):
+        res = _try(["ip", "netns", "pids", name])
+        for tok in (res.stdout.split() if res else []):
+            if tok.isdigit():
+                kill_pid(int(tok), timeout=3.0)
+        res = _try(["ip", "netns", "delete", name])
+        if not ns_exists(name):
+            return
+        why = (res.stderr or res.stdout).strip() if res else "timeout"
+        time.sleep(0.2 * (attempt + 1))
+    raise CommandError("namespace %s not deleted: %s" % (name, why))
+
+
+def _start_time(pid):
+    """Start time of a process (seconds since the epoch), None if unknown."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat") as f:
+            btime = next(int(l.split()[1]) for l in f if l.startswith("btime "))
+        return btime + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _owner_alive(pid, name):
+    """True if the process that made namespace `name` still runs.
+
+    A live PID is not enough: PIDs are reused, and /run/netns may outlive a
+    reboot (a stale entry then has no process at all). A process that
+    started after the namespace was made is not its owner."""
+    if pid == os.getpid() or not _pid_alive(pid):
+        return False
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmdline = f.read()
+        if b"python" not in cmdline and b"pytest" not in cmdline:
+            return False    # the owner is a Python test process
+    except OSError:
+        return False
+    start = _start_time(pid)
+    try:
+        made = os.stat(os.path.join(NETNS_DIR, name)).st_mtime
+    except OSError:
+        return False
+    return start is None or start <= made + 5.0
 
 
 def cleanup_leftovers(prefix=NS_PREFIX, log=print):
@@ -89,9 +155,13 @@ def cleanup_leftovers(prefix=NS_PREFIX, log=print):
         if not name.startswith(prefix):
             continue
         m = _OWNER_RE.match(name)
-        if m and int(m.group(1)) != os.getpid() and _pid_alive(int(m.group(1))):
+        if m and _owner_alive(int(m.group(1)), name):
             continue
-        delete_namespace(name)
+        try:
+            delete_namespace(name)
+        except CommandError as exc:
+            log("closbgp-it: %s" % exc)
+            continue
         removed.append(name)
     if removed:
         log("closbgp-it: removed leftover namespaces: %s" % " ".join(removed))
@@ -104,10 +174,16 @@ class Namespace:
     def __init__(self, name):
         self.name = name
         self.created = False
+        self._undo = None
 
     def create(self):
-        _run(["ip", "netns", "add", self.name])
+        if ns_exists(self.name):
+            raise CommandError("namespace %s exists already" % self.name)
+        # registered before `ip netns add`: an interrupt half-way through
+        # (the file made, the mount not) is undone too
         self.created = True
+        self._undo = cleanup.register("namespace " + self.name, self.delete)
+        _run(["ip", "netns", "add", self.name])
         self.ip("link", "set", "lo", "up")
         # Forwarding and no DAD delays: only inside this namespace.
         for key, val in (("net.ipv4.ip_forward", "1"),
@@ -118,9 +194,12 @@ class Namespace:
         return self
 
     def delete(self):
+        """Delete the namespace (processes inside stopped by PID); raises
+        CommandError if it cannot be removed."""
         if self.created:
             delete_namespace(self.name)
             self.created = False
+        cleanup.unregister(self._undo)
 
     def exec_argv(self, argv):
         return ["ip", "netns", "exec", self.name] + list(argv)

@@ -9,13 +9,16 @@
     t.stop()                          # daemons by PID, then namespaces
 
 Every live Topology is registered so that conftest can attach the tails of
-its logs to the report of a failing test.
+its logs to the report of a failing test, and with lib.cleanup, so that it
+is stopped at exit if no finalizer did it. stop() is shielded from Ctrl-C
+and SIGTERM, goes on past a failing step and raises at the end if a
+namespace could not be deleted.
 """
 import itertools
 import os
 import re
 
-from . import netns
+from . import cleanup, netns
 from .bird import Bird
 from .closbgp import Closbgpd
 from .frr import Frr
@@ -40,6 +43,7 @@ class Topology:
         self.links = []
         self.daemons = []
         LIVE.append(self)
+        self._undo = cleanup.register("topology " + self.short, self.stop)
 
     def add_node(self, node):
         ns = netns.Namespace(self.ns_prefix + _slug(node))
@@ -96,13 +100,23 @@ class Topology:
         return "\n".join(out)
 
     def stop(self):
-        """Stop every daemon by PID, then delete the namespaces."""
-        for d in reversed(self.daemons):
-            try:
-                d.stop()
-            except Exception:  # noqa: BLE001 - keep cleaning up
-                pass
-        for ns in self.nodes.values():
-            ns.delete()
-        if self in LIVE:
-            LIVE.remove(self)
+        """Stop every daemon by PID, then delete the namespaces (the
+        processes still inside them are stopped by PID too). Every step is
+        tried; CommandError at the end names the namespaces left."""
+        errors = []
+        with cleanup.shielded():
+            for d in reversed(self.daemons):
+                try:
+                    d.stop()
+                except Exception:  # noqa: BLE001 - its namespace's pids go next
+                    pass
+            for ns in self.nodes.values():
+                try:
+                    ns.delete()
+                except Exception as exc:  # noqa: BLE001 - delete the others
+                    errors.append(str(exc))
+            if self in LIVE:
+                LIVE.remove(self)
+            cleanup.unregister(self._undo)
+        if errors:
+            raise netns.CommandError("topology %s: %s" % (self.name, "; ".join(errors)))
