@@ -13,6 +13,8 @@ count and time.  Also a small CLI for tools/demo:
     fablib.py linkfail -t FILE [--rsw NODE]       ping flow across a link failure
     fablib.py backupfail -t FILE                  rsw-1-1 -- fsw-1-1 fails: fsw-1-1 takes
                                                   its backup paths, nothing outside pod 1 hears
+    fablib.py drain -t FILE [--node NODE]         drain and undrain a closbgpd switch under
+                                                  ping flows through it; packets lost
 """
 import argparse
 import ipaddress
@@ -841,7 +843,7 @@ def main(argv=None):
     g.add_argument("--out", required=True)
     g.add_argument("--frr", default="")
     g.add_argument("--name")
-    for c in ("wait", "summary", "pingmesh", "ecmp", "linkfail", "backupfail"):
+    for c in ("wait", "summary", "pingmesh", "ecmp", "linkfail", "backupfail", "drain"):
         p = sub.add_parser(c)
         p.add_argument("-t", required=True)
         p.add_argument("--timeout", type=int, default=180)
@@ -849,6 +851,7 @@ def main(argv=None):
         p.add_argument("--prefix")
         p.add_argument("--src")
         p.add_argument("--dst")
+        p.add_argument("--node", default="fsw-1-1")
     a = ap.parse_args(argv)
     if a.cmd == "gen":
         print(generate(a.input, a.out, [x for x in a.frr.split(",") if x], a.name))
@@ -943,11 +946,21 @@ def main(argv=None):
         time.sleep(2.0)
         print("restored: %s back on %s; UPDATEs outside pod 1: %d"
               % (rack, fsw_if, sum(updates_since(before, updates_outside(lab, 1)).values())))
+    elif a.cmd == "drain":
+        node = a.node
+        towards = "fsw-" if node.startswith("ssw") else "ssw-"
+        print("$ closctl -s %s/closbgpd.sock drain --wait; closctl ... undrain --wait"
+              % os.path.join(lab.labdir, node))
+        res = drain_under_flows(lab, node, towards, 1, count=1000)
+        c = res["cycles"][0]
+        print("traffic off %s %.2f s after drain; DRAINED after %.2f s; undrain: LIVE after "
+              "%.2f s, every neighbour's ECMP back after %.2f s"
+              % (node, c["off"], c["drained"], c["live"], c["back"]))
+        print("%d ping flows (10 ms), lost: %s" % (len(res["flows"]), ", ".join(
+            "%s %d" % (k, v[0]) for k, v in res["lost"].items())))
+        print(closctl_cmd(lab, node, "show", "state")[1].rstrip())
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # --- device states: drain and undrain (issue 13) -------------------------------------
@@ -1026,3 +1039,56 @@ def phase_of(cycles, at):
         if w["undrain"] <= at < w["back"] + 1.0:
             return "cycle %d undrain %+.3f s" % (k + 1, at - w["undrain"])
     return "outside the cycles"
+
+
+def drain_under_flows(lab, node, towards, cycles, count=4000):
+    """drain_cycle `cycles` times under 10 ms ping flows: pod 1 -> pod 2 and
+    pod 2 -> pod 1 through node (leaving it towards `towards`, or towards
+    the RSWs for traffic entering a pod through an FSW), and one inside each
+    pod. Returns {"cycles", "lost": {flow: (lost, [(n, phase)])}, "busy",
+    "flows", "count", "state": show state at the end}."""
+    srv = {p: [s for s in lab.servers() if s.startswith("srv-%d-" % p)] for p in (1, 2)}
+    flows = []
+    for a, b in ((1, 2), (2, 1)):
+        way = towards if a == 1 or node.startswith("ssw") else "rsw-"
+        # ECMP hashes each (source, destination) pair onto one path: try
+        # destinations until some source's packets go through node
+        for dst in srv[b]:
+            src = flow_source_through(lab, node, dst, srv[a], towards=way)
+            if src:
+                flows.append((src, dst))
+                break
+    for p in (1, 2):  # inside each pod: rack to rack, over the FSWs
+        flows.append((srv[p][0], srv[p][-1]))
+    running = [(src, dst) + start_seq_flow(lab, src, lab.server_addrs(dst, "ipv4"), count)
+               for src, dst in flows]
+    busy = tx_rate(lab, node)
+    assert busy >= 20, "no flow goes through %s (%d packets in 0.3 s)" % (node, busy)
+    done = [drain_cycle(lab, node) for _ in range(cycles)]
+    st = lab.closctl(node, "show", "state")
+    lost = {}
+    for src, dst, t, result in running:
+        t.join(timeout=count * 0.01 * 3 + 60)
+        sent, recv = result["flow"]
+        lost["%s->%s" % (src, dst)] = (sent - recv, [
+            (n, phase_of(done, before)) for _, n, before, _ in lost_windows(result)[:10]])
+    return {"cycles": done, "lost": lost, "busy": busy, "flows": flows, "count": count,
+            "state": st}
+
+
+def drain_report(node, res):
+    """One line: the times (min/median/max over the cycles) and the losses."""
+    def stats(k):
+        v = sorted(c[k] for c in res["cycles"])
+        return "%.2f/%.2f/%.2f" % (v[0], v[len(v) // 2], v[-1])
+    return ("drain/undrain of %s x%d under %d ping flows (10 ms, %d packets each; %d "
+            "packets/0.3 s through it): traffic moved off %s s after drain, DRAINED after %s "
+            "s, LIVE %s s after undrain, every neighbour's ECMP back after %s s "
+            "(min/median/max); lost per flow %s; %d state transitions"
+            % (node, len(res["cycles"]), len(res["flows"]), res["count"], res["busy"],
+               stats("off"), stats("drained"), stats("live"), stats("back"), res["lost"],
+               res["state"]["transitions"]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -257,41 +257,9 @@ def test_drain_undrain_without_loss(demo, node, towards):
     flows and until every neighbour's ECMP is as before, and packets
     lost: 0."""
     assert demo.kind(node) == "closbgp"
-    pods = (1, 2)
-    srv = {p: [s for s in demo.servers() if s.startswith("srv-%d-" % p)] for p in pods}
-    flows = []
-    for a, b in ((1, 2), (2, 1)):
-        dst = srv[b][0]
-        src = fablib.flow_source_through(demo, node, dst, srv[a], towards=towards) \
-            if a == 1 or node.startswith("ssw") else \
-            fablib.flow_source_through(demo, node, dst, srv[a], towards="rsw-")
-        flows.append((src or srv[a][-1], dst))
-    for p in pods:  # inside each pod: rack to rack, over the FSWs
-        flows.append((srv[p][0], srv[p][-1]))
-    count = 4000  # 40 s at 10 ms: longer than the 5 cycles
-    running = [(src, dst) + fablib.start_seq_flow(demo, src, demo.server_addrs(dst, "ipv4"),
-                                                  count) for src, dst in flows]
-    busy = fablib.tx_rate(demo, node)
-    assert busy >= 20, "no flow goes through %s (%d packets in 0.3 s)" % (node, busy)
-    cycles = [fablib.drain_cycle(demo, node) for _ in range(DRAIN_CYCLES)]
-    st = demo.closctl(node, "show", "state")
-    lost = {}
-    for src, dst, t, result in running:
-        t.join(timeout=count * 0.01 * 3 + 60)
-        sent, recv = result["flow"]
-        lost["%s->%s" % (src, dst)] = (sent - recv, [
-            (n, fablib.phase_of(cycles, before)) for _, n, before, _ in
-            fablib.lost_windows(result)[:10]])
-    def stats(k):
-        v = sorted(c[k] for c in cycles)
-        return "%.2f/%.2f/%.2f" % (v[0], v[len(v) // 2], v[-1])
-    note("demo drain/undrain of %s x%d under %d ping flows (10 ms, %d packets each; %d "
-         "packets/0.3 s through it): traffic moved off %s s after drain, DRAINED after %s "
-         "s (drain-time 2 s), LIVE %s s after undrain, every neighbour's ECMP back after %s s "
-         "(min/median/max); lost per flow %s; %d state transitions"
-         % (node, DRAIN_CYCLES, len(flows), count, busy, stats("off"), stats("drained"),
-            stats("live"), stats("back"), lost,
-            st["transitions"]))
+    res = fablib.drain_under_flows(demo, node, towards, DRAIN_CYCLES)
+    st, lost = res["state"], res["lost"]
+    note(fablib.drain_report(node, res))
     assert st["state"] == "live" and st["target"] == "live", st
     assert all(v[0] == 0 for v in lost.values()), lost
 
