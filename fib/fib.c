@@ -85,13 +85,14 @@ static int adopt_nexthop_cb(const struct nlmsghdr *nlh, void *arg)
 	struct fib *f = arg;
 	const struct nhmsg *nhm = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *attr;
-	struct fib_nh nh = { .family = nhm->nh_family };
+	struct fib_nh nh = { 0 };
 	uint32_t id = 0, mem[FIB_MAX_ECMP];
 	size_t nmem = 0;
 	bool group = false, blackhole = false;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*nhm) || nhm->nh_protocol != FIB_RTPROT)
 		return MNL_CB_OK;
+	nh.family = nhm->nh_family;
 	mnl_attr_for_each(attr, nlh, sizeof(*nhm)) {
 		uint16_t t = mnl_attr_get_type(attr);
 		if ((t == NHA_ID || t == NHA_OIF) && mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
@@ -164,12 +165,33 @@ static int adopt_route_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
+/* An adopted group holds a reference on each member. A member the dump did
+ * not show as a single nexthop is dropped from it (re-keyed): otherwise a
+ * later object given that id would be unreferenced by the group. */
 static void adopt_group_refs(void *value, void *arg)
 {
 	struct fib_obj *o = value;
 	struct fib *f = arg;
+	uint8_t key[FIB_KEY_MAX];
+	uint32_t n = 0;
 
-	for (size_t i = 0; o->group && i < o->nmem; i++)
+	if (!o->group)
+		return;
+	for (size_t i = 0; i < o->nmem; i++) {
+		struct fib_obj *m = fib_obj_by_id(f, o->mem[i]);
+		if (m && !m->group)
+			o->mem[n++] = o->mem[i];
+	}
+	if (n != o->nmem) {
+		size_t klen = fib_obj_key(o, key);
+		if (fib_map_get(&f->objs_by_key, key, klen) == o)
+			fib_map_del(&f->objs_by_key, key, klen);
+		o->nmem = n;
+		klen = fib_obj_key(o, key);
+		if (!fib_map_get(&f->objs_by_key, key, klen))
+			fib_map_put(&f->objs_by_key, key, klen, o);
+	}
+	for (size_t i = 0; i < o->nmem; i++)
 		fib_obj_ref(fib_obj_by_id(f, o->mem[i]));
 }
 

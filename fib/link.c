@@ -102,8 +102,9 @@ static void fib_link_update(struct fib *f, const struct nlmsghdr *nlh)
 		l->up = up;
 	}
 	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
-		if (mnl_attr_get_type(attr) == IFLA_IFNAME)
-			snprintf(l->name, sizeof(l->name), "%s", mnl_attr_get_str(attr));
+		if (mnl_attr_get_type(attr) == IFLA_IFNAME) /* not read past the attribute */
+			snprintf(l->name, sizeof(l->name), "%.*s", (int)mnl_attr_get_payload_len(attr),
+				 mnl_attr_get_str(attr));
 	if (l->up == up)
 		return;
 	l->up = up;
@@ -186,11 +187,13 @@ static int fib_link_msg_cb(const struct nlmsghdr *nlh, void *arg)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		fib_link_update(f, nlh);
+		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct ifinfomsg))
+			fib_link_update(f, nlh);
 		break;
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
-		fib_addr_update(f, nlh);
+		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct ifaddrmsg))
+			fib_addr_update(f, nlh);
 		break;
 	}
 	return MNL_CB_OK;

@@ -243,9 +243,11 @@ struct fib_obj *fib_obj_for_set(struct fib *f, struct fib_obj **mem, size_t n,
 struct fib_obj *fib_obj_adopt(struct fib *f, uint32_t id, const struct fib_nh *nh, bool blackhole,
 			      const uint32_t *mem, size_t nmem)
 {
-	struct fib_obj *o = calloc(1, sizeof(*o));
+	struct fib_obj *o = fib_obj_by_id(f, id);
 
-	if (!o)
+	if (o) /* the dump repeated an id: the first one stays (no leak of it) */
+		return o;
+	if (!(o = calloc(1, sizeof(*o))))
 		return NULL;
 	o->id = id;
 	o->installed = o->stale = true;
