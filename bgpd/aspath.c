@@ -197,6 +197,18 @@ bool aspath_wire_valid(const uint8_t *ap, size_t len, unsigned asn_size, bool *c
 	return it.left == 0;
 }
 
+bool aspath_wire_has_as0(const uint8_t *ap, size_t len, unsigned asn_size)
+{
+	struct seg_iter it = seg_iter(ap, len, asn_size);
+	struct seg s;
+
+	while (seg_next(&it, &s))
+		for (unsigned i = 0; i < s.count; i++)
+			if (seg_asn(&s, i, asn_size) == 0)
+				return true;
+	return false;
+}
+
 size_t aspath_widen(const uint8_t *ap, size_t len, uint8_t *out)
 {
 	struct seg_iter it = seg_iter(ap, len, 2);

@@ -95,6 +95,9 @@ static enum attr_act dec_aspath(struct upd_dec *d, struct rbuf *v, const struct 
 	if (confed && d->ctx->ebgp && !d->ctx->confed_member)
 		return attr_fail(d, raw, ATTR_TAW, BGP_UPD_BAD_ASPATH,
 				 "confederation segment from an external peer (RFC 5065 5)");
+	/* RFC 7607 2: AS 0 makes AS_PATH malformed, handled per RFC 7606. */
+	if (aspath_wire_has_as0(v->p, v->len, asz))
+		return attr_fail(d, raw, ATTR_TAW, BGP_UPD_BAD_ASPATH, "AS 0 (RFC 7607)");
 	p = arena_alloc(d->a, v->len * (4 / asz));
 	if (!p)
 		return attr_nomem(d);
@@ -147,6 +150,9 @@ static enum attr_act dec_aggregator(struct upd_dec *d, struct rbuf *v,
 		a->aggregator_as = as2;
 	}
 	rbuf_bytes(v, &a->aggregator_id, 4);
+	/* RFC 7607 2: AS 0 makes AGGREGATOR malformed: discard (7606 7.7). */
+	if (!a->aggregator_as)
+		return attr_fail(d, raw, ATTR_DISCARD, 0, "AS 0 (RFC 7607)");
 	return ATTR_OK;
 }
 
@@ -238,7 +244,8 @@ static enum attr_act dec_mp_reach(struct upd_dec *d, struct rbuf *v, const struc
 				 safi);
 	if ((act = mp_nexthop(d, afi, &nh, raw)) != ATTR_OK)
 		return act;
-	return upd_prefixes(d, *v, afi == AFI_IPV6 ? AF_INET6 : AF_INET, true, "MP_REACH_NLRI");
+	return upd_prefixes(d, *v, afi == AFI_IPV6 ? AF_INET6 : AF_INET, true, "MP_REACH_NLRI",
+			    raw);
 }
 
 static enum attr_act dec_mp_unreach(struct upd_dec *d, struct rbuf *v,
@@ -255,7 +262,7 @@ static enum attr_act dec_mp_unreach(struct upd_dec *d, struct rbuf *v,
 	if (afi == AFI_IPV6 && !rbuf_left(v))
 		d->mp_unreach_empty6 = true; /* End-of-RIB candidate (RFC 4724 2) */
 	return upd_prefixes(d, *v, afi == AFI_IPV6 ? AF_INET6 : AF_INET, false,
-			    "MP_UNREACH_NLRI");
+			    "MP_UNREACH_NLRI", raw);
 }
 
 /* RFC 6793 4.2.2, 6: only from 2-octet speakers; malformed -> discard. */
@@ -269,6 +276,9 @@ static enum attr_act dec_as4_path(struct upd_dec *d, struct rbuf *v, const struc
 		return attr_fail(d, raw, ATTR_DISCARD, 0, "malformed segment");
 	if (confed)
 		return attr_fail(d, raw, ATTR_DISCARD, 0, "confederation segment");
+	/* RFC 7607 2: AS 0 in AS4_PATH is handled per RFC 6793: discard. */
+	if (aspath_wire_has_as0(v->p, v->len, 4))
+		return attr_fail(d, raw, ATTR_DISCARD, 0, "AS 0 (RFC 7607)");
 	if (!(d->as4path = attr_copy(d, v)))
 		return attr_nomem(d);
 	d->as4path_len = (uint16_t)v->len;
@@ -282,6 +292,9 @@ static enum attr_act dec_as4_aggregator(struct upd_dec *d, struct rbuf *v,
 		return attr_fail(d, raw, ATTR_DISCARD, 0, "sent by a 4-octet AS speaker");
 	rbuf_u32(v, &d->as4agg_as);
 	rbuf_bytes(v, &d->as4agg_id, 4);
+	/* RFC 7607 2: AS 0 in AS4_AGGREGATOR: discard (RFC 6793 6). */
+	if (!d->as4agg_as)
+		return attr_fail(d, raw, ATTR_DISCARD, 0, "AS 0 (RFC 7607)");
 	d->has_as4agg = true;
 	return ATTR_OK;
 }
@@ -492,7 +505,8 @@ static const struct attr_handler attr_table[256] = {
 				 enc_mp_reach),
 	[BGP_ATTR_MP_UNREACH] = ON("MP_UNREACH_NLRI", 3, ANYLEN, ATTR_RESET, dec_mp_unreach,
 				   enc_mp_unreach),
-	[BGP_ATTR_AS4_PATH] = OT("AS4_PATH", 0, ANYLEN, ATTR_DISCARD, dec_as4_path, enc_as4_path),
+	/* RFC 7606 4: only AS_PATH and ATOMIC_AGGREGATE may be empty. */
+	[BGP_ATTR_AS4_PATH] = OT("AS4_PATH", 1, ANYLEN, ATTR_DISCARD, dec_as4_path, enc_as4_path),
 	[BGP_ATTR_AS4_AGGREGATOR] = OT("AS4_AGGREGATOR", 8, 8, ATTR_DISCARD, dec_as4_aggregator,
 				       enc_as4_aggregator),
 	[BGP_ATTR_LARGE_COMMUNITIES] = OT("LARGE_COMMUNITIES", 12, ANYLEN, ATTR_TAW, dec_large,
@@ -546,9 +560,14 @@ static enum attr_act attr_one(struct upd_dec *d, const struct attr_raw *raw, str
 		return attr_unknown(d, raw);
 	if (h->ebgp_discard && d->ctx->ebgp && !d->ctx->confed_member)
 		return attr_fail(d, raw, ATTR_DISCARD, 0, "from an external peer");
-	if ((raw->flags & h->mask) != h->want) {
-		/* RFC 7606 3 c; for MP attributes treat-as-withdraw still
-		 * needs their NLRI (3 h), so parse them first. */
+	/* RFC 7606 3 c: Optional/Transitive bits in conflict. RFC 4271 4.3:
+	 * the Partial bit must be 0 unless optional transitive; 6.3 makes
+	 * that an Attribute Flags Error too, which RFC 7606 3 e/f turn into
+	 * treat-as-withdraw / discard like the rest. */
+	if ((raw->flags & h->mask) != h->want ||
+	    ((raw->flags & BGP_AF_PARTIAL) && h->want != (OPT | TRN))) {
+		/* For MP attributes treat-as-withdraw still needs their NLRI
+		 * (3 j), so parse them first. */
 		if (h->on_error == ATTR_RESET && (act = h->decode(d, v, raw)) == ATTR_RESET)
 			return act;
 		return attr_fail(d, raw, h->on_error == ATTR_RESET ? ATTR_TAW : h->on_error,

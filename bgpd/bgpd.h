@@ -19,6 +19,7 @@
 #include "rib/rib.h"
 
 struct ctl_server;
+struct metrics_server;
 
 /* The address bytes of an AF_INET or AF_INET6 socket address. */
 static inline const void *sockaddr_addr(const struct sockaddr_storage *ss)
@@ -166,6 +167,8 @@ struct peer {
 	bool deleted;		 /* removed by reconfiguration; freed when idle */
 	bool join_deferred;	 /* Established while we restart: its table and
 				    End-of-RIB wait for our route selection */
+	bool auth_refused;	 /* its TCP-MD5/TCP-AO cannot be set up: Idle,
+				    its connections refused (peer_auth_install) */
 };
 
 /* The device state (state.c, docs/operations.md). */
@@ -207,6 +210,7 @@ struct bgpd {
 	struct arena scratch;	/* per-UPDATE decode arena */
 	void *scratch_block;
 	struct ctl_server *ctl;
+	struct metrics_server *metrics; /* HTTP /metrics (NULL: off) */
 	int *listen_fds;
 	ev_io *listen_io;
 	size_t nlisten;
@@ -221,6 +225,11 @@ struct bgpd {
 struct peer *peer_new(struct bgpd *d, const struct cfg_peer *cfg);
 void peer_free(struct peer *p);
 void peer_start(struct peer *p);
+/* Its TCP authentication (RFC 2385 / RFC 5925) set up on the listening
+ * sockets, after a try on a socket of its own; false, logged and
+ * auth_refused set, when the kernel cannot: the session stays Idle. True
+ * without authentication. peer_start does it. */
+bool peer_auth_install(struct peer *p);
 void peer_stop(struct peer *p, uint8_t cease_subcode, const char *why);
 /* Cease/Maximum Number of Prefixes Reached; Idle for the restart time. */
 void peer_stop_maxprefix(struct peer *p);
@@ -232,5 +241,9 @@ void peer_link_lost(struct peer *p, const char *why);
 void peer_connect_now(struct peer *p, const char *why);
 struct peer *peer_find(struct bgpd *d, const struct sockaddr *sa);
 const char *peer_name(const struct peer *p);
+/* Seconds in Established (0 in any other state). */
+uint64_t peer_uptime(const struct peer *p);
+/* Its paths in the Loc-RIB (its Adj-RIB-In), both families, usable or not. */
+size_t peer_prefixes_received(const struct peer *p);
 
 #endif

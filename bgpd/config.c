@@ -30,11 +30,13 @@
 /* Settings a neighbor or a peer-group may give; has_* = explicitly set. */
 struct cfg_opts {
 	bool has_remote_as, has_passive, has_ttl, has_shutdown, has_desc, has_afi;
-	bool has_hold, has_keepalive, has_retry, has_gr_helper, has_gr_stale;
+	bool has_hold, has_keepalive, has_retry, has_gr_helper, has_gr_stale, has_auth;
 	uint32_t remote_as;
 	bool passive, ttl_security, shutdown, ipv4, ipv6, gr_helper;
 	uint16_t hold, keepalive, retry, gr_stale;
 	char desc[128];
+	struct cfg_auth auth;		  /* password or tcp-ao (YANG: not both) */
+	const struct lyd_node *auth_long; /* a key longer than CFG_AUTH_KEY_MAX bytes */
 };
 
 struct cfg_group {
@@ -367,7 +369,72 @@ static int cfg_build_listen(struct cfg_build *b, const struct lyd_node *bgp)
 	return 0;
 }
 
+/* metrics: the HTTP endpoint's address and port; no address, no endpoint. */
+static void cfg_build_metrics(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	const struct lyd_node *m = cfg_child(bgp, "metrics"), *port;
+	const char *addr = cfg_str(m, "address");
+
+	memset(&b->cfg->metrics, 0, sizeof(b->cfg->metrics));
+	if (!addr)
+		return;
+	port = cfg_child(m, "port");
+	if (!cfg_sockaddr(addr, port ? cfg_u16(port) : CFG_DEFAULT_METRICS_PORT,
+			  &b->cfg->metrics.addr, NULL, 0))
+		cfg_error(b->err, "/closbgp-device:bgp/metrics", "/address", "not a usable address");
+}
+
 /* ---- peer groups and neighbors ---- */
+
+/* The key of password or tcp-ao/key; YANG counts characters, the kernel
+ * bytes (UTF-8), so a long one is remembered for cfg_auth_check. */
+static void cfg_auth_key(const struct lyd_node *n, struct cfg_opts *o)
+{
+	const char *v = lyd_get_value(n);
+
+	if (strlen(v) > CFG_AUTH_KEY_MAX)
+		o->auth_long = n;
+	snprintf(o->auth.key, sizeof(o->auth.key), "%s", v);
+}
+
+/* password (TCP-MD5, RFC 2385) or tcp-ao (RFC 5925): one setting, so a
+ * neighbor's own replaces its group's, whichever each is. */
+static void cfg_read_auth(const struct lyd_node *entry, struct cfg_opts *o)
+{
+	const struct lyd_node *ao = cfg_child(entry, "tcp-ao"), *n;
+	const char *alg;
+
+	if ((n = cfg_child(entry, "password"))) {
+		o->has_auth = true;
+		o->auth.kind = CFG_AUTH_MD5;
+		cfg_auth_key(n, o);
+	}
+	if (!ao)
+		return;
+	o->has_auth = true;
+	o->auth.kind = CFG_AUTH_AO;
+	if ((n = cfg_child(ao, "key")))
+		cfg_auth_key(n, o);
+	if ((n = cfg_child(ao, "send-id")))
+		o->auth.send_id = ((const struct lyd_node_term *)n)->value.uint8;
+	if ((n = cfg_child(ao, "recv-id")))
+		o->auth.recv_id = ((const struct lyd_node_term *)n)->value.uint8;
+	alg = cfg_str(ao, "algorithm");
+	o->auth.alg = alg && !strcmp(alg, "aes-128-cmac-96") ? CFG_AO_AES128_CMAC_96
+							      : CFG_AO_HMAC_SHA1_96;
+}
+
+/* A key the kernel would not take (TCP_MD5SIG_MAXKEYLEN, TCP_AO_MAXKEYLEN). */
+static void cfg_auth_check(struct cfg_build *b, const struct cfg_opts *o)
+{
+	char path[600];
+
+	if (!o->auth_long)
+		return;
+	cfg_path(o->auth_long, path, sizeof(path));
+	cfg_error(b->err, path, NULL, "key too long: %zu bytes, at most %d (the kernel's limit)",
+		  strlen(lyd_get_value(o->auth_long)), CFG_AUTH_KEY_MAX);
+}
 
 /* Read the options shared by neighbor and peer-group entries. */
 static void cfg_read_opts(const struct lyd_node *entry, struct cfg_opts *o)
@@ -419,6 +486,7 @@ static void cfg_read_opts(const struct lyd_node *entry, struct cfg_opts *o)
 		o->has_gr_stale = true;
 		o->gr_stale = cfg_u16(n);
 	}
+	cfg_read_auth(entry, o);
 }
 
 /* Overlay the options that o sets onto p. */
@@ -448,6 +516,8 @@ static void cfg_apply_opts(struct cfg_peer *p, const struct cfg_opts *o)
 		p->gr.helper = o->gr_helper;
 	if (o->has_gr_stale)
 		p->gr.stale_time = o->gr_stale;
+	if (o->has_auth)
+		p->auth = o->auth;
 }
 
 static int cfg_build_groups(struct cfg_build *b, const struct lyd_node *bgp)
@@ -463,6 +533,7 @@ static int cfg_build_groups(struct cfg_build *b, const struct lyd_node *bgp)
 		struct cfg_group *g = &b->groups[b->ngroups++];
 		snprintf(g->name, sizeof(g->name), "%s", cfg_str(n, "name"));
 		cfg_read_opts(n, &g->opts);
+		cfg_auth_check(b, &g->opts);
 		g->node = n;
 	}
 	return 0;
@@ -615,6 +686,7 @@ static int cfg_build_neighbor(struct cfg_build *b, const struct lyd_node *n)
 	cfg_read_opts(n, &own);
 	cfg_apply_opts(&p, &own);
 	unsigned before = b->err->count;
+	cfg_auth_check(b, &own);
 	if (cfg_policy_peer(b->err, b->cfg, n, g ? g->node : NULL, &p, base) < 0)
 		return -1;
 	cfg_peer_check(b, &p, base);
@@ -813,6 +885,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	c->local_as = cfg_u32(n);
 	if ((n = cfg_child(cfg_child(bgp, "control"), "socket")))
 		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", lyd_get_value(n));
+	cfg_build_metrics(b, bgp);
 	cfg_build_timers(b, bgp);
 	cfg_build_selection(b, bgp);
 	cfg_build_gr(b, bgp);
@@ -1033,10 +1106,18 @@ static bool cfg_sockaddr_differs(const struct sockaddr_storage *a, const struct 
 	return false;
 }
 
-/* Description, group name and connect-retry change nothing on the wire. */
+static bool cfg_auth_differs(const struct cfg_auth *a, const struct cfg_auth *b)
+{
+	return a->kind != b->kind || strcmp(a->key, b->key) != 0 ||
+	       (a->kind == CFG_AUTH_AO &&
+		(a->send_id != b->send_id || a->recv_id != b->recv_id || a->alg != b->alg));
+}
+
+/* Description, group name and connect-retry change nothing on the wire;
+ * a new key does (the session's TCP connection carries the old one). */
 bool config_peer_needs_reset(const struct cfg_peer *a, const struct cfg_peer *b)
 {
-	return cfg_sockaddr_differs(&a->addr, &b->addr) ||
+	return cfg_sockaddr_differs(&a->addr, &b->addr) || cfg_auth_differs(&a->auth, &b->auth) ||
 	       cfg_sockaddr_differs(&a->local_addr, &b->local_addr) ||
 	       a->remote_as != b->remote_as || a->passive != b->passive ||
 	       a->ttl_security != b->ttl_security || a->ipv4_unicast != b->ipv4_unicast ||

@@ -40,6 +40,18 @@ struct cfg_gr {
 	uint16_t stale_time;	/* at most this long from the drop, s (1..3600) */
 };
 
+/* TCP authentication of a session: RFC 2385 TCP-MD5 (password) or
+ * RFC 5925 TCP-AO (one master key tuple, RFC 5925 3.1). */
+enum cfg_auth_kind { CFG_AUTH_NONE = 0, CFG_AUTH_MD5, CFG_AUTH_AO };
+enum cfg_ao_alg { CFG_AO_HMAC_SHA1_96 = 0, CFG_AO_AES128_CMAC_96 }; /* RFC 5926 */
+#define CFG_AUTH_KEY_MAX 80 /* bytes: TCP_MD5SIG_MAXKEYLEN, TCP_AO_MAXKEYLEN */
+struct cfg_auth {
+	enum cfg_auth_kind kind;
+	char key[CFG_AUTH_KEY_MAX + 1]; /* the password, or the TCP-AO master key */
+	uint8_t send_id, recv_id;	/* TCP-AO SendID and RecvID of the MKT */
+	enum cfg_ao_alg alg;		/* TCP-AO MAC */
+};
+
 struct cfg_peer {
 	char name[64];		/* the address as configured (list key) */
 	struct sockaddr_storage addr; /* with port (default 179) */
@@ -60,6 +72,7 @@ struct cfg_peer {
 	struct pol_chain *export_warm, *export_drained;
 	struct cfg_maxpfx maxpfx;
 	struct cfg_gr gr;	/* its own, else its group's, else the global */
+	struct cfg_auth auth;	/* its own, else its group's; never logged */
 };
 
 struct cfg_network {
@@ -98,6 +111,12 @@ struct cfg_listen {
 	struct sockaddr_storage addr; /* with port */
 };
 
+/* The Prometheus metrics endpoint (bgpd/metrics.c). */
+#define CFG_DEFAULT_METRICS_PORT 9179
+struct cfg_metrics {
+	struct sockaddr_storage addr; /* with port; ss_family 0: off */
+};
+
 struct cfg_selection {
 	uint8_t max_paths;	 /* ECMP width, 1..64 */
 	bool multipath_relax;
@@ -123,6 +142,7 @@ struct bgp_config {
 	struct cfg_aggregate *aggregates;
 	size_t naggregates;
 	char ctl_socket[108]; /* "" = command-line / default */
+	struct cfg_metrics metrics; /* HTTP /metrics endpoint */
 	struct cfg_selection selection;
 	uint16_t gr_restart_time; /* advertised in our GR capability, s */
 	struct cfg_gr gr;	  /* the global graceful-restart settings */

@@ -215,24 +215,11 @@ static bool peer_any_matches(const struct bgpd *d, const char *filter)
 	return false;
 }
 
-static uint64_t peer_uptime(const struct peer *p)
-{
-	if (p->state != FSM_ESTABLISHED || p->up_since <= 0)
-		return 0;
-	ev_tstamp t = ev_now(p->d->loop) - p->up_since;
-	return t > 0 ? (uint64_t)t : 0;
-}
-
 static uint64_t age_since(time_t when)
 {
 	time_t now = time(NULL);
 
 	return when > 0 && now > when ? (uint64_t)(now - when) : 0;
-}
-
-static size_t peer_prefixes(const struct peer *p)
-{
-	return p->prefixes_in[0] + p->prefixes_in[1];
 }
 
 static uint64_t msgs_total(const uint64_t m[6])
@@ -270,7 +257,7 @@ static int fill_peer_summary(struct ctl_pool **pool, const struct peer *p,
 	ps->state = (char *)fsm_state_str(p->state);
 	ps->uptime = peer_uptime(p);
 	ps->state_age = age_since(p->state_since);
-	ps->prefixes_received = peer_prefixes(p);
+	ps->prefixes_received = peer_prefixes_received(p);
 	ps->prefixes_sent = p->stats.prefixes_out;
 	ps->messages_received = msgs_total(p->stats.msgs_in);
 	ps->messages_sent = msgs_total(p->stats.msgs_out);
@@ -454,7 +441,7 @@ static void fill_peer_scalars(struct bgpd *d, const struct peer *p, Closbgp__Ctl
 	m->state_age = age_since(p->state_since);
 	m->hold_time = p->hold_time;
 	m->keepalive = p->keepalive_time;
-	m->prefixes_received = peer_prefixes(p);
+	m->prefixes_received = peer_prefixes_received(p);
 	m->prefixes_sent = p->stats.prefixes_out;
 	m->established_count = p->stats.established_count;
 	if (p->xg) {

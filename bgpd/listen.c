@@ -1,5 +1,7 @@
 /* Listening sockets: accept BGP connections and hand them to the peer they
- * come from; connections from unconfigured addresses are refused at once. */
+ * come from; connections from unconfigured addresses are refused at once.
+ * They carry every authenticated neighbour's TCP-MD5 key or TCP-AO MKT, so
+ * the kernel drops that neighbour's unsigned or badly signed SYNs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -122,6 +124,29 @@ int listen_open(struct bgpd *d, char *err, size_t errlen)
 		d->listen_io[d->nlisten].data = d;
 		ev_io_start(d->loop, &d->listen_io[d->nlisten]);
 		d->nlisten++;
+	}
+	return 0;
+}
+
+int listen_auth(struct bgpd *d, const struct cfg_peer *cp, bool remove, char *why, size_t len)
+{
+	for (size_t i = 0; i < d->nlisten; i++) {
+		int family = 0;
+		socklen_t flen = sizeof(family);
+		if (getsockopt(d->listen_fds[i], SOL_SOCKET, SO_DOMAIN, &family, &flen) < 0 ||
+		    family != cp->addr.ss_family)
+			continue;
+		if (conn_auth_set(d->listen_fds[i], cp, true, remove) < 0 && !remove) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+			char a[INET6_ADDRSTRLEN] = "?";
+			if (getsockname(d->listen_fds[i], (struct sockaddr *)&ss, &sl) == 0)
+				inet_ntop(ss.ss_family, sockaddr_addr(&ss), a, sizeof(a));
+			snprintf(why, len, "%s key on the listening socket %s: %s",
+				 cp->auth.kind == CFG_AUTH_AO ? "TCP-AO" : "TCP-MD5", a,
+				 strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }

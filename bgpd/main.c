@@ -12,6 +12,7 @@
 
 #include "bgpd/control.h"
 #include "bgpd/log.h"
+#include "bgpd/metrics.h"
 #include "bgpd/session.h"
 
 #define DEFAULT_CTL_SOCKET "/run/closbgp/closbgpd.sock"
@@ -180,6 +181,7 @@ static void bgpd_free(struct bgpd *d)
 		peer_free(p);
 	}
 	ctl_server_free(d->ctl);
+	metrics_server_free(d->metrics);
 	state_free(d);
 	listen_close(d);
 	route_free(d);
@@ -218,6 +220,9 @@ static int bgpd_setup(struct bgpd *d, const struct options *o)
 		return -1;
 	}
 	state_init(d);
+	/* Monitoring must not keep the routing down: logged, retried on SIGHUP. */
+	if (metrics_configure(d, err, sizeof(err)) < 0)
+		log_err("main", "metrics: %s (off until a reload)", err);
 	signals_start(d);
 	return peers_create(d);
 }

@@ -21,6 +21,19 @@ const char *peer_name(const struct peer *p)
 	return p->cfg.name;
 }
 
+uint64_t peer_uptime(const struct peer *p)
+{
+	if (p->state != FSM_ESTABLISHED || p->up_since <= 0)
+		return 0;
+	ev_tstamp t = ev_now(p->d->loop) - p->up_since;
+	return t > 0 ? (uint64_t)t : 0;
+}
+
+size_t peer_prefixes_received(const struct peer *p)
+{
+	return p->prefixes_in[0] + p->prefixes_in[1];
+}
+
 static void peer_timer_start(struct peer *p, ev_timer *t, double secs)
 {
 	ev_timer_stop(p->d->loop, t);
@@ -349,9 +362,27 @@ static void peer_event(struct peer *p, enum fsm_event ev, const struct bgp_error
 		peer_schedule_restart(p);
 }
 
+bool peer_auth_install(struct peer *p)
+{
+	char why[sizeof(p->last_error.text)];
+
+	p->auth_refused = false;
+	if (p->cfg.auth.kind == CFG_AUTH_NONE)
+		return true;
+	if (conn_auth_probe(&p->cfg, why, sizeof(why)) == 0 &&
+	    listen_auth(p->d, &p->cfg, false, why, sizeof(why)) == 0)
+		return true;
+	/* Never a session without the authentication asked for. */
+	log_err("peer", "%s: refused, the session stays Idle (no fallback to an "
+		"unauthenticated session): %s", peer_name(p), why);
+	peer_set_error(p, false, 0, 0, why);
+	p->auth_refused = true;
+	return false;
+}
+
 void peer_start(struct peer *p)
 {
-	if (p->cfg.shutdown || p->state != FSM_IDLE)
+	if (p->cfg.shutdown || p->state != FSM_IDLE || !peer_auth_install(p))
 		return;
 	peer_event(p, p->cfg.passive ? EV_AUTO_START_PASSIVE : EV_MANUAL_START, NULL);
 }
@@ -508,6 +539,13 @@ static bool peer_recv_open(struct peer *p, struct conn *c, struct rbuf *body)
 	struct bgp_open o;
 	struct bgp_error err;
 
+	/* RFC 6608, RFC 4271 8.2.2 (Events 19, 22 in Established): an OPEN
+	 * on an established session is an FSM Error 5/3, malformed or not. */
+	if (c == p->conn && p->state == FSM_ESTABLISHED) {
+		log_warn("peer", "%s: OPEN on an established session", peer_name(p));
+		peer_event(p, EV_OPEN_OK, NULL);
+		return false;
+	}
 	if (bgp_open_decode(body, &o, &err) != BGP_OK || !peer_check_open(p, &o, &err)) {
 		log_warn("peer", "%s: bad OPEN: %s", peer_name(p), err.reason);
 		if (c != p->conn) {
@@ -530,6 +568,45 @@ static bool peer_recv_open(struct peer *p, struct conn *c, struct rbuf *body)
 
 /* ---- UPDATE handling -------------------------------------------------- */
 
+/* Our own address: the session's local one, and with the kernel FIB any. */
+static bool peer_addr_is_ours(const struct peer *p, uint8_t family, const void *addr)
+{
+	const struct sockaddr_storage *la = &p->local_addr;
+
+	if (p->d->fib && fib_local_ifindex(p->d->fib, family, addr))
+		return true;
+	return la->ss_family == family &&
+	       memcmp(sockaddr_addr(la), addr, family == AF_INET ? 4 : 16) == 0;
+}
+
+/* RFC 4271 6.3: a NEXT_HOP that is the receiving speaker's own address is
+ * semantically incorrect: the route is ignored, no NOTIFICATION; the
+ * MP_REACH_NLRI IPv6 next hop alike. The codec cannot know our addresses,
+ * so it is checked here, treat-as-withdraw per family (RFC 7606 2).
+ * Returns how many prefixes were withdrawn, -1 if out of scratch memory. */
+static int peer_own_nexthop(struct peer *p, struct bgp_update *u)
+{
+	static const uint8_t fams[2] = { AF_INET, AF_INET6 };
+	const void *nh[2] = { &u->attrs.nexthop, &u->attrs.nh6 };
+	bool has[2] = { false, false };
+	int total = 0;
+
+	for (size_t i = 0; i < u->nnlri; i++)
+		has[u->nlri[i].family == AF_INET6] = true;
+	for (int f = 0; f < 2; f++) {
+		char buf[INET6_ADDRSTRLEN];
+		int n;
+		if (!has[f] || !peer_addr_is_ours(p, fams[f], nh[f]))
+			continue;
+		if ((n = bgp_update_withdraw_family(u, &p->d->scratch, fams[f])) < 0)
+			return -1;
+		log_warn("peer", "%s: treat-as-withdraw for %d prefixes: next hop %s is our "
+			 "own address", peer_name(p), n, inet_ntop(fams[f], nh[f], buf, sizeof(buf)));
+		total += n;
+	}
+	return total;
+}
+
 static bool peer_recv_update(struct peer *p, struct rbuf *body)
 {
 	struct bgpd *d = p->d;
@@ -550,6 +627,22 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 	}
 	peer_event(p, EV_UPDATE, NULL); /* restarts the hold timer */
 	p->stats.updates_in++;
+	switch (peer_own_nexthop(p, &u)) {
+	case -1:
+		memset(&err, 0, sizeof(err));
+		err.code = BGP_ERR_CEASE;
+		err.subcode = BGP_CEASE_OUT_OF_RESOURCES;
+		snprintf(err.reason, sizeof(err.reason), "UPDATE scratch arena exhausted");
+		peer_event(p, EV_UPDATE_ERR, &err);
+		return false;
+	case 0:
+		break;
+	default:
+		if (v == BGP_OK)
+			p->stats.treat_as_withdraw++;
+	}
+	if (u.nignored)
+		log_warn("peer", "%s: ignored %u prefixes: %s", peer_name(p), u.nignored, u.reason);
 	if (u.ndiscarded) {
 		p->stats.attr_discard += u.ndiscarded;
 		log_info("peer", "%s: discarded %u attribute(s): %s", peer_name(p), u.ndiscarded,
@@ -559,6 +652,9 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		p->stats.treat_as_withdraw++;
 		log_warn("peer", "%s: treat-as-withdraw for %zu prefixes: %s", peer_name(p),
 			 u.nwithdrawn, u.reason);
+	} else if (u.reason[0] && !u.ndiscarded && !u.nignored) {
+		/* RFC 7606 6: errors without effect (no NLRI, RFC 6793 rules) logged too. */
+		log_info("peer", "%s: UPDATE: %s", peer_name(p), u.reason);
 	}
 	if (route_peer_update(p, &u)) {
 		peer_stop_maxprefix(p);
@@ -752,7 +848,8 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 	struct peer *p = peer_find(d, (const struct sockaddr *)from);
 	struct conn *c;
 
-	if (!p || p->cfg.shutdown || d->stopping || (p->state == FSM_IDLE && p->held_down)) {
+	if (!p || p->cfg.shutdown || d->stopping || p->auth_refused ||
+	    (p->state == FSM_IDLE && p->held_down)) {
 		close(fd); /* Idle refuses connections (RFC 4271 8.2.2) */
 		return;
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bgpd/log.h"
+#include "bgpd/metrics.h"
 #include "bgpd/session.h"
 
 static bool reload_global_changed(const struct bgp_config *a, const struct bgp_config *b)
@@ -38,6 +39,21 @@ static const struct cfg_peer *reload_find(const struct bgp_config *c, const char
 	return NULL;
 }
 
+/* The peer's old TCP-MD5 key / TCP-AO MKT off the listening sockets, unless
+ * the new one simply overwrites it (a password for a password: no moment
+ * without one). Before the new one goes on: the kernel refuses an MKT for
+ * an address with an MD5 key, or one sharing an ID with an older MKT. */
+static void reload_auth_off(struct bgpd *d, const struct cfg_peer *old, const struct cfg_peer *nw)
+{
+	char why[256];
+
+	if (old->auth.kind == CFG_AUTH_NONE)
+		return;
+	if (nw && old->auth.kind == CFG_AUTH_MD5 && nw->auth.kind == CFG_AUTH_MD5)
+		return;
+	listen_auth(d, old, true, why, sizeof(why));
+}
+
 /* Apply the new peer list; returns the new linked list. */
 static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool global_change,
 			 bool redo_policy)
@@ -51,6 +67,7 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 			log_notice("config", "%s: removed", peer_name(p));
 			p->deleted = true;
 			peer_stop(p, BGP_CEASE_PEER_UNCONFIG, "peer removed from the configuration");
+			reload_auth_off(d, &p->cfg, NULL);
 			*pp = p->next;
 			peer_free(p);
 			continue;
@@ -59,6 +76,7 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 		if (reset) {
 			log_notice("config", "%s: configuration changed, resetting", peer_name(p));
 			peer_stop(p, BGP_CEASE_CONFIG_CHANGE, "configuration changed");
+			reload_auth_off(d, &p->cfg, cp);
 		}
 		p->reimport = !reset && p->prefixes_in[0] + p->prefixes_in[1] &&
 			      (redo_policy || !pol_chain_same(p->cfg.import, cp->import));
@@ -127,7 +145,16 @@ int bgpd_reload(struct bgpd *d)
 		listen_close(d);
 		if (listen_open(d, err, sizeof(err)) < 0)
 			log_err("config", "%s", err);
+		/* New sockets: every neighbour's key again, or no session. */
+		for (struct peer *p = d->peers; p; p = p->next)
+			if (p->cfg.auth.kind != CFG_AUTH_NONE && !p->cfg.shutdown &&
+			    !peer_auth_install(p))
+				peer_stop(p, BGP_CEASE_CONFIG_CHANGE, "TCP authentication refused");
 	}
+	/* A new address or port re-binds the endpoint (a failed one is tried
+	 * again); the sessions are not touched. */
+	if (metrics_configure(d, err, sizeof(err)) < 0)
+		log_err("config", "metrics: %s (off until a reload)", err);
 	struct rib_decide_cfg dc;
 	route_selection_cfg(nc, &dc);
 	rib_loc_set_cfg(d->loc, &dc); /* applies as prefixes next change */

@@ -414,9 +414,10 @@ static size_t route_backup(struct bgpd *d, const struct rib_entry *e, const stru
 /* FIB acknowledgement (the paper's agent): a path is advertised only once
  * the kernel has its route. Export skips an entry whose route is pending
  * (the group keeps what it sent before: the old path stays advertised) or
- * was refused (never advertised); the entry waits here, pinned, until the
- * loop turn's FIB flush has the kernel's answers (fib_flush is
- * synchronous), then goes to export. No batching delay. */
+ * was refused (never advertised). The kernel's acknowledgement
+ * (fib_route_done: within the loop turn's FIB flush, which is synchronous,
+ * or at once for a route the kernel already has) queues the entry here,
+ * pinned, and it goes to export after the flush. No batching delay. */
 void route_ack_push(struct bgpd *d, struct rib_entry *e)
 {
 	if (!rib_entry_queue_push(&d->ackq, e)) {
@@ -450,8 +451,6 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		e->fib = RIB_FIB_PENDING;
 		if (fib_route_blackhole(d->fib, &pfx) < 0)
 			e->fib = RIB_FIB_FAILED;
-		else if (e->fib == RIB_FIB_PENDING && d->cfg->fib_ack)
-			route_ack_push(d, e);
 		return;
 	}
 	for (i = 0; path && i < e->nmulti && n < 64; i++, path = path->next) {
@@ -463,8 +462,6 @@ static void route_fib(struct bgpd *d, struct rib_entry *e)
 		nb = route_backup(d, e, path, bk, 64);
 	e->fib = n ? RIB_FIB_PENDING : RIB_FIB_NONE;
 	rc = fib_route_set_backup(d->fib, &pfx, nh, n, bk, nb);
-	if (rc == 0 && e->fib == RIB_FIB_PENDING && d->cfg->fib_ack)
-		route_ack_push(d, e);
 	if (rc < 0) {
 		e->fib = RIB_FIB_FAILED;
 		char buf[64];
@@ -489,7 +486,9 @@ static void route_changed(struct rib_entry *e, void *arg)
 	if (d->fib && !route_deferring(d))
 		route_fib(d, e);
 	rib_agg_entry(d->agg, e);
-	export_entry(d, e);
+	/* A pending route goes to export on its acknowledgement (route_ack_push). */
+	if (!(d->fib && d->cfg->fib_ack && e->fib == RIB_FIB_PENDING))
+		export_entry(d, e);
 }
 
 static void route_prep_cb(struct ev_loop *loop, ev_prepare *w, int revents)

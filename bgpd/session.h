@@ -18,6 +18,13 @@ void conn_flush(struct conn *c);
 struct conn *conn_connect(struct peer *p);
 /* Socket options for a BGP session socket: GTSM (RFC 5082), no delay. */
 int conn_setsockopts(int fd, int family, const struct cfg_peer *cfg);
+/* TCP authentication for cfg's address on fd, a connecting or a listening
+ * socket: its TCP-MD5 key (RFC 2385) or TCP-AO MKT (RFC 5925) set, or
+ * removed; nothing without auth. -1 with errno. */
+int conn_auth_set(int fd, const struct cfg_peer *cfg, bool listening, bool remove);
+/* Can this kernel sign cfg's session as configured? Tried on a socket of
+ * its own: 0, or -1 with the reason (ENOPROTOOPT: no TCP-AO/TCP-MD5). */
+int conn_auth_probe(const struct cfg_peer *cfg, char *why, size_t len);
 bool conn_writable_room(const struct conn *c);
 /* TCP has been retransmitting unacknowledged data on c: the peer does not
  * answer on it (e.g. it has no such connection any more and its RST, sent
@@ -118,6 +125,9 @@ void state_startup_end(struct bgpd *d, const char *why);
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);
 void listen_close(struct bgpd *d);
+/* cp's TCP-MD5 key or TCP-AO MKT on every listening socket of its family,
+ * or removed from them; -1 with the reason when one refuses. */
+int listen_auth(struct bgpd *d, const struct cfg_peer *cp, bool remove, char *why, size_t len);
 
 /* reload.c */
 int bgpd_reload(struct bgpd *d);

@@ -27,15 +27,21 @@ void upd_note(struct upd_dec *d, const char *fmt, ...)
 }
 
 enum attr_act upd_prefixes(struct upd_dec *d, struct rbuf f, uint8_t family, bool reach,
-			   const char *what)
+			   const char *what, const struct attr_raw *raw)
 {
 	struct pfx_list *l = reach ? &d->nlri : &d->wd;
 	size_t before = l->n;
 
 	switch (wire_prefix_field(f, family, d->a, l)) {
 	case PFX_SYNTAX:
-		wire_error(d->err, BGP_ERR_UPDATE, BGP_UPD_BAD_NETWORK, NULL, 0,
-			   "%s: malformed prefix", what);
+		/* RFC 4760 7: an incorrect MP_REACH_NLRI/MP_UNREACH_NLRI
+		 * ends the session with Optional Attribute Error. */
+		if (raw)
+			wire_error(d->err, BGP_ERR_UPDATE, BGP_UPD_OPT_ATTR, raw->p, raw->len,
+				   "%s: malformed prefix", what);
+		else
+			wire_error(d->err, BGP_ERR_UPDATE, BGP_UPD_BAD_NETWORK, NULL, 0,
+				   "%s: malformed prefix", what);
 		return ATTR_RESET;
 	case PFX_NOMEM:
 		wire_error(d->err, BGP_ERR_CEASE, BGP_CEASE_OUT_OF_RESOURCES, NULL, 0,
@@ -93,6 +99,21 @@ static void upd_taw(struct upd_dec *d, const char *what)
 	upd_note(d, "%s (treat-as-withdraw)", what);
 }
 
+/* The MP_REACH_NLRI IPv6 next hop must be a host address too: the
+ * NEXT_HOP check of RFC 4271 6.3 (RFC 4760 and 2545 have none). */
+static void upd_check_nh6(struct upd_dec *d)
+{
+	const struct in6_addr *nh = &d->u->attrs.nh6;
+	char buf[INET6_ADDRSTRLEN], what[80];
+
+	if (!IN6_IS_ADDR_UNSPECIFIED(nh) && !IN6_IS_ADDR_LOOPBACK(nh) &&
+	    !IN6_IS_ADDR_MULTICAST(nh))
+		return;
+	inet_ntop(AF_INET6, nh, buf, sizeof(buf));
+	snprintf(what, sizeof(what), "invalid MP_REACH_NLRI next hop %s", buf);
+	upd_taw(d, what);
+}
+
 /* RFC 7606 3 d: mandatory attributes, only when there are NLRI; NEXT_HOP
  * only for IPv4 NLRI. RFC 4271 6.3: semantically wrong NEXT_HOP. */
 static void upd_check_nlri_attrs(struct upd_dec *d)
@@ -104,6 +125,8 @@ static void upd_check_nlri_attrs(struct upd_dec *d)
 		upd_taw(d, "missing ORIGIN");
 	if (!(a->seen & BGP_ATTR_BIT(BGP_ATTR_AS_PATH)) && !d->taw)
 		upd_taw(d, "missing AS_PATH");
+	if (d->nlri.n > d->nlri4)
+		upd_check_nh6(d);
 	if (!d->nlri4)
 		return;
 	if (!(a->seen & BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP)) && !d->mp_nh4) {
@@ -136,6 +159,32 @@ static bool upd_withdraw_all(struct upd_dec *d)
 	return true;
 }
 
+/* RFC 4271 6.3: a semantically incorrect prefix ("an unexpected multicast
+ * IP address") is logged and ignored, the rest of the UPDATE stands. IPv6
+ * multicast and link-local prefixes likewise (as FRR does). */
+static bool upd_nlri_bad(const struct bgp_prefix *p)
+{
+	if (p->family == AF_INET)
+		return (p->addr[0] & 0xf0) == 0xe0; /* 224.0.0.0/4 */
+	return p->addr[0] == 0xff || (p->addr[0] == 0xfe && (p->addr[1] & 0xc0) == 0x80);
+}
+
+static void upd_ignore_nlri(struct upd_dec *d)
+{
+	char buf[64];
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->nlri.n; i++) {
+		if (!upd_nlri_bad(&d->nlri.v[i])) {
+			d->nlri.v[k++] = d->nlri.v[i];
+		} else if (!d->u->nignored++) {
+			bgp_prefix_str(&d->nlri.v[i], buf, sizeof(buf));
+			upd_note(d, "NLRI %s ignored (multicast or link-local)", buf);
+		}
+	}
+	d->nlri.n = k;
+}
+
 static enum bgp_verdict upd_finish(struct upd_dec *d, uint16_t attr_len)
 {
 	struct bgp_update *u = d->u;
@@ -154,16 +203,17 @@ static enum bgp_verdict upd_finish(struct upd_dec *d, uint16_t attr_len)
 			   "UPDATE scratch arena exhausted");
 		return BGP_SESSION_RESET;
 	}
+	u->treat_as_withdraw = d->taw;
+	/* RFC 4724 2: End-of-RIB markers. */
+	if (!d->wd.n && !d->nlri.n && (attr_len == 0 || d->mp_unreach_empty6)) {
+		u->eor = true;
+		u->eor_afi = attr_len == 0 ? AFI_IPV4 : AFI_IPV6;
+	}
+	upd_ignore_nlri(d);
 	u->withdrawn = d->wd.v;
 	u->nwithdrawn = d->wd.n;
 	u->nlri = d->nlri.v;
 	u->nnlri = d->nlri.n;
-	u->treat_as_withdraw = d->taw;
-	/* RFC 4724 2: End-of-RIB markers. */
-	if (!u->nwithdrawn && !u->nnlri && (attr_len == 0 || d->mp_unreach_empty6)) {
-		u->eor = true;
-		u->eor_afi = attr_len == 0 ? AFI_IPV4 : AFI_IPV6;
-	}
 	return d->taw ? BGP_TREAT_AS_WITHDRAW : BGP_OK;
 }
 
@@ -187,11 +237,36 @@ enum bgp_verdict bgp_update_decode(struct rbuf *body, const struct bgp_codec_ctx
 			   "total path attribute length exceeds the message");
 		return BGP_SESSION_RESET;
 	}
-	if (upd_prefixes(&d, wf, AF_INET, false, "withdrawn routes") == ATTR_RESET ||
+	if (upd_prefixes(&d, wf, AF_INET, false, "withdrawn routes", NULL) == ATTR_RESET ||
 	    attr_decode_list(&d, &af) == ATTR_RESET ||
-	    upd_prefixes(&d, *body, AF_INET, true, "NLRI") == ATTR_RESET)
+	    upd_prefixes(&d, *body, AF_INET, true, "NLRI", NULL) == ATTR_RESET)
 		return BGP_SESSION_RESET;
 	return upd_finish(&d, alen);
+}
+
+int bgp_update_withdraw_family(struct bgp_update *u, struct arena *a, uint8_t family)
+{
+	struct bgp_prefix *w;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < u->nnlri; i++)
+		n += family == AF_UNSPEC || u->nlri[i].family == family;
+	if (!n)
+		return 0;
+	if (!(w = arena_alloc(a, (u->nwithdrawn + n) * sizeof(*w))))
+		return -1;
+	if (u->nwithdrawn)
+		memcpy(w, u->withdrawn, u->nwithdrawn * sizeof(*w));
+	for (size_t i = 0; i < u->nnlri; i++) {
+		if (family == AF_UNSPEC || u->nlri[i].family == family)
+			w[u->nwithdrawn++] = u->nlri[i];
+		else
+			u->nlri[k++] = u->nlri[i];
+	}
+	u->withdrawn = w;
+	u->nnlri = k;
+	u->treat_as_withdraw = true;
+	return (int)n;
 }
 
 /* --- encoding ------------------------------------------------------------ */

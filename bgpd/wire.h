@@ -145,6 +145,7 @@ struct bgp_update {
 	uint16_t eor_afi; /* AFI_IPV4 or AFI_IPV6 */
 	bool treat_as_withdraw; /* RFC 7606: all NLRI moved to withdrawn */
 	unsigned ndiscarded;	/* attributes discarded (RFC 7606 attribute discard) */
+	unsigned nignored;	/* NLRI left out as semantically incorrect (RFC 4271 6.3) */
 	char reason[128];	/* why treat-as-withdraw / discard, for the log */
 };
 
@@ -243,6 +244,11 @@ enum bgp_verdict bgp_refresh_decode(struct rbuf *body, uint16_t *afi, uint8_t *s
 				    struct bgp_error *err);
 enum bgp_verdict bgp_update_decode(struct rbuf *body, const struct bgp_codec_ctx *ctx,
 				   struct arena *a, struct bgp_update *u, struct bgp_error *err);
+/* Treat-as-withdraw (RFC 7606 2) after decoding, for what only the caller
+ * can check (a next hop that is our own address, RFC 4271 6.3): move u's
+ * NLRI of one family (AF_UNSPEC: all) into its withdrawn list, in a (the
+ * decode arena). Returns how many moved, -1 if a is full. */
+int bgp_update_withdraw_family(struct bgp_update *u, struct arena *a, uint8_t family);
 
 /* --- helpers ----------------------------------------------------------- */
 const char *bgp_msg_type_str(uint8_t type);

@@ -24,6 +24,8 @@ enum pfx_rc wire_prefix_field(struct rbuf f, uint8_t family, struct arena *a, st
  * known segment type, non-zero count, no truncation (RFC 7606 7.2).
  * *confed tells whether confederation segments occur. */
 bool aspath_wire_valid(const uint8_t *ap, size_t len, unsigned asn_size, bool *confed);
+/* AS 0 in any segment of a valid wire-form path (RFC 7607 2). */
+bool aspath_wire_has_as0(const uint8_t *ap, size_t len, unsigned asn_size);
 /* Widen a valid 2-octet AS_PATH into canonical 4-octet form; out needs
  * 2 * len bytes. Returns the new length. */
 size_t aspath_widen(const uint8_t *ap, size_t len, uint8_t *out);
@@ -77,10 +79,11 @@ struct attr_raw {
 
 void upd_note(struct upd_dec *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 enum attr_act attr_decode_list(struct upd_dec *d, struct rbuf *attrs);
-/* Parse an NLRI/withdrawn field (classic or MP) into d's lists; syntax
- * errors reset the session with 3/10 (RFC 7606 5.3, RFC 4271 6.3). */
+/* Parse an NLRI/withdrawn field (classic, or MP with raw its attribute)
+ * into d's lists; syntax errors reset the session (RFC 7606 5.3, 3 j) with
+ * 3/10 (RFC 4271 6.3), or 3/9 and the attribute for MP (RFC 4760 7). */
 enum attr_act upd_prefixes(struct upd_dec *d, struct rbuf f, uint8_t family, bool reach,
-			   const char *what);
+			   const char *what, const struct attr_raw *raw);
 
 /* What to encode in one UPDATE's path attributes. */
 struct attr_enc {

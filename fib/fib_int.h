@@ -81,6 +81,11 @@ struct fib {
 	size_t nlinks;
 	struct fib_addr *addrs;
 	size_t naddrs, caddrs;
+	/* fib_addr_ifindex answers (a route's next hops repeat: the same few
+	 * peers), valid while addr_gen is what it was when filled. Behind a
+	 * pointer: the lookup is const on the FIB. */
+	struct fib_addr_cache *acache;
+	uint32_t addr_gen;
 	struct fib_stats st;
 	char *buf;		  /* batch buffer */
 	size_t bufsize;
@@ -114,6 +119,7 @@ size_t fib_obj_key(const struct fib_obj *o, uint8_t *key);
 
 /* link.c */
 int fib_link_init(struct fib *f, char *err, size_t errlen);
+int fib_addr_cache_init(struct fib *f); /* link.c: fib_addr_ifindex's cache */
 void fib_link_free(struct fib *f);
 void fib_link_dump(struct fib *f);
 /* ifindex is a link we know to be down (no carrier or not up). */

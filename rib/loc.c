@@ -329,7 +329,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	if (old && entry_take(loc, e, src, &taken, &was_usable, &first)) {
 		flags = old_flags(taken.attrs) | RIB_LOC_GONE; /* until it is back in */
 		rib_attrs_unref(taken.attrs);
-		loc->npaths--;
+		loc->npaths[rib_entry_family(e) == AF_INET6]--;
 	}
 	if ((at = entry_insert(loc, e, src, ra, usable)) < 0) {
 		return (flags & (RIB_LOC_GONE | RIB_LOC_OLD_FILTERED | RIB_LOC_OLD_STALE)) |
@@ -339,7 +339,7 @@ unsigned rib_loc_set_entry(struct rib_loc *loc, struct rib_entry *e, const struc
 	if ((unsigned)at < first)
 		first = (unsigned)at;
 	rib_attrs_ref(ra);
-	loc->npaths++;
+	loc->npaths[rib_entry_family(e) == AF_INET6]++;
 	if (flags & RIB_LOC_GONE) /* replaced: neither new nor gone */
 		flags = (flags & (RIB_LOC_OLD_FILTERED | RIB_LOC_OLD_STALE)) | RIB_LOC_REPLACED;
 	return flags |
@@ -358,7 +358,7 @@ static unsigned entry_unset(struct rib_loc *loc, struct rib_entry *e, const stru
 		return 0;
 	flags |= old_flags(taken.attrs);
 	rib_attrs_unref(taken.attrs);
-	loc->npaths--;
+	loc->npaths[rib_entry_family(e) == AF_INET6]--;
 	return flags | (entry_changed(loc, e, before, at, was_usable) ? RIB_LOC_CHANGED : 0);
 }
 
@@ -531,7 +531,12 @@ size_t rib_loc_count(const struct rib_loc *loc, uint8_t family)
 
 size_t rib_loc_paths(const struct rib_loc *loc)
 {
-	return loc->npaths;
+	return loc->npaths[0] + loc->npaths[1];
+}
+
+size_t rib_loc_paths_family(const struct rib_loc *loc, uint8_t family)
+{
+	return loc->npaths[family == AF_INET6];
 }
 
 bool rib_loc_pending(const struct rib_loc *loc)

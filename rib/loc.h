@@ -154,7 +154,9 @@ size_t rib_loc_count(const struct rib_loc *loc, uint8_t family);
 struct rib_entry *rib_loc_set_fib(struct rib_loc *loc, const struct bgp_prefix *p,
 				  enum rib_fib_state st, enum rib_fib_state *old);
 const char *rib_fib_state_str(enum rib_fib_state st);
+/* Paths, usable or not (the Adj-RIBs-In): all, or one family's. */
 size_t rib_loc_paths(const struct rib_loc *loc);
+size_t rib_loc_paths_family(const struct rib_loc *loc, uint8_t family);
 bool rib_loc_pending(const struct rib_loc *loc);
 
 /* Hand up to max changed entries to cb, oldest first; an entry left with

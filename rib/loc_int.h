@@ -12,7 +12,7 @@ struct rib_loc {
 	bool cfg_changed;	/* since the start: ECMP sets recomputed whole */
 	struct slab paths;	/* the paths after each entry's first */
 	struct rib_entry_queue q; /* changes, drained every loop turn */
-	size_t npaths;
+	size_t npaths[2];	/* paths, per family (IPv4, IPv6) */
 	size_t nroutes[2];	/* entries with a usable path, per family */
 	size_t nout;		/* Adj-RIB-Out pairs, all groups */
 	size_t nxout;		/* of them on the heap (not the inline first) */

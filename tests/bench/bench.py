@@ -25,6 +25,11 @@ Scenarios, each on a fresh topology (duts.py):
            prefixes over B and C at 90 (backup_path); A's link loses
            carrier: link event -> kernel repaired, measured by a netlink
            monitor in the DUT's namespace (failover.py, nlmon.py; issue 12).
+  fiback   the fan-in, FIB on, with FIB-acknowledged advertisement on and
+           off: closbgpd fib-acknowledgement true / false, FRR with and
+           without `bgp suppress-fib-pending`, BIRD (no equivalent) once for
+           reference; the sink's table and the DUT's kernel checked after
+           the announce (issue 13).
 """
 import argparse
 import copy
@@ -69,6 +74,25 @@ def cpu_seconds(pids):
         except (OSError, IndexError, ValueError):
             pass
     return total / CLK_TCK
+
+
+def exec_seconds(pids):
+    """CPU time of every thread of pids, in ns precision: the first field
+    of /proc/PID/task/TID/schedstat (sum_exec_runtime), where utime + stime
+    count 10 ms ticks. A thread that ended is not counted."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                    total += int(f.read().split()[0])
+            except (OSError, IndexError, ValueError):
+                pass
+    return total / 1e9
 
 
 def mem_kb(pids, key):
@@ -258,11 +282,14 @@ PARTS = {"announce": {"fed_full": "sink_fed", "agg_full": "sink_agg"},
 AGG_BURSTS = ("announce", "withdraw", "reannounce")
 
 
-def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout, stall):
+def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout, stall,
+              kernel_at_sink=False):
     """Send `phase` to the feeder (and the sink, which resets its counters),
     then poll until the sink is full/empty and the kernel holds k_target
     routes (if kernel is given). Returns a dict of times relative to the
-    feeder's first byte."""
+    feeder's first byte. kernel_at_sink: count the kernel's routes as soon
+    as the sink's full/empty event is read (kernel_at_sink, kernel's count;
+    kernel_at_sink_lag: how long after the sink's event)."""
     r = {"phase": phase}
     sink.cmd(phase)
     feeder.cmd(phase)
@@ -291,6 +318,9 @@ def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout
             if ev["ev"] == ("full" if phase == "announce" else "empty"):
                 sink_done, t_sink = True, ev["t"]
                 r["sink_rx_updates"] = ev.get("rx_updates")
+                if kernel_at_sink and kernel is not None:
+                    r["kernel_at_sink"] = sum(kernel.count().values())
+                    r["kernel_at_sink_lag"] = now() - t_sink
             elif ev["ev"] in PARTS[phase]:
                 parts.setdefault(PARTS[phase][ev["ev"]], ev["t"])
             elif ev["ev"] == "error":
@@ -338,6 +368,9 @@ def run_phase(phase, feeder, sink, dut_pids, kernel, k_target, expected, timeout
             break
         time.sleep(0.05)
     r["sink_count"] = sink.last_status.get("count")
+    for k in ("v4", "v6"):
+        if k in sink.last_status:
+            r["sink_" + k] = sink.last_status[k]
     r["sink_expected"] = expected
     if errors:
         r["error"] = "; ".join(errors[:3])
@@ -383,11 +416,13 @@ def dut_quiet_time(pids, t0, t_last, quiet=1.0, limit=20.0):
 
 # -- one scenario ------------------------------------------------------------
 def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, settle=5.0,
-                 py_sink=False, policy=None, aggregates=None):
+                 py_sink=False, policy=None, aggregates=None, fiback=None):
     """policy (kind "policy" only): None (the DUT without policy), "on",
     "nocache" (closbgpd without its policy result cache), "perpath"
     (closbgpd evaluating every path: duts.py). aggregates (kind "agg"
-    only): None, or the (prefix, min) the DUT originates."""
+    only): None, or the (prefix, min) the DUT originates. fiback (kind
+    "fiback" only): "on", "off" (FIB-acknowledged advertisement, duts.py
+    fib_ack) or "none" (the DUT has no such thing: as configured)."""
     res = {"dut": dut_name, "kind": kind, "fib": fib, "prefixes": n,
            "sessions": feeders * len(families), "families": families}
     tag = ""
@@ -401,6 +436,9 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
             res["aggregate_len"] = int(aggregates[0][0].split("/")[1])
             res["aggregate_cover"] = aggregates[-1][0]
         tag = "-" + res["aggregate"]
+    elif kind == "fiback":
+        res["fiback"] = fiback or "none"
+        tag = "-" + res["fiback"]
     wd = os.path.join(workdir, "%s-%s%s%s" % (dut_name, kind, tag,
                                               "-fib" if fib and kind != "fib" else ""))
     os.makedirs(wd, exist_ok=True)
@@ -436,7 +474,8 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
             pids = []
         else:
             dut = duts.DUTS[dut_name](topo, wd, fib, families, policy,
-                                      aggregates=aggregates).start()
+                                      aggregates=aggregates,
+                                      fib_ack=FIBACK_VALUE.get(fiback)).start()
             pids = dut.pids()
             sink_ns = topo.sink
             s = Topology.SINK
@@ -465,10 +504,13 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
         base_k = sum(kernel.count().values()) if kernel else 0
         res["rss_start_kb"] = mem_kb(pids, "VmRSS")
         cpu0 = cpu_seconds(pids)
+        exec0 = exec_seconds(pids)
         log("%s %s: announcing %d x %d prefixes" % (dut_name, kind, len(feed_sessions), n))
         stall = 20 if kind != "sink" else 10
         ann = run_phase("announce", feeder, sink, pids, kernel, base_k + expected,
-                        expected, timeout, stall)
+                        expected, timeout, stall, kernel_at_sink=kind == "fiback")
+        if "kernel_at_sink" in ann:
+            ann["kernel_at_sink"] -= base_k
         res["announce"] = ann
         if pids and "t0_abs" in ann:
             # Converged = the DUT's last CPU activity (every path processed).
@@ -477,8 +519,19 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                 ann["dut_quiet"] = max(q, ann.get("sink", 0), ann.get("kernel", 0))
         if pids:
             res["cpu_announce"] = cpu_seconds(pids) - cpu0
+            res["cpu_exec_announce"] = exec_seconds(pids) - exec0
             res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
             res["rss_end_kb"] = mem_kb(pids, "VmRSS")
+        if kind == "fiback" and "t0_abs" in ann:
+            # Off the clock: the sink's table and the DUT's kernel.
+            res["check"] = fiback_check(topo, dut, ann, n, families, fiback)
+            if not res["check"]["ok"]:
+                res["error"] = "FIB acknowledgement check failed: %s" % res["check"]["problems"]
+            if hasattr(dut, "fib_stats"):       # closbgpd: kernel messages and batches
+                try:
+                    res["dut_fib"] = dut.fib_stats()
+                except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
+                    res["dut_fib"] = {"error": "%s: %s" % (type(exc).__name__, exc)}
         if kind == "policy" and "sink" in ann:
             # Off the clock: did import policy run (LOCAL_PREF, community)?
             res["check"] = policy_check(dut, policy)
@@ -557,7 +610,79 @@ def policy_check(dut, policy):
     return out
 
 
+def kernel_prefixes(ns, family):
+    """The main table's destinations in ns: {(network int, length)}."""
+    out = ns.run(["ip", "-j", "-%s" % family[-1], "route", "show", "table", "main"],
+                 timeout=120).stdout
+    got = set()
+    for rt in json.loads(out or "[]"):
+        dst = rt.get("dst")
+        if not dst or dst == "default":
+            continue
+        try:
+            net = ipaddress.ip_network(dst if "/" in dst else
+                                       dst + ("/32" if family == "ipv4" else "/128"))
+        except ValueError:
+            continue
+        got.add((int(net.network_address), net.prefixlen))
+    return got
+
+
+def fed_prefixes(family, n):
+    """The feeders' n prefixes of family (bgpwire.py), as kernel_prefixes has them."""
+    if family == "ipv4":
+        return {(bgpwire.V4_BASE + (i << 8), 24) for i in range(n)}
+    return {((bgpwire.V6_BASE + i) << 80, 48) for i in range(n)}
+
+
+def fiback_check(topo, dut, ann, n, families, variant):
+    """After the announce: the sink holds all n prefixes of each family,
+    and -- for the acknowledged variants -- the DUT's kernel holds every
+    one of them (`ip -j route show` in the DUT's namespace: the sink can
+    only have fed prefixes, and has all of them) and already held them all
+    when the harness read the sink's "full" event (kernel_at_sink)."""
+    out = {"problems": []}
+    for fam in families:
+        k = "v" + fam[-1]
+        out["sink_" + k] = ann.get("sink_" + k)
+        if ann.get("sink_" + k) != n:
+            out["problems"].append("sink has %s of %d %s prefixes" % (ann.get("sink_" + k), n, fam))
+        try:
+            want = fed_prefixes(fam, n)
+            have = kernel_prefixes(topo.dut, fam)
+            missing = want - have
+            out["kernel_" + k] = len(want & have)
+            if missing and variant == "on":
+                out["problems"].append("kernel lacks %d of the %d %s prefixes the sink has"
+                                       % (len(missing), n, fam))
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            out["problems"].append("ip route: %s: %s" % (type(exc).__name__, exc))
+    out["kernel_at_sink"] = ann.get("kernel_at_sink")
+    out["kernel_at_sink_lag"] = ann.get("kernel_at_sink_lag")
+    expected = n * len(families)
+    if variant == "on" and ann.get("kernel_at_sink") is not None \
+            and ann["kernel_at_sink"] < expected:
+        out["problems"].append("kernel had %d of %d routes when the sink had them all"
+                               % (ann["kernel_at_sink"], expected))
+    if hasattr(dut, "fiback_config"):
+        try:
+            out["config"] = dut.fiback_config()
+        except (OSError, ValueError, KeyError, RuntimeError, subprocess.SubprocessError) as exc:
+            out["problems"].append("configuration: %s: %s" % (type(exc).__name__, exc))
+        if variant in ("on", "off") and out.get("config") is not None \
+                and out["config"] != (variant == "on"):
+            out["problems"].append("the DUT runs with FIB acknowledgement %s, not %s"
+                                   % ("on" if out["config"] else "off", variant))
+    out["ok"] = not out["problems"]
+    return out
+
+
 # -- the run ------------------------------------------------------------------
+# The FIB-acknowledgement benchmark's variants per DUT (duts.py fib_ack):
+# the first round runs them in this order, the next one reversed, and so on.
+FIBACK_VARIANTS = {"closbgpd": ("on", "off"), "frr": ("off", "on"), "bird": ("none",)}
+FIBACK_VALUE = {"on": True, "off": False, "none": None}
+
 POLICY_VARIANTS = {"closbgpd": (None, "on", "nocache", "perpath"), "frr": (None, "on"),
                    "bird": (None, "on")}
 
@@ -593,7 +718,9 @@ def plan(args):
     out = []
     fan = (args.fanin_prefixes, args.fanin_sessions, ["ipv4", "ipv6"])
     fo_fams = ["ipv4", "ipv6"] if args.failover_ipv6 else ["ipv4"]
-    if args.policy_only or args.aggregate_only or args.failover_only:
+    if args.policy_only or args.aggregate_only or args.failover_only or args.fiback_only:
+        if args.fiback_only:
+            out += fiback_plan(args, fan)
         if args.policy_only:
             out += [(d, "policy", args.fib) + fan + (v,)
                     for d in args.dut for v in POLICY_VARIANTS[d]]
@@ -624,7 +751,32 @@ def plan(args):
         if args.failover:
             out.append((d, "failover", True, args.failover_prefixes, len(failover.LINKS),
                         fo_fams, "failover"))
+    if args.fiback:
+        out += fiback_plan(args, fan)
     return out
+
+
+def fiback_plan(args, fan):
+    """The fan-in with FIB on per DUT and FIB-acknowledgement variant."""
+    return [(d, "fiback", True) + fan + (v,) for d in args.dut for v in FIBACK_VARIANTS[d]]
+
+
+def round_order(scenarios, rnd, args):
+    """Indices of scenarios in the order of round rnd (0-based): the plan's,
+    with each DUT's FIB-acknowledgement variants reversed every other round
+    (so that a drift of the machine's load does not favour one of a pair),
+    and the DUTs without FIB acknowledgement (BIRD) only in the first round
+    unless --fiback-all-rounds."""
+    order = list(range(len(scenarios)))
+    if rnd % 2:
+        for d in {s[0] for s in scenarios if s[1] == "fiback"}:
+            idx = [i for i in order if scenarios[i][0] == d and scenarios[i][1] == "fiback"]
+            for i, j in zip(idx, reversed(idx)):
+                order[i] = j
+    if rnd and not args.fiback_all_rounds:
+        order = [i for i in order if not (scenarios[i][1] == "fiback"
+                                          and scenarios[i][6] == "none")]
+    return order
 
 
 def agg_variants(dut):
@@ -720,6 +872,19 @@ def main(argv=None):
     ap.add_argument("--failover-timeout", type=int, default=60,
                     help="seconds after the link went down before a DUT counts as not "
                          "repaired (default 60)")
+    ap.add_argument("--fiback", action="store_true",
+                    help="also run the FIB-acknowledgement benchmark (issue 13): the fan-in, FIB "
+                         "on, closbgpd with fib-acknowledgement true and false, FRR without and "
+                         "with bgp suppress-fib-pending, BIRD (no equivalent) for reference")
+    ap.add_argument("--fiback-only", action="store_true",
+                    help="run only the FIB-acknowledgement benchmark; --out then replaces only "
+                         "the report's fiback block")
+    ap.add_argument("--fiback-all-rounds", action="store_true",
+                    help="run the FIB-acknowledgement benchmark's reference DUT without "
+                         "FIB acknowledgement (BIRD) in every round, not only the first")
+    ap.add_argument("--note", default=None,
+                    help="a line for the report's machine table (e.g. what else ran on the "
+                         "machine)")
     ap.add_argument("--fanin-prefixes", type=int, default=None,
                     help="prefixes per family per fan-in session (default: --prefixes / 10)")
     ap.add_argument("--timeout", type=int, default=None,
@@ -737,6 +902,7 @@ def main(argv=None):
     args.policy = args.policy or args.policy_only
     args.aggregate = args.aggregate or args.aggregate_only
     args.failover = args.failover or args.failover_only
+    args.fiback = args.fiback or args.fiback_only
     if args.aggregate_len is not None and not 8 <= args.aggregate_len <= 23:
         ap.error("--aggregate-len: 8..23")
     try:
@@ -771,6 +937,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_term)
 
     results = []
+    loads = []
     t_start = time.time()
     with open("/proc/loadavg") as f:
         load_before = " ".join(f.read().split()[:3])
@@ -782,11 +949,15 @@ def main(argv=None):
         # Round after round over the whole plan, so that a slow spell of
         # the machine hits every DUT alike.
         for rnd in range(args.runs):
-            for i, (d, kind, fib, n, feeders, fams, pv) in enumerate(scenarios):
+            for i in round_order(scenarios, rnd, args):
+                d, kind, fib, n, feeders, fams, pv = scenarios[i]
+                with open("/proc/loadavg") as f:
+                    loads.append(float(f.read().split()[0]))
                 maxn = n * feeders * len(fams)
                 timeout = args.timeout or int(120 + maxn / 2000)
                 log("scenario %s %s%s%s: %d sessions x %d prefixes%s" %
-                    (d, kind, " " + (pv or "none") if kind in ("policy", "agg") else "",
+                    (d, kind, " " + (pv or "none") if kind in ("policy", "agg", "fiback")
+                     else "",
                      " fib" if fib else "", feeders * len(fams), n,
                      " (round %d of %d)" % (rnd + 1, args.runs) if args.runs > 1 else ""))
                 wd = workdir if args.runs == 1 else os.path.join(workdir, "round%d" % (rnd + 1))
@@ -800,9 +971,13 @@ def main(argv=None):
                     aggs = aggregate_plan(n, args.aggregate_len) if pv == "on" else None
                     r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
                                      args.py_sink, aggregates=aggs)
+                elif kind == "fiback":
+                    r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
+                                     args.py_sink, fiback=pv)
                 else:
                     r = run_scenario(d, kind, fib, n, feeders, fams, wd, timeout, args.settle,
                                      args.py_sink, pv)
+                r["round"] = rnd + 1
                 log("  -> %s" % json.dumps(summary_line(r)))
                 runs[i].append(r)
     except KeyboardInterrupt:
@@ -821,12 +996,19 @@ def main(argv=None):
     info["load average before the run"] = load_before
     with open("/proc/loadavg") as f:
         info["load average after the run"] = " ".join(f.read().split()[:3])
+    if loads:
+        info["load average during the run"] = (
+            "%.2f–%.2f (1 min, at the start of each of %d scenarios; %d CPUs)"
+            % (min(loads), max(loads), len(loads), os.cpu_count() or 0))
+    if args.note:
+        info["note"] = args.note
     cmd = "tests/bench/run " + " ".join(argv if argv is not None else sys.argv[1:])
     with open(os.path.join(workdir, "results.json"), "w") as f:
         json.dump({"machine": info, "command": cmd, "results": results}, f, indent=1)
     import report
     only = [b for b, flag in (("policy", args.policy_only), ("aggregate", args.aggregate_only),
-                              ("failover", args.failover_only)) if flag]
+                              ("failover", args.failover_only), ("fiback", args.fiback_only))
+            if flag]
     blocks = {b: report.BLOCKS[b][1](results, info, cmd.strip()) for b in only}
     if only:
         text = "\n".join(blocks[b] for b in only)
@@ -874,9 +1056,11 @@ def _num(v):
 def merge_runs(rs):
     """One result from a scenario's rounds: every number is the median over
     the rounds that have it (per field, so one slow round moves no column);
-    other fields and the first error come from the first round."""
-    out = copy.deepcopy(rs[0])
-    for k, v in rs[0].items():
+    other fields and the first error come from the first round that has no
+    error (the first round if all have one)."""
+    base = next((r for r in rs if not r.get("error")), rs[0])
+    out = copy.deepcopy(base)
+    for k, v in base.items():
         if _num(v):
             out[k] = _median([r[k] for r in rs if _num(r.get(k))])
         elif isinstance(v, dict):
@@ -884,7 +1068,7 @@ def merge_runs(rs):
                 if _num(vv):
                     out[k][kk] = _median([r[k][kk] for r in rs
                                           if isinstance(r.get(k), dict) and _num(r[k].get(kk))])
-    for r in rs[1:]:
+    for r in rs:
         if r.get("error") and not out.get("error"):
             out["error"] = r["error"]
     out["rounds"] = len(rs)
@@ -892,6 +1076,23 @@ def merge_runs(rs):
     if rs[0].get("kind") == "agg":
         out["rounds_bursts"] = [[(r.get(ph) or {}).get("sink") for ph in AGG_BURSTS] for r in rs]
         out["rounds_cpu"] = [r.get("cpu_total") for r in rs]
+    if rs[0].get("kind") == "fiback":
+        out["rounds_detail"] = [{"round": r.get("round"),
+                                 "sink": (r.get("announce") or {}).get("sink"),
+                                 "kernel": (r.get("announce") or {}).get("kernel"),
+                                 "cpu": r.get("cpu_announce"),
+                                 "cpu_exec": r.get("cpu_exec_announce"),
+                                 "kernel_at_sink": (r.get("announce") or {}).get("kernel_at_sink"),
+                                 "ok": (r.get("check") or {}).get("ok"),
+                                 "problems": (r.get("check") or {}).get("problems"),
+                                 "error": r.get("error")} for r in rs]
+        out["check_ok_rounds"] = sum(1 for r in rs if (r.get("check") or {}).get("ok"))
+        if isinstance(out.get("check"), dict):
+            out["check"]["ok"] = all((r.get("check") or {}).get("ok") for r in rs)
+            out["check"]["problems"] = ["round %s: %s" % (r.get("round"), p)
+                                        for r in rs for p in (r.get("check") or {}).get(
+                                            "problems", ["not checked"])]
+    out.pop("round", None)
     if rs[0].get("kind") == "failover":
         out["rounds_failover"] = [dict(r.get("failover") or {}, error=r.get("error"))
                                   for r in rs]
@@ -904,6 +1105,8 @@ def summary_line(r):
         out["policy"] = r["policy"]
     if "aggregate" in r:
         out["aggregate"] = r["aggregate"]
+    if "fiback" in r:
+        out["fiback"] = r["fiback"]
     if "failover" in r:
         out.update({k: round(v, 4) if isinstance(v, float) else v
                     for k, v in r["failover"].items()})

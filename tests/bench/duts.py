@@ -28,6 +28,13 @@ pod_aggregate's community; FRR counts every more-specific and has no
 minimum but 1). BIRD 2.0.12 has no BGP aggregation: its class says so
 with AGGREGATES = False.
 
+fib_ack (bench.py --fiback, issue 13): None (the DUT as configured
+otherwise), True or False: closbgpd's `fib-acknowledgement` leaf (advertise
+a route only once the kernel acknowledged it; default true), FRR's
+`bgp suppress-fib-pending` (router bgp level; bgpd waits for zebra's
+route-installed notification). BIRD 2.0.12 has no equivalent: its class
+says so with FIB_ACK = False.
+
 Namespaces and processes come from tests/integration/lib/netns.py; every
 daemon is started with a known PID (`ip netns exec` execs it) and stopped by
 that PID.
@@ -111,11 +118,14 @@ class FrrDut:
     deployment). FIB on: bgpd sends routes to zebra, zebra to the kernel."""
     name = "frr"
     AGGREGATES = True
+    FIB_ACK = True              # bgp suppress-fib-pending
 
-    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None,
+                 fib_ack=None):
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
         self.aggregates = aggregates or []
+        self.fib_ack = fib_ack
         self.dir = os.path.join(workdir, "frr")
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o777)
@@ -136,6 +146,8 @@ class FrrDut:
              " no bgp ebgp-requires-policy",
              " no bgp default ipv4-unicast",
              " bgp bestpath as-path multipath-relax"]
+        if self.fib_ack:
+            L.append(" bgp suppress-fib-pending")
         groups = []
         for afi in _afis(self.families):
             k = afi[-1]
@@ -205,6 +217,15 @@ class FrrDut:
         return {"local_pref": best.get("locPrf"),
                 "communities": (best.get("community") or {}).get("string", "").split()}
 
+    def fiback_config(self):
+        """Whether the running bgpd has `bgp suppress-fib-pending` (FRR
+        skips a configuration line it does not know and runs on)."""
+        out = self.topo.dut.run([VTYSH, "--vty_socket", self.dir, "-c", "show running-config"],
+                                timeout=30).stdout
+        if "router bgp" not in out:
+            raise RuntimeError("no running configuration from vtysh")
+        return any(line.strip() == "bgp suppress-fib-pending" for line in out.splitlines())
+
     def pids(self):
         return [p.pid for p in self.procs]
 
@@ -234,10 +255,14 @@ class BirdDut:
     link losing carrier shuts the session over it down at once."""
     name = "bird"
     AGGREGATES = False          # no BGP aggregation in BIRD 2.0.12
+    FIB_ACK = False             # nothing like FIB-acknowledged advertisement
 
-    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None,
+                 fib_ack=None):
         if aggregates:
             raise RuntimeError("BIRD 2.0.12 has no BGP aggregation")
+        if fib_ack:
+            raise RuntimeError("BIRD 2.0.12 has no FIB-acknowledged advertisement")
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
         self.dir = os.path.join(workdir, "bird")
@@ -326,14 +351,18 @@ def closbgpd_binary():
 
 class ClosDut:
     """closbgpd -c CONFIG.json [-n]; -n (--no-fib) for FIB off; policy
-    "nocache": CLOSBGPD_POLICY_CACHE=0 in its environment."""
+    "nocache": CLOSBGPD_POLICY_CACHE=0 in its environment; fib_ack
+    True/False: the fib-acknowledgement leaf set explicitly."""
     name = "closbgpd"
     AGGREGATES = True
+    FIB_ACK = True              # fib-acknowledgement (default true)
 
-    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None):
+    def __init__(self, topo, workdir, fib, families, policy=None, aggregates=None,
+                 fib_ack=None):
         self.topo, self.fib, self.families = topo, fib, families
         self.policy = policy
         self.aggregates = aggregates or []
+        self.fib_ack = fib_ack
         self.dir = os.path.join(workdir, "closbgpd")
         os.makedirs(self.dir, exist_ok=True)
         self.procs = []
@@ -342,6 +371,8 @@ class ClosDut:
         groups, neighbors = [], []
         bgp = {"router-id": "10.255.0.1", "local-as": DUT_AS,
                "timers": {"hold-time": HOLD, "keepalive": KEEPALIVE, "connect-retry": 1}}
+        if self.fib_ack is not None:
+            bgp["fib-acknowledgement"] = bool(self.fib_ack)
         p_in = p_out = None
         if self.policy:
             p_in, p_out = pol.closbgpd(bgp, per_path=self.policy == "perpath",

@@ -9,7 +9,7 @@ def _f(v, fmt="%.2f"):
 
 
 def _get(r, phase, key):
-    return (r.get(phase) or {}).get(key)
+    return ((r or {}).get(phase) or {}).get(key)
 
 
 def _best(rows, fn, lower=True):
@@ -63,7 +63,7 @@ def render(results, info, cmd, args):
                                           info.get("duration_s", 0)), "",
          "## Machine", "", "| | |", "|---|---|"]
     for k in ("cpu", "nproc", "mem", "kernel", "frr", "bird", "closbgpd", "python", "sink",
-              "commit", "load average before the run"):
+              "commit", "load average before the run", "load average during the run", "note"):
         if k in info:
             L.append("| %s | %s |" % (k, info[k]))
     rounds = max([r.get("rounds", 1) for r in results] or [1])
@@ -171,7 +171,7 @@ def render(results, info, cmd, args):
     pol_rows = [r for r in results if r["kind"] == "policy"]
     if pol_rows:
         L += [render_policy(pol_rows, info, cmd, own_header=False).rstrip("\n"), ""]
-    for name in ("aggregate", "failover"):
+    for name in ("aggregate", "failover", "fiback"):
         kind, fn = BLOCKS[name]
         if any(r["kind"] == kind for r in results):
             L += [fn(results, info, cmd, own_header=False).rstrip("\n"), ""]
@@ -666,9 +666,214 @@ def render_failover(results, info, cmd, own_header=True):
     return "\n".join(L) + "\n"
 
 
+# -- the FIB-acknowledgement benchmark (issue 13): its own block --------------------
+FIBACK_LABEL = {("closbgpd", "on"): "fib-acknowledgement true",
+                ("closbgpd", "off"): "fib-acknowledgement false",
+                ("frr", "on"): "bgp suppress-fib-pending",
+                ("frr", "off"): "without suppress-fib-pending",
+                ("bird", "none"): "no equivalent (reference)"}
+
+
+def _fa(rows, dut, variant):
+    return next((r for r in rows if r["dut"] == dut and r.get("fiback") == variant), None)
+
+
+def _paired(on, off, key):
+    """on / off of the rounds where both ran (same round number), each
+    round's ratio: [(round, ratio)]. key "cpu": schedstat's when there."""
+    if not on or not off:
+        return []
+    val = _rcpu if key == "cpu" else (lambda d: d.get(key))
+    offs = {d.get("round"): val(d) for d in off.get("rounds_detail") or []}
+    out = []
+    for d in on.get("rounds_detail") or []:
+        a, b = val(d), offs.get(d.get("round"))
+        if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
+            out.append((d.get("round"), a / b))
+    return out
+
+
+def _med(vals):
+    v = sorted(vals)
+    if not v:
+        return None
+    m = len(v) // 2
+    return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
+
+
+def _cpu(r):
+    """The DUT's CPU seconds of the announce: schedstat's (ns) when there."""
+    if not r:
+        return None
+    v = r.get("cpu_exec_announce")
+    return v if isinstance(v, (int, float)) else r.get("cpu_announce")
+
+
+def _rcpu(d):
+    v = d.get("cpu_exec")
+    return v if isinstance(v, (int, float)) else d.get("cpu")
+
+
+def render_fiback(results, info, cmd, own_header=True):
+    """The "FIB acknowledgement (issue 13)" section between <!-- fiback:begin/end -->."""
+    rows = [r for r in results if r["kind"] == "fiback"]
+    L = ["<!-- fiback:begin -->"]
+    if not rows:
+        return "\n".join(L + ["<!-- fiback:end -->"]) + "\n"
+    r0 = rows[0]
+    nfeed = r0["sessions"] // len(r0["families"])
+    rounds = max(r.get("rounds", 1) for r in rows)
+    L += ["## FIB acknowledgement (issue 13): fan-in, advertisement gated on the kernel "
+          "on vs off", ""]
+    if own_header:
+        L += _own_header(info, cmd, rounds)
+        if info.get("load average during the run"):
+            L.insert(-1, "| load average during the run | %s |"
+                     % info["load average during the run"])
+        if info.get("note"):
+            L.insert(-1, "| note | %s |" % info["note"])
+    L += ["The fan-in above with the kernel FIB on: %d feeder links × (IPv4 + IPv6), "
+          "%d prefixes per family per session (%d paths), every session announcing at "
+          "once; the DUT installs every prefix with a %d-way ECMP route and advertises it "
+          "to the sink. *FIB acknowledgement on*: a route is advertised only once the "
+          "kernel has acknowledged it — closbgpd `fib-acknowledgement true` (its "
+          "default; the entry waits for the loop turn's synchronous FIB flush, no "
+          "batching delay), FRR `bgp suppress-fib-pending` (router bgp level: bgpd "
+          "advertises once zebra has reported the route installed; zebra runs in the "
+          "DUT's namespace and programs the kernel). *Off*: closbgpd "
+          "`fib-acknowledgement false`, FRR without the command. BIRD 2.0.12 has no "
+          "equivalent (its kernel protocol and its BGP exports are independent): it runs "
+          "once, FIB on, for reference. Each variant is a fresh topology and DUT; the "
+          "variants of a DUT run back to back, in reversed order every other round, "
+          "over %d rounds (medians; BIRD %s)." % (
+              nfeed, r0["prefixes"], r0["prefixes"] * r0["sessions"], nfeed, rounds,
+              "every round" if all(r.get("rounds", 1) == rounds for r in rows
+                                   if r["dut"] == "bird") else "first round only"), "",
+          "*Sink has all*: the sink holds every IPv4 and IPv6 prefix, from the "
+          "feeder's first byte; *kernel has all*: the DUT's kernel holds every prefix "
+          "(`/proc/PID/net/fib_triestat`, `rt6_stats`, polled); *converged*: the DUT's "
+          "last CPU activity; CPU: the DUT's processes (FRR: bgpd + zebra; every thread) "
+          "from the announce until converged, from `/proc/PID/task/*/schedstat` "
+          "(nanoseconds, where utime + stime count 10 ms ticks). *Check*, after every announce (off the clock): the sink holds all "
+          "%d prefixes of each family (it can hold nothing else: the DUT learns only "
+          "the fed prefixes), the DUT's kernel holds every one of them (`ip -j route "
+          "show table main` in its namespace, compared with the fed set), and *kernel "
+          "at sink full*: the kernel's route count read as soon as the harness read the "
+          "sink's event that it had every prefix (a few ms later: *lag*). For the "
+          "acknowledged variants, anything short of all of them is a failure (the sink "
+          "had prefixes the kernel did not); for the others it is shown, not judged. "
+          "FRR's *check* also reads `show running-config` for the command." % (
+              r0["prefixes"]), "",
+          "| DUT | FIB acknowledgement | sink has all (s) | kernel has all (s) "
+          "| converged (s) | withdrawn at sink (s) | CPU announce (s) | peak RSS (MiB) "
+          "| on / off: sink has all | on / off: CPU | kernel at sink full (lag ms) "
+          "| check (rounds ok) |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        off = _fa(rows, r["dut"], "off")
+        on_row = r.get("fiback") == "on"
+        c = r.get("check") or {}
+        kas = c.get("kernel_at_sink")
+        L.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["dut"], FIBACK_LABEL.get((r["dut"], r.get("fiback")), r.get("fiback")),
+            _f(_get(r, "announce", "sink"), "%.3f"), _f(_get(r, "announce", "kernel"), "%.3f"),
+            _f(_get(r, "announce", "dut_quiet"), "%.3f"),
+            _f(_get(r, "withdraw", "sink"), "%.3f"), _f(_cpu(r), "%.3f"),
+            _f(_mib(r.get("rss_peak_kb")), "%.1f"),
+            _x(_get(r, "announce", "sink"), _get(off, "announce", "sink")) if on_row else "—",
+            _x(_cpu(r), _cpu(off)) if on_row else "—",
+            "%s / %d (%s)" % (_f(kas, "%d"), r0["prefixes"] * len(r0["families"]),
+                              _ms(c.get("kernel_at_sink_lag"))) if kas is not None else "—",
+            "%s (%d of %d)" % ("ok" if c.get("ok") else "**failed**",
+                               r.get("check_ok_rounds", 0), r.get("rounds", 1))
+            if c else "—"))
+    L += _errors(rows)
+
+    L += ["", "Each round (s; CPU s):", "",
+          "| DUT | FIB acknowledgement | " + " | ".join(
+              "round %d: sink / kernel / CPU" % i for i in range(1, rounds + 1)) + " |",
+          "|---|---|" + "---|" * rounds]
+    for r in rows:
+        by = {d.get("round"): d for d in r.get("rounds_detail") or []}
+        cells = []
+        for i in range(1, rounds + 1):
+            d = by.get(i)
+            cells.append("%s / %s / %s%s" % (
+                _f(d.get("sink"), "%.3f"), _f(d.get("kernel"), "%.3f"), _f(_rcpu(d), "%.3f"),
+                "" if d.get("ok") or d.get("ok") is None else " (check failed)")
+                         if d else "—")
+        L.append("| %s | %s | %s |" % (r["dut"], r.get("fiback"), " | ".join(cells)))
+
+    L += ["", "Target (issue 13): FIB acknowledgement adds ≤ 10 % to the fan-in (closbgpd "
+          "ack on / off on *sink has all*):", ""]
+    con, coff = _fa(rows, "closbgpd", "on"), _fa(rows, "closbgpd", "off")
+    a, b = _get(con, "announce", "sink"), _get(coff, "announce", "sink")
+    if a and b:
+        pr = _paired(con, coff, "sink")
+        pc = _paired(con, coff, "cpu")
+        # The rounds' back-to-back pairs first: on a shared machine the load
+        # drifts between rounds more than between the two runs of a pair.
+        paired = _med([v for _, v in pr])
+        ratio = paired if paired is not None else a / b
+        L.append("- closbgpd fib-acknowledgement on / off: **%.2f×** on *sink has all* (%s), "
+                 "target ≤ 1.10×: %s" % (
+                     ratio, "median of the %d rounds' back-to-back pairs" % len(pr) if pr
+                     else "ratio of the medians", "met" if ratio <= 1.10 else "**not met**"))
+        if pr:
+            L.append("  - each round's on / off: sink has all %s; CPU %s (median %s)" % (
+                ", ".join("%.2f×" % v for _, v in pr),
+                ", ".join("%.2f×" % v for _, v in pc) or "—",
+                _f(_med([v for _, v in pc]), "%.2f×")))
+        L.append("  - ratios of the medians: %.2f× on *sink has all* (%.3f s / %.3f s), %s on "
+                 "*kernel has all*, %s on *converged*, %s on the DUT's CPU seconds" % (
+                     a / b, a, b,
+                     _x(_get(con, "announce", "kernel"), _get(coff, "announce", "kernel")),
+                     _x(_get(con, "announce", "dut_quiet"), _get(coff, "announce", "dut_quiet")),
+                     _x(_cpu(con), _cpu(coff))))
+        fon_, foff_ = con.get("dut_fib") or {}, coff.get("dut_fib") or {}
+        if fon_.get("messages") is not None and foff_.get("messages") is not None:
+            L.append("  - closbgpd's FIB sent %s / %s netlink "
+                     "messages in %s / %s batches (on / off; `closctl show summary`), the "
+                     "sink received %s / %s UPDATEs" % (
+                         _f(fon_.get("messages"), "%d"), _f(foff_.get("messages"), "%d"),
+                         _f(fon_.get("batches"), "%d"), _f(foff_.get("batches"), "%d"),
+                         _f(_get(con, "announce", "sink_rx_updates"), "%d"),
+                         _f(_get(coff, "announce", "sink_rx_updates"), "%d")))
+    else:
+        L.append("- closbgpd fib-acknowledgement on / off: not measured")
+    fon, foff = _fa(rows, "frr", "on"), _fa(rows, "frr", "off")
+    a2, b2 = _get(fon, "announce", "sink"), _get(foff, "announce", "sink")
+    if a2 and b2:
+        pr = _paired(fon, foff, "sink")
+        L.append("- frr suppress-fib-pending on / off: %.2f× on *sink has all* (%.3f s / "
+                 "%.3f s), %s on *kernel has all*, %s on CPU%s" % (
+                     a2 / b2, a2, b2,
+                     _x(_get(fon, "announce", "kernel"), _get(foff, "announce", "kernel")),
+                     _x(_cpu(fon), _cpu(foff)),
+                     "; each round %s (median %.2f×)" % (
+                         ", ".join("%.2f×" % v for _, v in pr), _med([v for _, v in pr]))
+                     if pr else ""))
+    else:
+        L.append("- frr suppress-fib-pending on / off: not measured")
+    if a and a2:
+        L.append("- with FIB acknowledgement, closbgpd vs frr: %s faster on *sink has all* "
+                 "(%.3f s vs %.3f s), %s on *kernel has all*, %s the CPU seconds" % (
+                     _speedup(a2, a), a, a2,
+                     _speedup(_get(fon, "announce", "kernel"), _get(con, "announce", "kernel")),
+                     _x(_cpu(con), _cpu(fon))))
+    bird = _fa(rows, "bird", "none")
+    if bird and _get(bird, "announce", "sink"):
+        L.append("- bird (no FIB acknowledgement; reference): %.3f s on *sink has all*, "
+                 "%s s on *kernel has all*" % (_get(bird, "announce", "sink"),
+                                               _f(_get(bird, "announce", "kernel"), "%.3f")))
+    L += ["", "<!-- fiback:end -->"]
+    return "\n".join(L) + "\n"
+
+
 # Blocks of docs/benchmarks.md that a --X-only run replaces alone:
 # name -> (result kind, renderer).
 BLOCKS = {"policy": ("policy", lambda res, info, cmd, own_header=True:
                      render_policy(res, info, cmd, own_header)),
           "aggregate": ("agg", render_aggregate),
-          "failover": ("failover", render_failover)}
+          "failover": ("failover", render_failover),
+          "fiback": ("fiback", render_fiback)}

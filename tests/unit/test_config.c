@@ -267,6 +267,95 @@ static void test_graceful_restart(void **state)
 	config_free(c);
 }
 
+/* password (TCP-MD5) and tcp-ao: one setting, the neighbor's own replacing
+ * its group's whichever each is; a new key resets the session. */
+static void test_tcp_auth(void **state)
+{
+	struct bgp_config *c = load("tcp-auth.json");
+	const struct cfg_peer *p = peer(c, "10.0.1.0"); /* the group's password */
+	assert_int_equal(p->auth.kind, CFG_AUTH_MD5);
+	assert_string_equal(p->auth.key, "group secret");
+	p = peer(c, "10.0.1.2"); /* its own */
+	assert_int_equal(p->auth.kind, CFG_AUTH_MD5);
+	assert_string_equal(p->auth.key, "its own");
+	p = peer(c, "10.0.1.4"); /* its own tcp-ao instead of the group's password */
+	assert_int_equal(p->auth.kind, CFG_AUTH_AO);
+	assert_string_equal(p->auth.key, "ao key");
+	assert_int_equal(p->auth.send_id, 1);
+	assert_int_equal(p->auth.recv_id, 2);
+	assert_int_equal(p->auth.alg, CFG_AO_HMAC_SHA1_96); /* the default */
+	p = peer(c, "10.1.1.1"); /* the group's tcp-ao */
+	assert_int_equal(p->auth.kind, CFG_AUTH_AO);
+	assert_string_equal(p->auth.key, "rack key");
+	assert_int_equal(p->auth.send_id, 5);
+	assert_int_equal(p->auth.recv_id, 6);
+	assert_int_equal(p->auth.alg, CFG_AO_AES128_CMAC_96);
+	p = peer(c, "10.1.1.3"); /* its own password instead of the group's tcp-ao */
+	assert_int_equal(p->auth.kind, CFG_AUTH_MD5);
+	assert_string_equal(p->auth.key, "md5 instead");
+	p = peer(c, "fd00::1");
+	assert_int_equal(p->auth.kind, CFG_AUTH_NONE);
+
+	/* Any change of key, kind or MKT resets the session. */
+	struct cfg_peer a = *peer(c, "10.1.1.1"), b = a;
+	assert_false(config_peer_needs_reset(&a, &b));
+	b.auth.recv_id++;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.auth.alg = CFG_AO_HMAC_SHA1_96;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	b.auth.kind = CFG_AUTH_MD5;
+	assert_true(config_peer_needs_reset(&a, &b));
+	a = *peer(c, "10.0.1.0");
+	b = a;
+	snprintf(b.auth.key, sizeof(b.auth.key), "new secret");
+	assert_true(config_peer_needs_reset(&a, &b));
+	b.auth.kind = CFG_AUTH_NONE;
+	b.auth.key[0] = '\0';
+	assert_true(config_peer_needs_reset(&a, &b));
+	config_free(c);
+}
+
+/* Keys: at most 80 bytes (YANG counts characters); both on a peer-group. */
+static void test_tcp_auth_errors(void **state)
+{
+	char json[1024], err[1024], key[128];
+	/* 41 two-byte characters: 82 bytes */
+	key[0] = '\0';
+	for (int i = 0; i < 41; i++)
+		strcat(key, "\xc3\xa9");
+	snprintf(json, sizeof(json),
+		 "{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\",\"local-as\":65001,"
+		 "\"neighbor\":[{\"address\":\"192.0.2.2\",\"remote-as\":65002,"
+		 "\"password\":\"%s\"}]}}",
+		 key);
+	assert_null(config_parse(json, "k.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "k.json: /closbgp-device:bgp/neighbor[address='192.0.2.2']"
+				    "/password: key too long: 82 bytes, at most 80"));
+	snprintf(json, sizeof(json),
+		 "{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\",\"local-as\":65001,"
+		 "\"peer-group\":[{\"name\":\"g\",\"tcp-ao\":{\"send-id\":1,\"recv-id\":1,"
+		 "\"key\":\"%s\"}}]}}",
+		 key);
+	assert_null(config_parse(json, "g.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "g.json: /closbgp-device:bgp/peer-group[name='g']/tcp-ao/key: "
+				    "key too long"));
+	assert_null(config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\","
+				 "\"local-as\":65001,\"peer-group\":[{\"name\":\"g\","
+				 "\"password\":\"x\",\"tcp-ao\":{\"send-id\":1,\"recv-id\":1,"
+				 "\"key\":\"y\"}}]}}",
+				 "b.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "b.json: /closbgp-device:bgp/peer-group[name='g']/tcp-ao: "
+				    "password (TCP-MD5) and tcp-ao exclude each other"));
+	/* tcp-ao needs its IDs and key */
+	assert_null(config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\","
+				 "\"local-as\":65001,\"neighbor\":[{\"address\":\"192.0.2.2\","
+				 "\"remote-as\":65002,\"tcp-ao\":{\"key\":\"y\"}}]}}",
+				 "m.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "/tcp-ao/send-id"));
+}
+
 /* Calls fn(dir, file name) for every *.json in CONFIG_TEST_DIR/sub. */
 static int each_json(const char *sub, void (*fn)(const char *, const char *))
 {
@@ -423,6 +512,8 @@ int main(void)
 		cmocka_unit_test(test_pod_confed_networks),
 		cmocka_unit_test(test_fsw),
 		cmocka_unit_test(test_graceful_restart),
+		cmocka_unit_test(test_tcp_auth),
+		cmocka_unit_test(test_tcp_auth_errors),
 		cmocka_unit_test(test_all_good),
 		cmocka_unit_test(test_all_bad),
 		cmocka_unit_test(test_find_peer),

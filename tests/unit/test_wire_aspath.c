@@ -88,6 +88,11 @@ static void test_wire_valid(void **state)
 	assert_false(aspath_wire_valid(ap, hex("02 02 0001", ap), 2, &confed)); /* truncated */
 	assert_false(aspath_wire_valid(ap, hex("02 01 0001 02", ap), 2, &confed));
 	assert_true(aspath_wire_valid(ap, 0, 4, &confed));
+	/* RFC 7607 2: AS 0 in any segment, either width. */
+	assert_true(aspath_wire_has_as0(ap, hex("02 02 fde9 0000", ap), 2));
+	assert_true(aspath_wire_has_as0(ap, hex("02 01 0000fde9 04 01 00000000", ap), 4));
+	assert_false(aspath_wire_has_as0(ap, hex("02 02 0000fde9 00010000", ap), 4));
+	assert_false(aspath_wire_has_as0(ap, 0, 4));
 }
 
 static void test_widen_and_narrow(void **state)

@@ -222,6 +222,113 @@ static void test_open_decode_errors(void **state)
 	assert_int_equal(err.code, 1);
 }
 
+/* RFC 4271 6.1, every case with its subcode and data: the marker (no
+ * data), the length outside 19..4096 or below the type's minimum (the
+ * Length field), an unknown type (the Type field). */
+static void test_header_errors_data(void **state)
+{
+	static const struct {
+		const char *hdr;
+		uint8_t subcode;
+		const char *data;
+	} cases[] = {
+		{ "ffffffffffffffffffffffffffff00ff 0013 04", BGP_HDR_NOT_SYNC, "" },
+		{ MARKER "0000 04", BGP_HDR_BAD_LEN, "0000" },
+		{ MARKER "0012 04", BGP_HDR_BAD_LEN, "0012" },
+		{ MARKER "1001 02", BGP_HDR_BAD_LEN, "1001" },
+		{ MARKER "ffff 02", BGP_HDR_BAD_LEN, "ffff" },
+		{ MARKER "001c 01", BGP_HDR_BAD_LEN, "001c" }, /* OPEN < 29 */
+		{ MARKER "0016 02", BGP_HDR_BAD_LEN, "0016" }, /* UPDATE < 23 */
+		{ MARKER "0014 03", BGP_HDR_BAD_LEN, "0014" }, /* NOTIFICATION < 21 */
+		{ MARKER "0014 04", BGP_HDR_BAD_LEN, "0014" }, /* KEEPALIVE != 19 */
+		{ MARKER "1000 04", BGP_HDR_BAD_LEN, "1000" },
+		{ MARKER "0013 00", BGP_HDR_BAD_TYPE, "00" },
+		{ MARKER "0013 07", BGP_HDR_BAD_TYPE, "07" },
+		{ MARKER "0013 ff", BGP_HDR_BAD_TYPE, "ff" },
+	};
+	struct bgp_error err;
+	uint16_t len;
+	uint8_t type;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("%s\n", cases[i].hdr);
+		assert_int_equal(hdr(cases[i].hdr, &len, &type, &err), BGP_SESSION_RESET);
+		assert_int_equal(err.code, BGP_ERR_HEADER);
+		assert_int_equal(err.subcode, cases[i].subcode);
+		assert_hex(err.data, err.data_len, cases[i].data);
+	}
+	/* The largest message and the smallest of each type pass. */
+	assert_int_equal(hdr(MARKER "1000 02", &len, &type, &err), BGP_OK);
+	assert_int_equal(hdr(MARKER "001d 01", &len, &type, &err), BGP_OK);
+	assert_int_equal(hdr(MARKER "0015 03", &len, &type, &err), BGP_OK);
+}
+
+/* RFC 4271 6.2 (RFC 6286 2.2, RFC 5492 3, RFC 9072), every OPEN case the
+ * decoder owns with its subcode and data; the peer AS check (2/2) and the
+ * internal peer's identifier (2/3) need the configuration: bgpd/peer.c. */
+static void test_open_errors_data(void **state)
+{
+	static const struct {
+		const char *body;
+		uint8_t code, subcode;
+		const char *data;
+	} cases[] = {
+		/* Version: the data is our version, 4, whichever was bid. */
+		{ "03 fde9 00b4 0a000001 00", 2, BGP_OPEN_BAD_VERSION, "0004" },
+		{ "05 fde9 00b4 0a000001 00", 2, BGP_OPEN_BAD_VERSION, "0004" },
+		{ "00 fde9 00b4 0a000001 00", 2, BGP_OPEN_BAD_VERSION, "0004" },
+		/* Hold time 1 and 2 MUST be refused. */
+		{ "04 fde9 0001 0a000001 00", 2, BGP_OPEN_BAD_HOLD, "" },
+		{ "04 fde9 0002 0a000001 00", 2, BGP_OPEN_BAD_HOLD, "" },
+		/* BGP Identifier 0. */
+		{ "04 fde9 00b4 00000000 00", 2, BGP_OPEN_BAD_BGP_ID, "" },
+		/* Optional parameter type 1 (authentication, deprecated), 3. */
+		{ "04 fde9 00b4 0a000001 03 01 01 00", 2, BGP_OPEN_UNSUP_PARAM, "" },
+		{ "04 fde9 00b4 0a000001 02 03 00", 2, BGP_OPEN_UNSUP_PARAM, "" },
+		/* Recognized but malformed: Unspecific (0). */
+		{ "04 fde9 00b4 0a000001 04 02 02 41 04", 2, 0, "" },
+		{ "04 fde9 00b4 0a000001 03 02 01 41", 2, 0, "" },
+		{ "04 fde9 00b4 0a000001 01 02", 2, 0, "" },
+		{ "04 fde9 00b4 0a000001 08 02 06 01 04", 2, 0, "" },
+		{ "04 fde9 00b4 0a000001 00 00", 2, 0, "" },
+		{ "04 fde9 00b4 0a000001 ff ff 0010 02 0004", 2, 0, "" }, /* RFC 9072 overrun */
+	};
+	struct bgp_open o;
+	struct bgp_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("%s\n", cases[i].body);
+		assert_int_equal(open_dec(cases[i].body, &o, &err), BGP_SESSION_RESET);
+		assert_int_equal(err.code, cases[i].code);
+		assert_int_equal(err.subcode, cases[i].subcode);
+		assert_hex(err.data, err.data_len, cases[i].data);
+		assert_true(err.reason[0] != '\0');
+	}
+}
+
+/* What the decoder accepts: hold time 0 and 3; unknown capabilities and
+ * known ones of the wrong size are ignored (RFC 5492 3); an identifier
+ * that is not a host address is fine (RFC 6286 2.2); AS 0 decodes (the
+ * peer AS check refuses it, RFC 7607 3). */
+static void test_open_accepted(void **state)
+{
+	struct bgp_open o;
+	struct bgp_error err;
+
+	assert_int_equal(open_dec("04 fde9 0000 0a000001 00", &o, &err), BGP_OK);
+	assert_int_equal(open_dec("04 fde9 0003 ffffffff 00", &o, &err), BGP_OK);
+	assert_int_equal(o.hold_time, 3);
+	assert_int_equal(open_dec("04 fde9 00b4 0a000001 0c 02 02 99 00 02 06 41 02 0000 01 00",
+				  &o, &err), BGP_OK);
+	assert_false(o.caps.as4);
+	assert_int_equal(o.asn, 65001);
+	assert_int_equal(open_dec("04 0000 00b4 0a000001 08 02 06 41 04 00000000", &o, &err),
+			 BGP_OK);
+	assert_int_equal(o.asn, 0);
+	assert_int_equal(open_dec("04 fde9 00b4 0a000001 07 02 05 01 03 0002 00", &o, &err), BGP_OK);
+	assert_false(o.caps.mp_ipv6);
+}
+
 static void test_notification(void **state)
 {
 	struct bgp_notification n;
@@ -317,7 +424,8 @@ int main(void)
 		cmocka_unit_test(test_open_decode_frr),   cmocka_unit_test(test_open_decode_forms),
 		cmocka_unit_test(test_open_decode_errors), cmocka_unit_test(test_notification),
 		cmocka_unit_test(test_err_str),		   cmocka_unit_test(test_refresh),
-		cmocka_unit_test(test_eor),
+		cmocka_unit_test(test_eor),		   cmocka_unit_test(test_header_errors_data),
+		cmocka_unit_test(test_open_errors_data),   cmocka_unit_test(test_open_accepted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

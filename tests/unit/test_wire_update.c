@@ -559,11 +559,19 @@ static void test_7606_mp(void **state)
 		     BGP_UPD_OPT_ATTR, "80 0e 0d 0002 01 08 2001db8000000001 00");
 	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 06 0002 01 10 2001", ""),
 		     BGP_UPD_OPT_ATTR, "80 0e 06 0002 01 10 2001");
+	/* Malformed prefixes in MP attributes: 3/9 and the attribute
+	 * (RFC 4760 7), not 3/10 as in the classic fields. */
 	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 16 0002 01 10" NH6 "00 81 20", ""),
-		     BGP_UPD_BAD_NETWORK, "");
-	assert_reset(f, dec(f, &ebgp4, "", "80 0f 05 0002 01 30 20", ""), BGP_UPD_BAD_NETWORK, "");
+		     BGP_UPD_OPT_ATTR, "80 0e 16 0002 01 10" NH6 "00 81");
+	assert_reset(f, dec(f, &ebgp4, "", "80 0f 05 0002 01 30 20", ""), BGP_UPD_OPT_ATTR,
+		     "80 0f 05 0002 01 30 20");
+	assert_reset(f, dec(f, &ebgp4, "", "80 0f 07 0001 01 21 0a0000", ""), BGP_UPD_OPT_ATTR,
+		     "80 0f 07 0001 01 21 0a0000");
+	/* IPv4 in MP_REACH_NLRI: a 4-octet next hop, nothing else. */
+	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 18 0001 01 10" NH6 "00 10 0a01", ""),
+		     BGP_UPD_OPT_ATTR, "80 0e 18 0001 01 10" NH6 "00 10 0a01");
 	assert_reset(f, dec(f, &ebgp4, "", "80 0f 02 0002", ""), BGP_UPD_ATTR_LEN, "80 0f 02 0002");
-	/* Wrong flags: still parsed, then treat-as-withdraw (RFC 7606 3 c, h). */
+	/* Wrong flags: still parsed, then treat-as-withdraw (RFC 7606 3 c, j). */
 	assert_int_equal(dec(f, &ebgp4, "", ORIGIN ASPATH4 "c0 0e 1c 0002 01 10" NH6 "00 30 20010db80001", ""),
 			 BGP_TREAT_AS_WITHDRAW);
 	assert_int_equal(f->u.nwithdrawn, 1);
@@ -623,8 +631,8 @@ static void test_unrecognized_well_known(void **state)
 		     BGP_UPD_UNRECOGNIZED_WK, "40 63 02 abcd");
 }
 
-/* Errors that would withdraw are harmless without NLRI; the strongest
- * action wins when several apply (RFC 7606 3 f). */
+/* Errors that would withdraw are harmless without NLRI (RFC 7606 5.2); the
+ * strongest action wins when several apply (RFC 7606 3 h). */
 static void test_7606_no_nlri_and_combined(void **state)
 {
 	struct fx *f = *state;
@@ -654,6 +662,311 @@ static void test_mixed_withdraw_not_eor(void **state)
 	assert_int_equal(dec(f, &ebgp4, "", "80 0f 06 0001 01 10 0a01", ""), BGP_OK);
 	assert_pfx(&f->u.withdrawn[0], "10.1.0.0/16");
 	assert_false(f->u.eor);
+}
+
+/* ---- every RFC 7606 / RFC 6793 / RFC 7607 case, both families ------------
+ * (docs/malformed.md lists the cases). The malformed attribute goes first:
+ * a good one of the same type in the base after it is then a duplicate
+ * (RFC 7606 3 g: discarded), so one attribute list serves an IPv4 UPDATE
+ * (NLRI field) and an IPv6 one (MP_REACH_NLRI). */
+
+#define MP6 "80 0e 1c 0002 01 10" NH6 "00 30 20010db80001" /* 2001:db8:1::/48 */
+
+struct mal {
+	const char *attr, *why;
+};
+
+static enum bgp_verdict dec_fam(struct fx *f, const struct bgp_codec_ctx *ctx, bool v6,
+				const char *attr)
+{
+	char attrs[1024];
+	const char *ap = ctx->as4 ? ASPATH4 : ASPATH2;
+
+	snprintf(attrs, sizeof(attrs), "%s " ORIGIN " %s %s", attr, ap, v6 ? MP6 : NH);
+	return dec(f, ctx, "", attrs, v6 ? "" : NLRI2);
+}
+
+static void assert_taw_fam(struct fx *f, enum bgp_verdict v, bool v6, const char *why)
+{
+	if (!v6) {
+		assert_taw(f, v, why);
+		return;
+	}
+	assert_int_equal(v, BGP_TREAT_AS_WITHDRAW);
+	assert_int_equal(f->u.nnlri, 0);
+	assert_int_equal(f->u.nwithdrawn, 1);
+	assert_pfx(&f->u.withdrawn[0], "2001:db8:1::/48");
+	if (!strstr(f->u.reason, why))
+		fail_msg("reason '%s' lacks '%s'", f->u.reason, why);
+}
+
+/* Discarded: the UPDATE stands without the attribute. */
+static void assert_discard_fam(struct fx *f, enum bgp_verdict v, bool v6, uint8_t type,
+			       const char *why)
+{
+	assert_int_equal(v, BGP_OK);
+	assert_int_equal(f->u.nnlri, v6 ? 1 : 2);
+	assert_int_equal(f->u.nwithdrawn, 0);
+	assert_int_equal(f->u.ndiscarded, 1);
+	assert_false(f->u.attrs.seen & BGP_ATTR_BIT(type));
+	if (!strstr(f->u.reason, why) || !strstr(f->u.reason, "discarded"))
+		fail_msg("reason '%s' lacks '%s' or 'discarded'", f->u.reason, why);
+}
+
+/* RFC 7606 7.1-7.4, 7.8, 3 c (flags, Partial too), RFC 8092 6, RFC 7607 2. */
+static void test_7606_taw_both_families(void **state)
+{
+	struct fx *f = *state;
+	static const struct mal cases[] = {
+		{ "40 01 01 03", "ORIGIN" },			/* 7.1 undefined value */
+		{ "40 01 02 0000", "ORIGIN" },			/* 7.1 length */
+		{ "40 01 00", "ORIGIN" },			/* 4: zero length */
+		{ "c0 01 01 00", "flags" },			/* 3 c */
+		{ "60 01 01 00", "flags" },			/* Partial on well-known */
+		{ "40 02 02 02 00", "AS_PATH" },		/* 7.2 zero count */
+		{ "40 02 06 05 01 0000fde9", "AS_PATH" },	/* 7.2 segment type */
+		{ "40 02 06 02 02 0000fde9", "AS_PATH" },	/* 7.2 overrun */
+		{ "40 02 07 02 01 0000fde9 02", "AS_PATH" },	/* 7.2 one octet left */
+		{ "40 02 01 02", "AS_PATH" },			/* 7.2 no segment header */
+		{ "40 02 0a 02 02 0000fde9 00000000", "AS 0" }, /* RFC 7607 2 */
+		{ "40 02 06 01 01 00000000", "AS 0" },		/* in an AS_SET too */
+		{ "40 02 06 03 01 0000ff45", "confederation" }, /* 7.2, RFC 5065 5 */
+		{ "80 02 06 02 01 0000fde9", "flags" },
+		{ "40 03 05 0a00000100", "NEXT_HOP" },		/* 7.3 length */
+		{ "40 03 00", "NEXT_HOP" },
+		{ "c0 03 04 0a000001", "flags" },
+		{ "80 04 03 000001", "MULTI_EXIT_DISC" },	/* 7.4 */
+		{ "80 04 00", "MULTI_EXIT_DISC" },
+		{ "40 04 04 00000001", "flags" },
+		{ "a0 04 04 00000001", "flags" },		/* Partial on opt. non-transitive */
+		{ "c0 08 05 fde9006400", "COMMUNITIES" },	/* 7.8 */
+		{ "c0 08 00", "COMMUNITIES" },
+		{ "40 08 04 fde90064", "flags" },
+		{ "c0 20 0d 0000fde9 00000001 00000002 00", "LARGE_COMMUNITIES" }, /* RFC 8092 6 */
+		{ "c0 20 00", "LARGE_COMMUNITIES" },
+		{ "80 20 0c 0000fde9 00000001 00000002", "flags" },
+	};
+	static const struct mal ibgp_cases[] = {
+		{ "40 05 03 000001", "LOCAL_PREF" },		/* 7.5, internal peer */
+		{ "40 05 00", "LOCAL_PREF" },
+		{ "c0 05 04 00000064", "flags" },
+		{ "60 05 04 00000064", "flags" },
+	};
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			print_message("%s %s\n", v6 ? "IPv6" : "IPv4", cases[i].attr);
+			assert_taw_fam(f, dec_fam(f, &ebgp4, v6, cases[i].attr), v6, cases[i].why);
+		}
+		for (size_t i = 0; i < sizeof(ibgp_cases) / sizeof(ibgp_cases[0]); i++) {
+			assert_taw_fam(f, dec_fam(f, &ibgp4, v6, ibgp_cases[i].attr), v6,
+				       ibgp_cases[i].why);
+			assert_taw_fam(f, dec_fam(f, &confed4, v6, ibgp_cases[i].attr), v6,
+				       ibgp_cases[i].why);
+		}
+		/* 2-octet session: AS 0 and a malformed path in the 2-octet form. */
+		assert_taw_fam(f, dec_fam(f, &ebgp2, v6, "40 02 06 02 02 fde9 0000"), v6, "AS 0");
+		assert_taw_fam(f, dec_fam(f, &ebgp2, v6, "40 02 05 02 02 fde9 fd"), v6, "AS_PATH");
+	}
+}
+
+/* RFC 7606 7.5-7.7, 3 f; RFC 6793 6; RFC 7607 2: attribute discard. */
+static void test_7606_discard_both_families(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const struct bgp_codec_ctx *ctx;
+		uint8_t type;
+		const char *attr, *why;
+	} cases[] = {
+		{ &ebgp4, BGP_ATTR_ATOMIC_AGGREGATE, "40 06 01 00", "ATOMIC_AGGREGATE" }, /* 7.6 */
+		{ &ebgp4, BGP_ATTR_ATOMIC_AGGREGATE, "80 06 00", "flags" },		  /* 3 f */
+		{ &ebgp4, BGP_ATTR_ATOMIC_AGGREGATE, "60 06 00", "flags" },		  /* Partial */
+		{ &ebgp4, BGP_ATTR_AGGREGATOR, "c0 07 07 0000fde9 0a0000", "AGGREGATOR" }, /* 7.7 */
+		{ &ebgp4, BGP_ATTR_AGGREGATOR, "c0 07 06 fde9 0a000001", "AGGREGATOR" },
+		{ &ebgp4, BGP_ATTR_AGGREGATOR, "c0 07 00", "AGGREGATOR" },
+		{ &ebgp4, BGP_ATTR_AGGREGATOR, "40 07 08 0000fde9 0a000001", "flags" },
+		{ &ebgp4, BGP_ATTR_AGGREGATOR, "c0 07 08 00000000 0a000001", "AS 0" }, /* 7607 */
+		{ &ebgp2, BGP_ATTR_AGGREGATOR, "c0 07 08 0000fde9 0a000001", "AGGREGATOR" },
+		{ &ebgp2, BGP_ATTR_AGGREGATOR, "c0 07 06 0000 0a000001", "AS 0" },
+		{ &ebgp4, BGP_ATTR_LOCAL_PREF, "40 05 04 00000064", "external" },	/* 7.5 */
+		{ &ebgp4, BGP_ATTR_LOCAL_PREF, "40 05 03 000001", "external" },
+		/* RFC 6793: AS4_PATH / AS4_AGGREGATOR from a 4-octet speaker ... */
+		{ &ebgp4, BGP_ATTR_AS4_PATH, "c0 11 06 02 01 fa56ea00", "4-octet" },
+		{ &ebgp4, BGP_ATTR_AS4_AGGREGATOR, "c0 12 08 fa56ea00 0a000001", "4-octet" },
+		/* ... and malformed ones from a 2-octet speaker (6793 6, 7606 4). */
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "c0 11 06 02 02 fa56ea00", "malformed" },
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "c0 11 07 02 01 fa56ea00 02", "malformed" },
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "c0 11 06 03 01 fa56ea00", "confederation" },
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "c0 11 06 02 01 00000000", "AS 0" },
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "c0 11 00", "length 0" },
+		{ &ebgp2, BGP_ATTR_AS4_PATH, "80 11 06 02 01 fa56ea00", "flags" },
+		{ &ebgp2, BGP_ATTR_AS4_AGGREGATOR, "c0 12 06 fa56ea00 0a00", "length" },
+		{ &ebgp2, BGP_ATTR_AS4_AGGREGATOR, "c0 12 08 00000000 0a000001", "AS 0" },
+		{ &ebgp2, BGP_ATTR_AS4_AGGREGATOR, "80 12 08 fa56ea00 0a000001", "flags" },
+	};
+	char buf[64];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			print_message("%s %s\n", v6 ? "IPv6" : "IPv4", cases[i].attr);
+			assert_discard_fam(f, dec_fam(f, cases[i].ctx, v6, cases[i].attr), v6,
+					   cases[i].type, cases[i].why);
+			/* A discarded AS4_* changes nothing in the path. */
+			assert_string_equal(aspath_str(f->u.attrs.aspath, f->u.attrs.aspath_len,
+						       buf, sizeof(buf)), "65001 65002");
+		}
+	}
+	/* Allowed flags: Partial on optional transitive ones; empty AS_PATH
+	 * (internal) and ATOMIC_AGGREGATE are the only valid zero lengths. */
+	for (int v6 = 0; v6 < 2; v6++) {
+		assert_int_equal(dec_fam(f, &ebgp4, v6, "e0 07 08 0000fde9 0a000001 e0 08 04 fde90064"
+						       " 40 06 00"), BGP_OK);
+		assert_int_equal(f->u.ndiscarded, 0);
+		assert_int_equal(f->u.nnlri, v6 ? 1 : 2);
+		assert_int_equal(f->u.attrs.ncommunities, 1);
+		assert_int_equal(dec_fam(f, &ibgp4, v6, "40 02 00"), BGP_OK);
+		assert_int_equal(f->u.attrs.aspath_len, 0);
+	}
+}
+
+/* RFC 6793 4.2.3: AS4_PATH longer than AS_PATH is ignored; a valid one
+ * replaces the AS_TRANS entries; AS4_AGGREGATOR without AGGREGATOR is
+ * ignored. */
+static void test_as4_merge_rules(void **state)
+{
+	struct fx *f = *state;
+	char buf[64];
+
+	assert_int_equal(dec(f, &ebgp2, "",
+			     ORIGIN "40 02 04 02 01 5ba0" NH "c0 11 0a 02 02 fa56ea00 fa56ea01",
+			     NLRI2), BGP_OK);
+	assert_string_equal(aspath_str(f->u.attrs.aspath, f->u.attrs.aspath_len, buf, 64), "23456");
+	assert_non_null(strstr(f->u.reason, "longer"));
+	assert_int_equal(dec(f, &ebgp2, "",
+			     ORIGIN "40 02 06 02 02 fde9 5ba0" NH "c0 11 06 02 01 fa56ea00"
+				    "c0 12 08 fa56ea00 0a000009",
+			     NLRI2), BGP_OK);
+	assert_string_equal(aspath_str(f->u.attrs.aspath, f->u.attrs.aspath_len, buf, 64),
+			    "65001 4200000000");
+	assert_false(f->u.attrs.seen & BGP_ATTR_BIT(BGP_ATTR_AGGREGATOR));
+	/* AGGREGATOR AS_TRANS with a 2-octet ASN in AS4_AGGREGATOR (which
+	 * RFC 6793 4.2.2 never sends): AS_TRANS is kept, so that the path
+	 * re-encoded for a 2-octet speaker keeps its AS4_PATH (4.2.3). */
+	assert_int_equal(dec(f, &ebgp2, "",
+			     ORIGIN "40 02 06 02 02 fde9 5ba0" NH "c0 07 06 5ba0 0a000009"
+				    "c0 11 0a 02 02 0000fde9 fa56ea00 c0 12 08 0000fdea 0a000002",
+			     NLRI2), BGP_OK);
+	assert_int_equal(f->u.attrs.aggregator_as, BGP_AS_TRANS);
+	assert_string_equal(aspath_str(f->u.attrs.aspath, f->u.attrs.aspath_len, buf, 64),
+			    "65001 4200000000");
+	assert_non_null(strstr(f->u.reason, "2-octet AS 65002 ignored"));
+}
+
+/* RFC 7606 3 g: MP_REACH_NLRI twice -> 3/1; MP attribute too short for its
+ * fixed fields -> 3/5 with the attribute (RFC 4271 6.3, 7606 3 j); Partial
+ * on MP_REACH_NLRI: parsed, then treat-as-withdraw like its other flags. */
+static void test_7606_mp_more(void **state)
+{
+	struct fx *f = *state;
+
+	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 MP6 MP6, ""),
+		     BGP_UPD_MALFORMED_ATTR_LIST, MP6);
+	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 00", ""), BGP_UPD_ATTR_LEN,
+		     "80 0e 00");
+	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 04 0002 01 00", ""),
+		     BGP_UPD_ATTR_LEN, "80 0e 04 0002 01 00");
+	assert_reset(f, dec(f, &ebgp4, "", "80 0f 00", ""), BGP_UPD_ATTR_LEN, "80 0f 00");
+	assert_taw_fam(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "a0 0e 1c 0002 01 10" NH6
+				   "00 30 20010db80001", ""), true, "flags");
+	/* Its flags wrong and its NLRI malformed: the reset wins (3 h). */
+	assert_reset(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "c0 0e 16 0002 01 10" NH6 "00 81 20", ""),
+		     BGP_UPD_OPT_ATTR, "c0 0e 16 0002 01 10" NH6 "00 81");
+	/* An MP_UNREACH_NLRI with wrong flags still withdraws (no NLRI, 5.2). */
+	assert_int_equal(dec(f, &ebgp4, "", "c0 0f 0a 0002 01 30 20010db80001", ""), BGP_OK);
+	assert_int_equal(f->u.nwithdrawn, 1);
+}
+
+/* RFC 4271 6.3 (NEXT_HOP not a host address), applied to the IPv6 next hop
+ * of MP_REACH_NLRI: ::, ::1 and multicast -> treat-as-withdraw; link-local
+ * alone is usable on a single-hop session. The IPv4 NEXT_HOP is not looked
+ * at when the UPDATE has no IPv4 NLRI (RFC 4760 3). */
+static void test_mp_nexthop_semantic(void **state)
+{
+	struct fx *f = *state;
+
+	assert_taw_fam(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 1c 0002 01 10"
+			      "00000000000000000000000000000000 00 30 20010db80001", ""),
+		       true, "::");
+	assert_taw_fam(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 1c 0002 01 10"
+			      "00000000000000000000000000000001 00 30 20010db80001", ""),
+		       true, "::1");
+	assert_taw_fam(f, dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 1c 0002 01 10"
+			      "ff020000000000000000000000000001 00 30 20010db80001", ""),
+		       true, "ff02::1");
+	assert_int_equal(dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 1c 0002 01 10" LL6
+			     "00 30 20010db80001", ""), BGP_OK);
+	assert_int_equal(dec(f, &ebgp4, "", ORIGIN ASPATH4 "40 03 04 00000000" MP6, ""), BGP_OK);
+	assert_int_equal(f->u.nnlri, 1);
+	/* Both families in one UPDATE: a bad IPv6 next hop withdraws all. */
+	assert_int_equal(dec(f, &ebgp4, "", BASE4 "80 0e 1c 0002 01 10"
+			     "00000000000000000000000000000000 00 30 20010db80001", NLRI2),
+			 BGP_TREAT_AS_WITHDRAW);
+	assert_int_equal(f->u.nwithdrawn, 3);
+}
+
+/* RFC 4271 6.3: semantically incorrect prefixes (multicast; IPv6 link-local
+ * too) are ignored, the rest of the UPDATE stands; withdrawing them is
+ * harmless. */
+static void test_nlri_semantic(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(dec(f, &ebgp4, "", BASE4, "18 e00001" NLRI2 "04 e0"), BGP_OK);
+	assert_int_equal(f->u.nnlri, 2);
+	assert_int_equal(f->u.nignored, 2);
+	assert_pfx(&f->u.nlri[0], "10.1.0.0/16");
+	assert_non_null(strstr(f->u.reason, "224.0.1.0/24"));
+	assert_int_equal(dec(f, &ebgp4, "", ORIGIN ASPATH4 "80 0e 28 0002 01 10" NH6
+			     "00 30 20010db80001 10 ff02 40 fe80000000000000", ""), BGP_OK);
+	assert_int_equal(f->u.nnlri, 1);
+	assert_int_equal(f->u.nignored, 2);
+	assert_pfx(&f->u.nlri[0], "2001:db8:1::/48");
+	/* Only ignored prefixes: neither a route nor an End-of-RIB. */
+	assert_int_equal(dec(f, &ebgp4, "", BASE4, "18 e00001"), BGP_OK);
+	assert_int_equal(f->u.nnlri + f->u.nwithdrawn, 0);
+	assert_false(f->u.eor);
+	assert_int_equal(dec(f, &ebgp4, "18 e00001", "", ""), BGP_OK);
+	assert_int_equal(f->u.nwithdrawn, 1);
+	/* 224.0.0.0/3 starts at a multicast address too; 192.0.0.0/2 does not. */
+	assert_int_equal(dec(f, &ebgp4, "", BASE4, "03 e0 02 c0"), BGP_OK);
+	assert_int_equal(f->u.nnlri, 1);
+	assert_pfx(&f->u.nlri[0], "192.0.0.0/2");
+}
+
+/* After decoding: the caller's own checks (the next hop is our address,
+ * RFC 4271 6.3) withdraw one family's NLRI. */
+static void test_withdraw_family(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(dec(f, &ebgp4, "08 0b", BASE4 MP6, NLRI2), BGP_OK);
+	assert_int_equal(f->u.nnlri, 3);
+	assert_int_equal(bgp_update_withdraw_family(&f->u, &f->a, AF_INET), 2);
+	assert_true(f->u.treat_as_withdraw);
+	assert_int_equal(f->u.nnlri, 1);
+	assert_pfx(&f->u.nlri[0], "2001:db8:1::/48");
+	assert_int_equal(f->u.nwithdrawn, 3);
+	assert_pfx(&f->u.withdrawn[0], "11.0.0.0/8");
+	assert_pfx(&f->u.withdrawn[2], "10.2.1.0/24");
+	assert_int_equal(bgp_update_withdraw_family(&f->u, &f->a, AF_INET), 0);
+	assert_int_equal(bgp_update_withdraw_family(&f->u, &f->a, AF_UNSPEC), 1);
+	assert_int_equal(f->u.nnlri + f->u.nwithdrawn, 4);
+	/* No room left: -1, the UPDATE unchanged. */
+	assert_int_equal(dec(f, &ebgp4, "", BASE4, NLRI2), BGP_OK);
+	f->a.used = f->a.cap;
+	assert_int_equal(bgp_update_withdraw_family(&f->u, &f->a, AF_UNSPEC), -1);
+	assert_int_equal(f->u.nnlri, 2);
 }
 
 /* Scratch arena too small: reset with Cease/Out of Resources, no crash. */
@@ -752,6 +1065,13 @@ int main(void)
 		T(test_unrecognized_well_known),
 		T(test_7606_no_nlri_and_combined),
 		T(test_mixed_withdraw_not_eor),
+		T(test_7606_taw_both_families),
+		T(test_7606_discard_both_families),
+		T(test_as4_merge_rules),
+		T(test_7606_mp_more),
+		T(test_mp_nexthop_semantic),
+		T(test_nlri_semantic),
+		T(test_withdraw_family),
 		T(test_arena_exhausted),
 		T(test_nexthop_locator),
 	};

@@ -3,10 +3,10 @@
 
 def bgp_session(router_id, local_addr, local_as, peer_addr, peer_as, statics=(),
                 community=None, large_community=None, hold=9, keepalive=3,
-                ttl_security=True, name="peer"):
+                ttl_security=True, name="peer", password=None):
     """statics: IPv4 prefixes originated by a static protocol and exported
     into BGP with the given community ("65003,1") / large community
-    ("65003,1,2")."""
+    ("65003,1,2"). password: the session's TCP-MD5 key (RFC 2385)."""
     sets = ""
     if community:
         sets += "bgp_community.add((%s)); " % community
@@ -28,11 +28,12 @@ protocol bgp %(name)s {
   connect retry time 2;
   error wait time 1, 5;
   ttl security %(ttl)s;
-  ipv4 {
+%(password)s  ipv4 {
     import all;
     export filter { if proto = "originated" then { %(sets)saccept; } reject; };
   };
 }
 """ % {"rid": router_id, "routes": routes, "name": name, "laddr": local_addr,
        "las": local_as, "paddr": peer_addr, "pas": peer_as, "hold": hold,
-       "ka": keepalive, "ttl": "on" if ttl_security else "off", "sets": sets}
+       "ka": keepalive, "ttl": "on" if ttl_security else "off", "sets": sets,
+       "password": '  password "%s";\n' % password if password else ""}
