@@ -184,18 +184,7 @@ static int client_flush(struct ctl_client *c)
 }
 
 /* ---- helpers ------------------------------------------------------------ */
-/* Canonical text of an address so "2001:DB8::1" matches "2001:db8::1". */
-static void addr_norm(const char *in, char *out, size_t outlen)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, in, &a4) == 1 && inet_ntop(AF_INET, &a4, out, outlen))
-		return;
-	if (inet_pton(AF_INET6, in, &a6) == 1 && inet_ntop(AF_INET6, &a6, out, outlen))
-		return;
-	snprintf(out, outlen, "%s", in);
-}
+#define addr_norm ctl_addr_norm
 
 static bool peer_matches(const struct peer *p, const char *filter)
 {

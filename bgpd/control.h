@@ -31,6 +31,9 @@ size_t ctl_server_nclients(const struct ctl_server *s);
 /* Pack m behind its 4-byte length into a malloc'd buffer; *len gets the
  * frame size. NULL if out of memory or larger than CTL_MAX_MSG. */
 uint8_t *ctl_frame_pack(const ProtobufCMessage *m, size_t *len);
+/* Canonical text of an address so "2001:DB8::1" matches "2001:db8::1"
+ * (request filters); anything else is copied as it is. */
+void ctl_addr_norm(const char *in, char *out, size_t outlen);
 /* Look at buffered input: 1 and *body_len when a whole frame is there,
  * 0 when more bytes are needed, -1 when the length exceeds CTL_MAX_MSG. */
 int ctl_frame_check(const uint8_t *buf, size_t len, size_t *body_len);

@@ -1,8 +1,22 @@
 /* Control protocol framing: a 4-byte big-endian length, then one protobuf
  * message (bgpd/control.proto). Shared by the server and closctl. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "bgpd/control.h"
+
+void ctl_addr_norm(const char *in, char *out, size_t outlen)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, in, &a4) == 1 && inet_ntop(AF_INET, &a4, out, outlen))
+		return;
+	if (inet_pton(AF_INET6, in, &a6) == 1 && inet_ntop(AF_INET6, &a6, out, outlen))
+		return;
+	snprintf(out, outlen, "%s", in);
+}
 
 uint8_t *ctl_frame_pack(const ProtobufCMessage *m, size_t *len)
 {

@@ -9,14 +9,8 @@
 #include <string.h>
 
 #include "bgpd/config.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                  \
-	do {                                      \
-		if (!(c))                         \
-			__builtin_trap();         \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -17,27 +17,8 @@
 #include "bgpd/control.h"
 #include "bgpd/control.pb-c.h"
 #include "bgpd/wire.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                  \
-	do {                                      \
-		if (!(c))                         \
-			__builtin_trap();         \
-	} while (0)
-
-/* bgpd/control.c's addr_norm (static there). */
-static void addr_norm(const char *in, char *out, size_t outlen)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-
-	if (inet_pton(AF_INET, in, &a4) == 1 && inet_ntop(AF_INET, &a4, out, outlen))
-		return;
-	if (inet_pton(AF_INET6, in, &a6) == 1 && inet_ntop(AF_INET6, &a6, out, outlen))
-		return;
-	snprintf(out, outlen, "%s", in);
-}
 
 static void use_request(const Closbgp__Ctl__Request *q)
 {
@@ -47,11 +28,11 @@ static void use_request(const Closbgp__Ctl__Request *q)
 	switch (q->req_case) {
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_PEERS:
 		CHECK(q->show_peers);
-		addr_norm(q->show_peers->address ? q->show_peers->address : "", peer, sizeof(peer));
+		ctl_addr_norm(q->show_peers->address ? q->show_peers->address : "", peer, sizeof(peer));
 		break;
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES:
 		CHECK(q->show_routes);
-		addr_norm(q->show_routes->peer ? q->show_routes->peer : "", peer, sizeof(peer));
+		ctl_addr_norm(q->show_routes->peer ? q->show_routes->peer : "", peer, sizeof(peer));
 		if (q->show_routes->prefix && q->show_routes->prefix[0] &&
 		    bgp_prefix_parse(q->show_routes->prefix, &p) == 0) {
 			char buf[64];
@@ -66,7 +47,7 @@ static void use_request(const Closbgp__Ctl__Request *q)
 		break;
 	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
 		CHECK(q->peer_reset);
-		addr_norm(q->peer_reset->address ? q->peer_reset->address : "", peer, sizeof(peer));
+		ctl_addr_norm(q->peer_reset->address ? q->peer_reset->address : "", peer, sizeof(peer));
 		break;
 	default:
 		break;

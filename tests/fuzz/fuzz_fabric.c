@@ -12,18 +12,12 @@
 #include <unistd.h>
 
 #include "topo/topo.h"
+#include "tests/fuzz/fuzz.h"
 
 #ifndef FUZZ_YANG_DIR
 #error "FUZZ_YANG_DIR must name topo/yang"
 #endif
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                  \
-	do {                                      \
-		if (!(c))                         \
-			__builtin_trap();         \
-	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,14 +7,8 @@
 #include <string.h>
 
 #include "bgpd/wire.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                  \
-	do {                                                                      \
-		if (!(c))                                                         \
-			__builtin_trap();                                         \
-	} while (0)
 
 /* Harness scratch space (the codec itself has no globals). */
 static uint8_t block1[ARENA_UPDATE_SIZE], block2[ARENA_UPDATE_SIZE];

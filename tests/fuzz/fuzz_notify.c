@@ -9,14 +9,8 @@
 #include <string.h>
 
 #include "bgpd/wire.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                  \
-	do {                                      \
-		if (!(c))                         \
-			__builtin_trap();         \
-	} while (0)
 
 static struct bgp_notification n, n2;
 static struct bgp_error err;

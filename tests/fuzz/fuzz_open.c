@@ -7,14 +7,8 @@
 #include <string.h>
 
 #include "bgpd/wire.h"
+#include "tests/fuzz/fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                  \
-	do {                                      \
-		if (!(c))                         \
-			__builtin_trap();         \
-	} while (0)
 
 static void check_same_caps(const struct bgp_caps *a, const struct bgp_caps *b)
 {
