@@ -870,6 +870,32 @@ static void cfg_build_devstate(struct cfg_build *b, const struct lyd_node *bgp)
 	}
 }
 
+/* ---- the control socket (docs/security.md) ---- */
+
+static void cfg_build_control(struct cfg_build *b, const struct lyd_node *bgp)
+{
+	struct bgp_config *c = b->cfg;
+	const struct lyd_node *ctl = cfg_child(bgp, "control");
+	const char *s;
+
+	c->ctl_mode = 0600;
+	if ((s = cfg_str(ctl, "socket")))
+		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", s);
+	if ((s = cfg_str(ctl, "socket-group")))
+		snprintf(c->ctl_group, sizeof(c->ctl_group), "%s", s);
+	if ((s = cfg_str(ctl, "admin-group")))
+		snprintf(c->ctl_admin_group, sizeof(c->ctl_admin_group), "%s", s);
+	if ((s = cfg_str(ctl, "socket-mode"))) {
+		/* The YANG pattern allows only 3 or 4 octal digits. */
+		unsigned long m = strtoul(s, NULL, 8);
+		if (m & 0007)
+			cfg_error(b->err, "/closbgp-device:bgp/control", "/socket-mode",
+				  "%s gives other users access to the control socket: "
+				  "use socket-group", s);
+		c->ctl_mode = (uint16_t)(m & 0777);
+	}
+}
+
 /* ---- top level ---- */
 
 static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
@@ -883,8 +909,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 		return 0;
 	}
 	c->local_as = cfg_u32(n);
-	if ((n = cfg_child(cfg_child(bgp, "control"), "socket")))
-		snprintf(c->ctl_socket, sizeof(c->ctl_socket), "%s", lyd_get_value(n));
+	cfg_build_control(b, bgp);
 	cfg_build_metrics(b, bgp);
 	cfg_build_timers(b, bgp);
 	cfg_build_selection(b, bgp);

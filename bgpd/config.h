@@ -142,6 +142,12 @@ struct bgp_config {
 	struct cfg_aggregate *aggregates;
 	size_t naggregates;
 	char ctl_socket[108]; /* "" = command-line / default */
+	/* The control socket's group and mode (control/socket-group, socket-mode)
+	 * and the group whose members may change the device state
+	 * (control/admin-group); "" = none, 0 = 0600 (docs/security.md). */
+	char ctl_group[64];
+	char ctl_admin_group[64];
+	uint16_t ctl_mode;
 	struct cfg_metrics metrics; /* HTTP /metrics endpoint */
 	struct cfg_selection selection;
 	uint16_t gr_restart_time; /* advertised in our GR capability, s */

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ struct ctl_client {
 	size_t outlen, outoff, outcap;
 	struct ctl_stream st;
 	bool closing; /* flush what is queued, then close */
+	bool admin;   /* may change the device state (ctl_cred_is_admin) */
+	uid_t uid;    /* SO_PEERCRED, for the log */
 };
 
 struct ctl_server {
@@ -1264,8 +1267,93 @@ static void do_set_state(struct ctl_client *c, enum dev_state target)
 	do_state(c);
 }
 
+/* ---- who may do what (docs/security.md) -------------------------------------- */
+#ifndef SO_PEERGROUPS
+#define SO_PEERGROUPS 59 /* Linux 4.13 */
+#endif
+
+bool ctl_cred_is_admin(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid_t self,
+		       const gid_t *admin_gid)
+{
+	if (uid == 0 || uid == self)
+		return true;
+	if (!admin_gid)
+		return false;
+	if (gid == *admin_gid)
+		return true;
+	for (size_t i = 0; i < ngroups; i++)
+		if (groups[i] == *admin_gid)
+			return true;
+	return false;
+}
+
+const char *ctl_request_admin_only(int req_case)
+{
+	switch (req_case) {
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_PEERS:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_FIB:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_POLICY:
+	case CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE:
+		return NULL;
+	case CLOSBGP__CTL__REQUEST__REQ_DRAIN:
+		return "drain";
+	case CLOSBGP__CTL__REQUEST__REQ_UNDRAIN:
+		return "undrain";
+	case CLOSBGP__CTL__REQUEST__REQ_SET_STATE:
+		return "state";
+	case CLOSBGP__CTL__REQUEST__REQ_PEER_RESET:
+		return "clear";
+	default: /* unknown to us: answered "unknown request" anyway */
+		return NULL;
+	}
+}
+
+/* The kernel's word on the client (SO_PEERCRED; SO_PEERGROUPS for its
+ * supplementary groups): root, our own user and, when control/admin-group
+ * is set, that group's members are admins. Any failure: not an admin. */
+static bool client_admin(const struct ctl_server *s, int fd, uid_t *uid)
+{
+	const struct bgp_config *cfg = s->d->cfg;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	gid_t small[64], *groups = small, admin_gid;
+	const struct group *g = NULL;
+	bool admin;
+
+	*uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*uid = cr.uid;
+	if (cfg && cfg->ctl_admin_group[0] && (g = getgrnam(cfg->ctl_admin_group)))
+		admin_gid = g->gr_gid;
+	len = sizeof(small);
+	if (g && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, small, &len) < 0) {
+		if (errno != ERANGE || !(groups = malloc(len)) ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+			len = 0;
+	}
+	if (!g)
+		len = 0;
+	admin = ctl_cred_is_admin(cr.uid, cr.gid, groups, len / sizeof(gid_t), geteuid(),
+				  g ? &admin_gid : NULL);
+	if (groups != small)
+		free(groups);
+	return admin;
+}
+
 static void client_handle(struct ctl_client *c, const Closbgp__Ctl__Request *q)
 {
+	const char *what = ctl_request_admin_only(q->req_case);
+
+	if (what && !c->admin) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "permission denied: %s needs the admin group", what);
+		log_notice("ctl", "uid %ld refused: %s", (long)c->uid, what);
+		client_error(c, msg, false);
+		return;
+	}
 	switch (q->req_case) {
 	case CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY:
 		do_summary(c);
@@ -1468,6 +1556,7 @@ static void client_new(struct ctl_server *s, int fd)
 	}
 	c->srv = s;
 	c->fd = fd;
+	c->admin = client_admin(s, fd, &c->uid);
 	ev_io_init(&c->rio, client_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, client_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;
@@ -1552,6 +1641,35 @@ static int remove_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
 	return 0;
 }
 
+/* control/socket-group and socket-mode: who may connect at all. */
+static int socket_access(struct ctl_server *s, char *err, size_t errlen)
+{
+	const struct bgp_config *cfg = s->d->cfg;
+	mode_t mode = cfg && cfg->ctl_mode ? cfg->ctl_mode : 0600;
+
+	if (cfg && cfg->ctl_group[0]) {
+		const struct group *g = getgrnam(cfg->ctl_group);
+		if (!g) {
+			snprintf(err, errlen, "control/socket-group: no group '%s'", cfg->ctl_group);
+			return -1;
+		}
+		if (chown(s->path, (uid_t)-1, g->gr_gid) < 0) {
+			snprintf(err, errlen, "chown to group %s: %s", cfg->ctl_group,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (chmod(s->path, mode) < 0) {
+		snprintf(err, errlen, "chmod %04o: %s", (unsigned)mode, strerror(errno));
+		return -1;
+	}
+	/* Looked up per client (a reload may change it): only a warning here. */
+	if (cfg && cfg->ctl_admin_group[0] && !getgrnam(cfg->ctl_admin_group))
+		log_warn("ctl", "control/admin-group: no group '%s' (only root and our own "
+			 "user may change the state)", cfg->ctl_admin_group);
+	return 0;
+}
+
 static int listen_socket(struct ctl_server *s, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -1567,11 +1685,16 @@ static int listen_socket(struct ctl_server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	old = umask(0177); /* the socket is created 0600: only root may drain */
+	old = umask(0177); /* created 0600, then opened as configured */
 	rc = bind(s->fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (rc < 0 || chmod(s->path, 0600) < 0 || listen(s->fd, CTL_MAX_CLIENTS) < 0 ||
-	    stat(s->path, &st) < 0) {
+	if (rc < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (socket_access(s, err, errlen) < 0)
+		return -1;
+	if (listen(s->fd, CTL_MAX_CLIENTS) < 0 || stat(s->path, &st) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
@@ -1623,6 +1746,19 @@ void ctl_server_free(struct ctl_server *s)
 	if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
 		unlink(s->path);
 	free(s);
+}
+
+int ctl_server_chown(struct ctl_server *s, uid_t uid, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (chown(s->path, uid, (gid_t)-1) < 0 || stat(s->path, &st) < 0) {
+		snprintf(err, errlen, "control socket %s: chown: %s", s->path, strerror(errno));
+		return -1;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	return 0;
 }
 
 size_t ctl_server_nclients(const struct ctl_server *s)

@@ -3,8 +3,10 @@
 #ifndef CLOS_CONTROL_H
 #define CLOS_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <protobuf-c/protobuf-c.h>
 
@@ -19,13 +21,25 @@
 struct bgpd;
 struct ctl_server;
 
-/* Listen on path (creating its directory; mode 0600). A stale socket is
+/* Listen on path (creating its directory; the configuration's
+ * control/socket-mode, 0600 by default, and control/socket-group). A stale socket is
  * replaced, but if a daemon answers on it we refuse. Watchers run on
  * d->loop. Returns NULL with a reason in err on failure. */
 struct ctl_server *ctl_server_new(struct bgpd *d, const char *path, char *err, size_t errlen);
 /* Close every client and the listener and unlink the socket. NULL is ok. */
 void ctl_server_free(struct ctl_server *s);
 size_t ctl_server_nclients(const struct ctl_server *s);
+/* Give the socket to the user the daemon drops to (closbgpd -u). */
+int ctl_server_chown(struct ctl_server *s, uid_t uid, char *err, size_t errlen);
+
+/* Roles (docs/security.md). A client is an admin when it is root, the
+ * daemon's own user (self) or, with admin_gid set, has it as its primary
+ * or a supplementary group. */
+bool ctl_cred_is_admin(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uid_t self,
+		       const gid_t *admin_gid);
+/* NULL when anyone who can connect may make the request (show ...), else
+ * the command's name for "permission denied: NAME needs the admin group". */
+const char *ctl_request_admin_only(int req_case);
 
 /* ---- framing (shared by the server and closctl; ctl_frame.c) ---------- */
 /* Pack m behind its 4-byte length into a malloc'd buffer; *len gets the

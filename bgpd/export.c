@@ -172,7 +172,8 @@ static bool export_drain_signal(const struct export_group *g, struct bgp_attrs *
 			return true;
 	if (out->ncommunities >= BGP_MAX_MSG / 4)
 		return false;
-	memcpy(comm, out->communities, out->ncommunities * sizeof(*comm));
+	if (out->ncommunities) /* (a NULL list when there is none) */
+		memcpy(comm, out->communities, out->ncommunities * sizeof(*comm));
 	comm[out->ncommunities] = BGP_COMM_GRACEFUL_SHUTDOWN;
 	out->communities = comm;
 	out->ncommunities++;

@@ -1,8 +1,11 @@
 /* closbgpd: the closbgp BGP daemon. One libev loop runs sessions, timers
  * and the control socket. SIGHUP re-reads the configuration, SIGTERM and
  * SIGINT send Cease to every peer and exit, SIGUSR2 exits for a graceful
- * restart (RFC 4724 4.1: no NOTIFICATION). The kernel routes stay either way. */
+ * restart (RFC 4724 4.1: no NOTIFICATION). The kernel routes stay either way.
+ * With -u, once every privileged socket is open, it becomes that user with
+ * only the capabilities it still needs (docs/security.md). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 struct options {
 	const char *config;
 	const char *socket;
+	const char *user;
 	int log_level;
 	bool use_syslog;
 	bool no_fib;
@@ -29,12 +33,14 @@ struct options {
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s -c FILE [-s SOCKET] [-n] [-t] [--log-level LEVEL] [--syslog]\n"
+		"usage: %s -c FILE [-s SOCKET] [-u USER] [-n] [-t] [--log-level LEVEL] [--syslog]\n"
 		"\n"
 		"  -c, --config FILE      device configuration (RFC 7951 JSON, YANG module\n"
 		"                         closbgp-device)\n"
 		"  -s, --socket PATH      control socket (default: the configuration's\n"
 		"                         control/socket, else " DEFAULT_CTL_SOCKET ")\n"
+		"  -u, --user USER        once the sockets are open, run as USER with only\n"
+		"                         CAP_NET_ADMIN and CAP_NET_BIND_SERVICE\n"
 		"  -n, --no-fib           never change the kernel routing table\n"
 		"  -t, --check            validate the configuration and exit\n"
 		"  -l, --log-level LEVEL  debug, info, notice, warning or error (default info)\n"
@@ -56,6 +62,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "no-fib", no_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -67,10 +74,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->log_level = LOG_INFO;
-	while ((c = getopt_long(argc, argv, "c:s:ntl:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:s:u:ntl:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'u': o->user = optarg; break;
 		case 'n': o->no_fib = true; break;
 		case 't': o->check_only = true; break;
 		case 'S': o->use_syslog = true; break;
@@ -254,6 +262,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (bgpd_setup(&d, &o) < 0) {
+		bgpd_free(&d);
+		return 1;
+	}
+	if (o.user && priv_drop(&d, o.user, err, sizeof(err)) < 0) {
+		log_err("main", "%s: refusing to start", err);
 		bgpd_free(&d);
 		return 1;
 	}

@@ -122,6 +122,10 @@ bool state_startup_waiting(const struct bgpd *d);
 void state_startup_check(struct bgpd *d);
 void state_startup_end(struct bgpd *d, const char *why);
 
+/* priv.c: become user (-u) with CAP_NET_ADMIN and CAP_NET_BIND_SERVICE
+ * only; -1 with err set when that fails (the daemon must not start). */
+int priv_drop(struct bgpd *d, const char *user, char *err, size_t errlen);
+
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);
 void listen_close(struct bgpd *d);

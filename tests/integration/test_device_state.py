@@ -31,7 +31,7 @@ pytestmark = pytest.mark.closbgp
 
 CLOS_AS, MEMBER_AS, OUTSIDE_AS, CONFED_ID = 65301, 65401, 65000, 65100
 LM, LO = addr.link(1), addr.link(2)  # closbgpd is the .1 end
-PROD, INFRA = "192.0.2.0/24", "198.18.0.0/24"
+PROD, INFRA, PLAIN = "192.0.2.0/24", "198.18.0.0/24", "203.0.113.0/24"
 RACK, INFRA_C = "65520:101", "65520:103"
 DRAIN_TIME = 2
 
@@ -43,7 +43,9 @@ def clos_config(prepend=3):
         neighbors=[closbgp.neighbor(LM.b4, MEMBER_AS, **{"peer_group": "all"}),
                    closbgp.neighbor(LO.b4, OUTSIDE_AS, **{"peer_group": "all"})],
         networks=[{"prefix": PROD, "route-type": ["rack_prefix"]},
-                  {"prefix": INFRA, "route-type": ["infra"]}],
+                  {"prefix": INFRA, "route-type": ["infra"]},
+                  # no community at all: the drain signal adds the first one
+                  {"prefix": PLAIN}],
         peer_groups=[{"name": "all", "policy": {
             "export": ["send-all"], "export-drained": ["send-infra"]}}])
     cfg["closbgp-device:bgp"].update({
@@ -144,6 +146,7 @@ def test_drain_moves_traffic_first_then_withdraws(net):
     assert res.returncode == 0, res.stderr
     # WARM at once: everything still advertised, with the signal
     wait_signal(net, PROD, drained_signal(), timeout=DRAIN_TIME)
+    wait_signal(net, PLAIN, drained_signal(), timeout=DRAIN_TIME)
     st = state(net)
     assert st["state"] == "warm" and st["target"] == "drained", st
     assert time.monotonic() - t0 < DRAIN_TIME

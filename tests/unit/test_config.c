@@ -503,6 +503,43 @@ static void test_errors_misc(void **state)
 	config_free(NULL);
 }
 
+/* control/: socket group and mode, admin group (docs/security.md). */
+static void test_control_access(void **state)
+{
+	char err[1024];
+	struct bgp_config *c = config_parse(
+		"{\"closbgp-device:bgp\":{\"router-id\":\"10.0.0.1\",\"local-as\":65001,"
+		"\"control\":{\"socket-group\":\"closbgp\",\"socket-mode\":\"0660\","
+		"\"admin-group\":\"netadmin\"}}}", "ctl.json", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->ctl_group, "closbgp");
+	assert_string_equal(c->ctl_admin_group, "netadmin");
+	assert_int_equal(c->ctl_mode, 0660);
+	config_free(c);
+	/* Defaults: no group, 0600. */
+	c = config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"10.0.0.1\",\"local-as\":1}}",
+			 "d.json", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->ctl_group, "");
+	assert_string_equal(c->ctl_admin_group, "");
+	assert_int_equal(c->ctl_mode, 0600);
+	config_free(c);
+	/* Others get nothing: socket-group is the way; not octal: YANG. */
+	assert_null(config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"10.0.0.1\","
+				 "\"local-as\":1,\"control\":{\"socket-mode\":\"0666\"}}}",
+				 "o.json", err, sizeof(err)));
+	assert_non_null(strstr(err, "/control/socket-mode"));
+	assert_non_null(strstr(err, "use socket-group"));
+	assert_null(config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"10.0.0.1\","
+				 "\"local-as\":1,\"control\":{\"socket-mode\":\"rw\"}}}",
+				 "r.json", err, sizeof(err)));
+	assert_null(config_parse("{\"closbgp-device:bgp\":{\"router-id\":\"10.0.0.1\","
+				 "\"local-as\":1,\"control\":{\"admin-group\":\"a b\"}}}",
+				 "g.json", err, sizeof(err)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_find_peer),
 		cmocka_unit_test(test_needs_reset),
 		cmocka_unit_test(test_errors_misc),
+		cmocka_unit_test(test_control_access),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

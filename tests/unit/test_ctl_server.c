@@ -758,6 +758,53 @@ static void test_set_state_and_not_supported(void **state)
 	assert_string_equal(ctl_reply_error(&f->reply), CTL_ERR_UNSUPPORTED);
 }
 
+/* Roles (docs/security.md): who is an admin, which requests need one. */
+static void test_roles(void **state)
+{
+	const gid_t adm = 4, groups[] = { 100, 4 }, other[] = { 100 };
+
+	assert_true(ctl_cred_is_admin(0, 0, NULL, 0, 65534, NULL));	  /* root */
+	assert_true(ctl_cred_is_admin(65534, 65534, NULL, 0, 65534, NULL)); /* ourselves */
+	assert_false(ctl_cred_is_admin(1000, 1000, NULL, 0, 65534, NULL));
+	assert_true(ctl_cred_is_admin(1000, 4, NULL, 0, 65534, &adm));	  /* primary */
+	assert_true(ctl_cred_is_admin(1000, 1000, groups, 2, 65534, &adm)); /* supplementary */
+	assert_false(ctl_cred_is_admin(1000, 1000, other, 1, 65534, &adm));
+	assert_null(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_SHOW_SUMMARY));
+	assert_null(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_SHOW_ROUTES));
+	assert_null(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_SHOW_STATE));
+	assert_string_equal(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_DRAIN), "drain");
+	assert_string_equal(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_UNDRAIN), "undrain");
+	assert_string_equal(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_SET_STATE), "state");
+	assert_string_equal(ctl_request_admin_only(CLOSBGP__CTL__REQUEST__REQ_PEER_RESET), "clear");
+}
+
+/* The socket is created with the configured mode (0600 when unset). */
+static void test_socket_mode(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	char err[256];
+
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	ctl_server_free(f->d.ctl);
+	f->cfg.ctl_mode = 0660;
+	f->cfg.ctl_group[0] = '\0';
+	f->d.ctl = ctl_server_new(&f->d, f->path, err, sizeof(err));
+	if (!f->d.ctl)
+		fail_msg("ctl_server_new: %s", err);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0660);
+	/* An unknown group: refused, with the leaf's name. */
+	ctl_server_free(f->d.ctl);
+	snprintf(f->cfg.ctl_group, sizeof(f->cfg.ctl_group), "no-such-group-closbgp");
+	assert_null(ctl_server_new(&f->d, f->path, err, sizeof(err)));
+	assert_string_equal(err, "control/socket-group: no group 'no-such-group-closbgp'");
+	f->cfg.ctl_group[0] = '\0';
+	f->d.ctl = ctl_server_new(&f->d, f->path, err, sizeof(err));
+	assert_non_null(f->d.ctl);
+}
+
 /* Send f->raw as is, then read everything until the server closes. */
 static void raw_job(struct fx *f)
 {
@@ -888,6 +935,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_client_does_not_block, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_second_server_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket, setup, teardown),
+		cmocka_unit_test(test_roles),
+		cmocka_unit_test_setup_teardown(test_socket_mode, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
