@@ -101,8 +101,9 @@ void route_gr_end(struct peer *p, const char *why)
 		return;
 	p->gr.restarting = false;
 	size_t n = gr_sweep(p, -1);
-	log_notice("route", "%s: graceful restart ended (%s): %zu stale paths removed",
-		   peer_name(p), why ? why : "stopped", n);
+	log_event_notice("route", "gr_end", peer_name(p),
+			 "graceful restart ended (%s): %zu stale paths removed",
+		   why ? why : "stopped", n);
 }
 
 static void gr_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -235,9 +236,10 @@ void route_peer_down(struct peer *p, bool graceful)
 		p->gr.count++;
 		p->gr.stale_end = now + stale_time;
 		gr_timer_set(p, restart < stale_time ? restart : stale_time);
-		log_notice("route", "%s: session down without NOTIFICATION: keeping its %zu paths "
+		log_event_notice("route", "gr_begin", peer_name(p),
+				 "session down without NOTIFICATION: keeping its %zu paths "
 			   "stale (%s%s%s) for its restart time %u s, stale-time %u s (graceful "
-			   "restart, RFC 4724 4.2)", peer_name(p), kept, keep[0] ? "IPv4" : "",
+			   "restart, RFC 4724 4.2)", kept, keep[0] ? "IPv4" : "",
 			   keep[0] && keep[1] ? ", " : "", keep[1] ? "IPv6" : "", restart, stale_time);
 	} else {
 		gr_timer_clear(p);
@@ -275,8 +277,9 @@ void route_gr_up(struct peer *p)
 			continue;
 		}
 		size_t n = gr_sweep(p, f);
-		log_notice("route", "%s: back up %s for %s: %zu stale paths removed (RFC 4724 4.2)",
-			   peer_name(p), !c->gr ? "without the Graceful Restart capability"
+		log_event_notice("route", "gr_flushed", peer_name(p),
+				 "back up %s for %s: %zu stale paths removed (RFC 4724 4.2)",
+			   !c->gr ? "without the Graceful Restart capability"
 			   : !listed ? "with the family missing from its capability"
 			   : !fwd ? "without the forwarding-state (F) bit" : "without the family",
 			   fam_str(f), n);
@@ -298,8 +301,9 @@ void route_gr_eor(struct peer *p, uint16_t afi)
 	if (!p->gr.waiting[f] && !p->gr.stale[f])
 		return;
 	size_t n = gr_sweep(p, f);
-	log_notice("route", "%s: End-of-RIB for %s: graceful restart done, %zu stale paths "
-		   "removed", peer_name(p), fam_str(f), n);
+	log_event_notice("route", "gr_done", peer_name(p),
+			 "End-of-RIB for %s: graceful restart done, %zu stale paths "
+		   "removed", fam_str(f), n);
 }
 
 /* Timer consistency (the NSDI'21 incident: a 30 s stale timer against a

@@ -25,6 +25,7 @@ struct options {
 	const char *socket;
 	const char *user;
 	int log_level;
+	int log_format;
 	bool use_syslog;
 	bool no_fib;
 	bool check_only;
@@ -33,7 +34,8 @@ struct options {
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s -c FILE [-s SOCKET] [-u USER] [-n] [-t] [--log-level LEVEL] [--syslog]\n"
+		"usage: %s -c FILE [-s SOCKET] [-u USER] [-n] [-t] [--log-level LEVEL]\n"
+		"       [--log-format FMT] [--syslog]\n"
 		"\n"
 		"  -c, --config FILE      device configuration (RFC 7951 JSON, YANG module\n"
 		"                         closbgp-device)\n"
@@ -44,6 +46,8 @@ static void usage(FILE *f, const char *prog)
 		"  -n, --no-fib           never change the kernel routing table\n"
 		"  -t, --check            validate the configuration and exit\n"
 		"  -l, --log-level LEVEL  debug, info, notice, warning or error (default info)\n"
+		"      --log-format FMT   text (default) or json: one JSON object per line\n"
+		"                         on stderr (docs/logging.md)\n"
 		"      --syslog           log to syslog instead of stderr\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
@@ -66,6 +70,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-fib", no_argument, NULL, 'n' },
 		{ "check", no_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'F' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -86,6 +91,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->log_level = log_level_parse(optarg);
 			if (o->log_level < 0) {
 				fprintf(stderr, "%s: unknown log level '%s'\n", argv[0], optarg);
+				return -1;
+			}
+			break;
+		case 'F':
+			o->log_format = log_format_parse(optarg);
+			if (o->log_format < 0) {
+				fprintf(stderr, "%s: unknown log format '%s'\n", argv[0], optarg);
 				return -1;
 			}
 			break;
@@ -249,6 +261,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? 2 : 0;
 	}
 	log_init(o.log_level, o.use_syslog, "closbgpd");
+	log_set_format((enum log_format)o.log_format);
 	d.cfg_path = o.config;
 	d.cfg = config_load(o.config, err, sizeof(err));
 	if (!d.cfg) {

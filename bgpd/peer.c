@@ -57,7 +57,7 @@ static void hold_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct peer *p = timer_peer(w);
 
-	log_warn("peer", "%s: hold timer expired (%u s)", peer_name(p),
+	log_event_warn("peer", "hold_expired", peer_name(p), "hold timer expired (%u s)",
 		 p->state == FSM_ESTABLISHED || p->state == FSM_OPENCONFIRM ? p->hold_time : 240);
 	peer_event(p, EV_HOLD_EXPIRES, NULL);
 }
@@ -178,7 +178,8 @@ static void peer_send_notification(struct peer *p, struct conn *c, uint8_t code,
 	uint8_t msg[BGP_MAX_MSG];
 	size_t n = bgp_notification_encode(msg, sizeof(msg), code, subcode, data, len);
 
-	log_notice("peer", "%s: sending NOTIFICATION %u/%u (%s)%s%s", peer_name(p), code, subcode,
+	log_event_notice("peer", "notification_sent", peer_name(p),
+			 "sending NOTIFICATION %u/%u (%s)%s%s", code, subcode,
 		   bgp_err_str(code, subcode), why && *why ? ": " : "", why ? why : "");
 	peer_send_msg(p, c, msg, n);
 	conn_flush(c);
@@ -190,7 +191,7 @@ static void peer_set_state(struct peer *p, enum fsm_state next)
 {
 	if (next == p->state)
 		return;
-	log_info("peer", "%s: %s -> %s", peer_name(p), fsm_state_str(p->state),
+	log_event_info("peer", "state_change", peer_name(p), "%s -> %s", fsm_state_str(p->state),
 		 fsm_state_str(next));
 	p->state = next;
 	p->state_since = time(NULL);
@@ -293,7 +294,8 @@ static void peer_established(struct peer *p)
 	getsockname(p->conn->fd, (struct sockaddr *)&p->local_addr, &len);
 	p->up_since = ev_now(p->d->loop);
 	p->stats.established_count++;
-	log_notice("peer", "%s: session established (AS %u, id %s, hold %u s)", peer_name(p),
+	log_event_notice("peer", "established", peer_name(p),
+			 "session established (AS %u, id %s, hold %u s)",
 		   p->remote_open.asn, inet_ntoa((struct in_addr){ htonl(p->remote_id) }),
 		   p->hold_time);
 	route_peer_up(p);
@@ -373,8 +375,9 @@ bool peer_auth_install(struct peer *p)
 	    listen_auth(p->d, &p->cfg, false, why, sizeof(why)) == 0)
 		return true;
 	/* Never a session without the authentication asked for. */
-	log_err("peer", "%s: refused, the session stays Idle (no fallback to an "
-		"unauthenticated session): %s", peer_name(p), why);
+	log_event_err("peer", "auth_refused", peer_name(p),
+			 "refused, the session stays Idle (no fallback to an "
+		"unauthenticated session): %s", why);
 	peer_set_error(p, false, 0, 0, why);
 	p->auth_refused = true;
 	return false;
@@ -547,7 +550,7 @@ static bool peer_recv_open(struct peer *p, struct conn *c, struct rbuf *body)
 		return false;
 	}
 	if (bgp_open_decode(body, &o, &err) != BGP_OK || !peer_check_open(p, &o, &err)) {
-		log_warn("peer", "%s: bad OPEN: %s", peer_name(p), err.reason);
+		log_event_warn("peer", "open_rejected", peer_name(p), "bad OPEN: %s", err.reason);
 		if (c != p->conn) {
 			peer_send_notification(p, c, err.code, err.subcode, err.data,
 					       err.data_len, err.reason);
@@ -621,7 +624,8 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 	arena_reset(&d->scratch);
 	v = bgp_update_decode(body, &p->codec, &d->scratch, &u, &err);
 	if (v == BGP_SESSION_RESET) {
-		log_warn("peer", "%s: malformed UPDATE: %s", peer_name(p), err.reason);
+		log_event_warn("peer", "update_malformed", peer_name(p),
+				 "malformed UPDATE: %s", err.reason);
 		peer_event(p, EV_UPDATE_ERR, &err);
 		return false;
 	}
@@ -695,7 +699,8 @@ static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *
 	if (bgp_notification_decode(body, &n, &err) != BGP_OK)
 		n.code = n.subcode = 0;
 	snprintf(text, sizeof(text), "%s", bgp_err_str(n.code, n.subcode));
-	log_notice("peer", "%s: received NOTIFICATION %u/%u (%s)", peer_name(p), n.code, n.subcode,
+	log_event_notice("peer", "notification_received", peer_name(p),
+			 "received NOTIFICATION %u/%u (%s)", n.code, n.subcode,
 		   text);
 	if (c != p->conn) {
 		conn_free(c);
@@ -781,7 +786,8 @@ bool peer_conn_header_error(struct peer *p, struct conn *c, const struct bgp_err
 
 bool peer_conn_closed(struct peer *p, struct conn *c, int err)
 {
-	log_info("peer", "%s: connection closed%s%s", peer_name(p), err ? ": " : "",
+	log_event_info("peer", "connection_closed", peer_name(p),
+			 "connection closed%s%s", err ? ": " : "",
 		 err ? strerror(err) : " by peer");
 	if (c != p->conn) {
 		conn_free(c);
@@ -822,7 +828,7 @@ void peer_output_drained(struct peer *p)
 
 void peer_link_lost(struct peer *p, const char *why)
 {
-	log_notice("peer", "%s: %s, closing the session at once", peer_name(p), why);
+	log_event_notice("peer", "link_lost", peer_name(p), "%s, closing the session at once", why);
 	if (p->state == FSM_ESTABLISHED)
 		peer_set_error(p, false, 0, 0, why);
 	peer_event(p, EV_TCP_CONN_FAILS, NULL);
@@ -860,8 +866,8 @@ void peer_accept(struct bgpd *d, int fd, const struct sockaddr_storage *from)
 		 * pass our GTSM minimum TTL): the old session ends as a TCP
 		 * failure, its paths stay stale, and the new connection is the
 		 * restarted session (as BIRD does). */
-		log_notice("peer", "%s: new connection while Established: the peer restarted",
-			   peer_name(p));
+		log_event_notice("peer", "restarted", peer_name(p),
+				 "new connection while Established: the peer restarted");
 		peer_set_error(p, false, 0, 0, "peer restarted (new connection)");
 		p->gr.drop_graceful = true;
 		peer_event(p, EV_TCP_CONN_FAILS, NULL);

@@ -64,7 +64,7 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 		struct peer *p = *pp;
 		const struct cfg_peer *cp = reload_find(nc, p->cfg.name);
 		if (!cp) {
-			log_notice("config", "%s: removed", peer_name(p));
+			log_event_notice("config", "peer_removed", peer_name(p), "removed");
 			p->deleted = true;
 			peer_stop(p, BGP_CEASE_PEER_UNCONFIG, "peer removed from the configuration");
 			reload_auth_off(d, &p->cfg, NULL);
@@ -74,7 +74,8 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 		}
 		bool reset = global_change || config_peer_needs_reset(&p->cfg, cp);
 		if (reset) {
-			log_notice("config", "%s: configuration changed, resetting", peer_name(p));
+			log_event_notice("config", "peer_reset", peer_name(p),
+					 "configuration changed, resetting");
 			peer_stop(p, BGP_CEASE_CONFIG_CHANGE, "configuration changed");
 			reload_auth_off(d, &p->cfg, cp);
 		}
@@ -102,7 +103,7 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 		}
 		*pp = p;
 		pp = &p->next;
-		log_notice("config", "%s: added", peer_name(p));
+		log_event_notice("config", "peer_added", peer_name(p), "added");
 		peer_start(p);
 	}
 }
@@ -122,7 +123,8 @@ int bgpd_reload(struct bgpd *d)
 	struct bgp_config *old = d->cfg;
 
 	if (!nc) {
-		log_err("config", "reload rejected, keeping the running configuration: %s", err);
+		log_event_err("config", "reload_rejected", NULL,
+				 "reload rejected, keeping the running configuration: %s", err);
 		return -1;
 	}
 	bool global_change = reload_global_changed(old, nc);
@@ -161,7 +163,8 @@ int bgpd_reload(struct bgpd *d)
 	route_originate(d);
 	route_gr_check_config(d);
 	config_free(old);
-	log_notice("config", "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,
+	log_event_notice("config", "reloaded", NULL,
+			 "reloaded %s: %zu peers, %zu networks", d->cfg_path, nc->npeers,
 		   nc->nnetworks);
 	return 0;
 }

@@ -78,7 +78,8 @@ static void state_file_write(const struct bgpd *d, enum dev_state s)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, line, (size_t)len) != len || fsync(fd) < 0 || close(fd) < 0 ||
 	    rename(tmp, path) < 0) {
-		log_err("state", "cannot keep the state in %s: %s", path, strerror(errno));
+		log_event_err("state", "save_failed", NULL,
+				 "cannot keep the state in %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
@@ -93,7 +94,8 @@ static void state_enter(struct bgpd *d, enum dev_state s, const char *why)
 
 	if (v->state == s)
 		return;
-	log_notice("state", "%s -> %s (%s)", state_name(v->state), state_name(s), why);
+	log_event_notice("state", "transition", NULL,
+			 "%s -> %s (%s)", state_name(v->state), state_name(s), why);
 	v->state = s;
 	v->since = time(NULL);
 	v->since_mono = ev_now(d->loop);
@@ -172,7 +174,8 @@ void state_request(struct bgpd *d, enum dev_state target, const char *who)
 	struct devstate *v = &d->dev;
 
 	if (v->target != target)
-		log_notice("state", "%s: target %s (now %s)", who, state_name(target),
+		log_event_notice("state", "target", NULL,
+				 "%s: target %s (now %s)", who, state_name(target),
 			   state_name(v->state));
 	v->target = target;
 	ev_timer_stop(d->loop, &v->timer);
@@ -237,7 +240,8 @@ void state_startup_end(struct bgpd *d, const char *why)
 	if (!v->initial)
 		return;
 	ev_timer_stop(d->loop, &v->startup);
-	log_notice("state", "initial table in (%s): advertising, %s", why, state_name(v->state));
+	log_event_notice("state", "initial_table", NULL,
+			 "initial table in (%s): advertising, %s", why, state_name(v->state));
 	v->initial = false;
 	if (d->cfg->dev.auto_undrain && v->target != DEV_LIVE)
 		state_request(d, DEV_LIVE, "auto-undrain after the initial table");

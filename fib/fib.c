@@ -204,7 +204,8 @@ static void fib_adopt(struct fib *f)
 	fib_request_dump(f, RTM_GETROUTE, AF_INET, adopt_route_cb, f);
 	fib_request_dump(f, RTM_GETROUTE, AF_INET6, adopt_route_cb, f);
 	if (f->st.routes)
-		log_notice("fib", "found %zu routes and %zu nexthop objects from a previous run; "
+		log_event_notice("fib", "adopted", NULL,
+				 "found %zu routes and %zu nexthop objects from a previous run; "
 			   "keeping them until re-learned", f->st.routes, f->st.nexthops + f->st.groups);
 }
 
@@ -321,7 +322,8 @@ static void batch_send(struct fib *f, struct batch *bt)
 	f->st.msgs_sent += bt->n;
 	bt->last->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(f->nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b)) < 0) {
-		log_err("fib", "netlink send: %s", strerror(errno));
+		log_event_err("fib", "netlink_send_failed", NULL,
+				 "netlink send: %s", strerror(errno));
 		for (size_t i = 0; i < bt->n; i++) {
 			bt->items[i].err = -errno;
 			bt->items[i].acked = true;
@@ -332,7 +334,8 @@ static void batch_send(struct fib *f, struct batch *bt)
 	for (size_t tries = 0; !done && tries < bt->n + 8; tries++) {
 		struct pollfd pfd = { .fd = mnl_socket_get_fd(f->nl), .events = POLLIN };
 		if (poll(&pfd, 1, 2000) <= 0) {
-			log_err("fib", "netlink: no ack for a batch of %zu messages", bt->n);
+			log_event_err("fib", "netlink_no_ack", NULL,
+					 "netlink: no ack for a batch of %zu messages", bt->n);
 			break;
 		}
 		ssize_t n = mnl_socket_recvfrom(f->nl, buf, sizeof(buf));
@@ -376,7 +379,8 @@ static void item_done(struct fib *f, struct item *it)
 		o->installed = it->err == 0;
 		if (it->err) {
 			f->st.errors++;
-			log_err("fib", "nexthop %u: %s", o->id, strerror(-it->err));
+			log_event_err("fib", "nexthop_failed", NULL,
+					 "nexthop %u: %s", o->id, strerror(-it->err));
 		}
 		return;
 	}
@@ -405,7 +409,8 @@ static void item_done(struct fib *f, struct item *it)
 	} else {
 		f->st.errors++;
 		r->state = FR_FAILED;
-		log_err("fib", "install %s: %s%s", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
+		log_event_err("fib", "install_failed", NULL,
+				 "install %s: %s%s", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
 			strerror(-it->err), r->retries < FIB_MAX_RETRIES ? " (will retry)" : "");
 		if (r->retries < FIB_MAX_RETRIES && !ev_is_active(&f->retry)) {
 			ev_timer_set(&f->retry, 1.0, 0.);
@@ -715,7 +720,8 @@ void fib_sweep_stale(struct fib *f)
 	fib_map_each(&f->objs_by_id, sweep_obj, f);
 	fib_flush(f);
 	if (before != f->st.routes)
-		log_notice("fib", "removed %zu stale routes", before - f->st.routes);
+		log_event_notice("fib", "stale_removed", NULL,
+				 "removed %zu stale routes", before - f->st.routes);
 }
 
 static void count_route(void *value, void *arg)
