@@ -172,7 +172,7 @@ size_t log_json_line(char *buf, size_t size, const struct timespec *ts, int leve
 {
 	struct jbuf j = { buf, 0, size };
 	struct tm tm;
-	char stamp[48];
+	char stamp[96]; /* room for any int in each field: gcc checks the worst case */
 
 	if (size == 0)
 		return 0;
@@ -180,7 +180,7 @@ size_t log_json_line(char *buf, size_t size, const struct timespec *ts, int leve
 	gmtime_r(&ts->tv_sec, &tm);
 	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 ts->tv_nsec / 1000000L);
+		 (ts->tv_nsec / 1000000L) % 1000);
 	jput_str(&j, "{\"ts\":\"");
 	jput_str(&j, stamp);
 	jput_str(&j, "\",\"level\":\"");
