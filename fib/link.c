@@ -176,6 +176,10 @@ static void fib_addr_update(struct fib *f, const struct nlmsghdr *nlh)
 
 	if (a.family != AF_INET && a.family != AF_INET6)
 		return;
+	/* Never from Linux, but a longer prefix would make the matches read
+	 * past an IPv4 address (found by the netlink fuzz target). */
+	if (a.plen > (a.family == AF_INET ? 32 : 128))
+		return;
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		uint16_t t = mnl_attr_get_type(attr);
 		/* IFA_LOCAL is our address on point-to-point links. */
