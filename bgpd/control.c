@@ -936,6 +936,7 @@ static void fill_fib_stats(Closbgp__Ctl__FibStats *m, const struct fib_stats *st
 	m->retries = st->retries;
 	m->nexthop_objects = st->nexthop_objects;
 	m->failovers = st->failovers;
+	m->takeovers = st->takeovers;
 }
 
 /* FibNexthop messages for the snapshot's members mem[first .. first + n). */
@@ -971,6 +972,8 @@ static int fill_fib_route(struct ctl_pool **pool, const struct fib *f, const str
 		return -1;
 	bgp_prefix_str(&sr->prefix, m->prefix, INET6_ADDRSTRLEN + 4);
 	m->nexthop_id = sr->nh_id;
+	m->metric = sr->metric;
+	m->standby_id = sr->standby_id;
 	m->group = sr->group;
 	m->blackhole = sr->blackhole;
 	m->state = (char *)sr->state;

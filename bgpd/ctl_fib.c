@@ -127,6 +127,8 @@ static int snap_route_cb(const struct fib_route_info *ri, void *arg)
 	r = &s->routes[s->nroutes++];
 	r->prefix = ri->prefix;
 	r->nh_id = ri->nh_id;
+	r->metric = ri->metric;
+	r->standby_id = ri->standby_id;
 	r->group = ri->group;
 	r->blackhole = ri->blackhole;
 	r->state = ri->state;

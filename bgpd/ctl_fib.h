@@ -14,6 +14,7 @@
 struct fib_snap_route {
 	struct bgp_prefix prefix;
 	uint32_t nh_id;
+	uint32_t metric, standby_id; /* standby_id 0: no standby route */
 	const char *state; /* static strings of fib.c */
 	bool group;
 	bool blackhole;

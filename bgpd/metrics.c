@@ -263,6 +263,9 @@ static void collect_fib(struct bgpd *d, struct prom_buf *b)
 	family_one(b, "closbgp_fib_failovers_total", PROM_COUNTER,
 		   "Nexthop groups moved to their backup set by the FIB on a link loss.",
 		   st.failovers);
+	family_one(b, "closbgp_fib_takeovers_total", PROM_COUNTER,
+		   "Routes whose standby route (backup set, next metric) took over on a link loss.",
+		   st.takeovers);
 	family_one(b, "closbgp_fib_netlink_messages_total", PROM_COUNTER,
 		   "Netlink messages sent to the kernel.", st.msgs_sent);
 	family_one(b, "closbgp_fib_batches_total", PROM_COUNTER,

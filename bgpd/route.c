@@ -393,12 +393,10 @@ static bool route_nh(const struct rib_entry *e, const struct rib_path *path, str
 	return true;
 }
 
-/* The backup set (rib_loc_nbackup), from p, its first path. When links
- * take the whole ECMP set down, the FIB switches every prefix sharing the
- * pair to it by itself, on the link event and before the RIB hears of it
- * (fib_route_set_backup; Linux drops the group with its last member, so
- * that is the group and its routes in one batch); the RIB's recomputation
- * then finds it done. */
+/* The backup set (rib_loc_nbackup), from p, its first path. The FIB keeps
+ * it in the kernel as a standby route one metric behind (fib_route_set_backup):
+ * when links take the whole ECMP set down, the kernel forwards on it from
+ * the link event on, and the RIB's recomputation finds it done. */
 static size_t route_backup(struct bgpd *d, const struct rib_entry *e, const struct rib_path *p,
 			   struct fib_nh *bk, size_t max)
 {
@@ -482,11 +480,16 @@ bool route_deferring(const struct bgpd *d)
 static void route_changed(struct rib_entry *e, void *arg)
 {
 	struct bgpd *d = arg;
+	size_t acked = d->ackq.n;
 
 	if (d->fib && !route_deferring(d))
 		route_fib(d, e);
 	rib_agg_entry(d->agg, e);
-	/* A pending route goes to export on its acknowledgement (route_ack_push). */
+	/* A pending route goes to export on its acknowledgement
+	 * (route_ack_push), as does one the kernel already had: route_fib's
+	 * fib_route_set acknowledged it at once and queued it. */
+	if (d->ackq.n != acked)
+		return;
 	if (!(d->fib && d->cfg->fib_ack && e->fib == RIB_FIB_PENDING))
 		export_entry(d, e);
 }

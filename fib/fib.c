@@ -16,7 +16,7 @@
 #define FIB_BATCH_LIMIT (48 * 1024) /* bytes of requests per sendmsg */
 #define FIB_MAX_RETRIES 5
 
-enum item_kind { IT_OBJ_ADD, IT_OBJ_DEL, IT_ROUTE };
+enum item_kind { IT_OBJ_ADD, IT_OBJ_DEL, IT_ROUTE, IT_STANDBY };
 
 struct item {
 	enum item_kind kind;
@@ -126,35 +126,55 @@ static int adopt_route_cb(const struct nlmsghdr *nlh, void *arg)
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 	struct nlattr *attr;
 	struct fib_route *r;
+	struct bgp_prefix p = { 0 };
 	uint8_t key[18];
-	uint32_t table, nh_id = 0;
+	uint32_t table, nh_id = 0, metric = 0;
+	int slot;
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) || rtm->rtm_protocol != FIB_RTPROT)
 		return MNL_CB_OK;
 	table = rtm->rtm_table;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return MNL_CB_OK;
-	r->prefix.family = rtm->rtm_family;
-	r->prefix.len = rtm->rtm_dst_len;
+	p.family = rtm->rtm_family;
+	p.len = rtm->rtm_dst_len;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
 		uint16_t t = mnl_attr_get_type(attr);
-		if ((t == RTA_TABLE || t == RTA_NH_ID) && mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		if ((t == RTA_TABLE || t == RTA_NH_ID || t == RTA_PRIORITY) &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			continue;
 		switch (t) {
 		case RTA_TABLE: table = mnl_attr_get_u32(attr); break;
 		case RTA_NH_ID: nh_id = mnl_attr_get_u32(attr); break;
+		case RTA_PRIORITY: metric = mnl_attr_get_u32(attr); break;
 		case RTA_DST:
 			if (mnl_attr_get_payload_len(attr) <= 16)
-				memcpy(r->prefix.addr, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+				memcpy(p.addr, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
 			break;
 		}
 	}
-	if (table != RT_TABLE_MAIN || fib_map_get(&f->routes, key, route_key(&r->prefix, key))) {
-		free(r);
+	slot = metric == fib_metric(p.family, 0) ? 0 : metric == fib_metric(p.family, 1) ? 1 : -1;
+	if (table != RT_TABLE_MAIN || slot < 0 || (slot == 1 && !f->nhobj))
+		return MNL_CB_OK;
+	r = fib_map_get(&f->routes, key, route_key(&p, key));
+	if (r) {
+		/* The prefix's other metric: a standby route beside the main
+		 * one, whichever the dump showed first. */
+		if (slot == 1 && !r->on_sb && !r->sb_kid) {
+			r->sb_kid = nh_id;
+		} else if (slot == 0 && r->on_sb) {
+			r->sb_kid = r->kernel_id;
+			r->on_sb = false;
+			fib_obj_unref(f, r->want);
+			r->kernel_id = nh_id;
+			r->want = nh_id ? fib_obj_by_id(f, nh_id) : NULL;
+			fib_obj_ref(r->want);
+		}
 		return MNL_CB_OK;
 	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return MNL_CB_OK;
+	r->prefix = p;
 	r->state = FR_STALE;
+	r->on_sb = slot == 1;
 	r->kernel_id = nh_id;
 	r->want = nh_id ? fib_obj_by_id(f, nh_id) : NULL;
 	if (!f->nhobj && rtm->rtm_type == RTN_BLACKHOLE && (r->want = fib_obj_blackhole(f, r->prefix.family)))
@@ -231,11 +251,15 @@ static struct item *batch_item(struct batch *bt, enum item_kind kind, void *ptr)
 	return it;
 }
 
-static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_route *r)
+/* r's prefix at the metric of slot: pointing at o, or deleted (o NULL;
+ * del_id, when not 0, makes the delete match only a route on that
+ * nexthop: the kernel takes an IPv4 delete at metric 0 for any metric). */
+static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, const struct fib_route *r, int slot,
+		      const struct fib_obj *o, uint32_t del_id)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
 	struct rtmsg *rtm;
-	bool del = r->want == NULL;
+	bool del = o == NULL;
 
 	nlh->nlmsg_type = del ? RTM_DELROUTE : RTM_NEWROUTE;
 	nlh->nlmsg_flags = NLM_F_REQUEST | (del ? 0 : NLM_F_CREATE | NLM_F_REPLACE);
@@ -251,12 +275,14 @@ static void route_msg(struct fib *f, struct mnl_nlmsg_batch *b, struct fib_route
 	 * which reports it as RTN_BLACKHOLE. */
 	rtm->rtm_type = del ? RTN_UNSPEC : RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_DST, r->prefix.family == AF_INET ? 4 : 16, r->prefix.addr);
-	if (!del && f->nhobj) {
-		mnl_attr_put_u32(nlh, RTA_NH_ID, r->want->id);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, fib_metric(r->prefix.family, slot));
+	if (del && del_id && f->nhobj) {
+		mnl_attr_put_u32(nlh, RTA_NH_ID, del_id);
+	} else if (!del && f->nhobj) {
+		mnl_attr_put_u32(nlh, RTA_NH_ID, o->id);
 	} else if (!del) {
 		/* Fallback without nexthop objects: gateways inline, the
 		 * primaries only (no backups). */
-		const struct fib_obj *o = r->want;
 		size_t alen = r->prefix.family == AF_INET ? 4 : 16;
 		if (o->blackhole) {
 			rtm->rtm_type = RTN_BLACKHOLE;
@@ -370,6 +396,34 @@ static void route_free(struct fib *f, struct fib_route *r)
 	free(r);
 }
 
+static void retry_later(struct fib *f)
+{
+	if (!ev_is_active(&f->retry)) {
+		ev_timer_set(&f->retry, 1.0, 0.);
+		ev_timer_start(f->loop, &f->retry);
+	}
+}
+
+/* The kernel's answer for the route at the other metric (the standby, or
+ * what a takeover left at the main metric). */
+static void standby_done(struct fib *f, struct fib_route *r, int err)
+{
+	char pfx[64];
+
+	if (err == 0 || (!r->sb && (err == -ESRCH || err == -ENOENT))) {
+		r->sb_kid = r->sb ? r->sb->id : 0;
+		r->sb_failed = false;
+		return;
+	}
+	f->st.errors++;
+	r->sb_failed = true;
+	log_event_err("fib", "install_failed", NULL, "%s %s standby route: %s%s",
+		      r->sb ? "install" : "delete", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
+		      strerror(-err), r->retries < FIB_MAX_RETRIES ? " (will retry)" : "");
+	if (r->retries < FIB_MAX_RETRIES)
+		retry_later(f);
+}
+
 static void item_done(struct fib *f, struct item *it)
 {
 	char pfx[64];
@@ -394,6 +448,10 @@ static void item_done(struct fib *f, struct item *it)
 		return;
 	}
 	struct fib_route *r = it->ptr;
+	if (it->kind == IT_STANDBY) {
+		standby_done(f, r, it->err);
+		return;
+	}
 	if (!r->want) {
 		/* Deleted (or already gone). */
 		if (it->err && it->err != -ESRCH && it->err != -ENOENT)
@@ -412,10 +470,8 @@ static void item_done(struct fib *f, struct item *it)
 		log_event_err("fib", "install_failed", NULL,
 				 "install %s: %s%s", bgp_prefix_str(&r->prefix, pfx, sizeof(pfx)),
 			strerror(-it->err), r->retries < FIB_MAX_RETRIES ? " (will retry)" : "");
-		if (r->retries < FIB_MAX_RETRIES && !ev_is_active(&f->retry)) {
-			ev_timer_set(&f->retry, 1.0, 0.);
-			ev_timer_start(f->loop, &f->retry);
-		}
+		if (r->retries < FIB_MAX_RETRIES)
+			retry_later(f);
 	}
 	if (f->ops.route_done)
 		f->ops.route_done(f->ops.arg, &r->prefix, it->err);
@@ -449,16 +505,30 @@ static void flush_objects(struct fib *f, struct batch *bt, bool groups, bool del
 	}
 }
 
+static bool sb_out_of_sync(const struct fib_route *r)
+{
+	return (r->sb ? r->sb->id : 0) != r->sb_kid;
+}
+
+/* Per route: the other metric's route first (a deleted route is freed
+ * when its main delete is answered), then the main one. */
 static void flush_routes(struct fib *f, struct batch *bt)
 {
 	while (f->dirty) {
 		struct fib_route *r = f->dirty;
+		bool send_sb = r->send_sb, send_main = r->send_main;
 		f->dirty = r->dnext;
-		r->dirty = false;
-		if (r->want && r->want->group && r->want->nmem == 0)
+		r->dirty = r->send_sb = r->send_main = false;
+		if (send_sb && f->nhobj && sb_out_of_sync(r) && !(r->sb && r->sb->group && r->sb->nmem == 0)) {
+			bt->last = mnl_nlmsg_batch_current(bt->b);
+			route_msg(f, bt->b, r, !r->on_sb, r->sb, r->sb ? 0 : r->sb_kid);
+			batch_item(bt, IT_STANDBY, r);
+			batch_room(f, bt);
+		}
+		if (!send_main || (r->want && r->want->group && r->want->nmem == 0))
 			continue;
 		bt->last = mnl_nlmsg_batch_current(bt->b);
-		route_msg(f, bt->b, r);
+		route_msg(f, bt->b, r, r->on_sb, r->want, 0);
 		batch_item(bt, IT_ROUTE, r);
 		batch_room(f, bt);
 	}
@@ -495,7 +565,7 @@ static void fib_prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	fib_flush(w->data);
 }
 
-static void mark_dirty(struct fib *f, struct fib_route *r)
+static void dirty_list(struct fib *f, struct fib_route *r)
 {
 	if (r->dirty)
 		return;
@@ -503,6 +573,22 @@ static void mark_dirty(struct fib *f, struct fib_route *r)
 	r->dnext = NULL;
 	*f->dirty_tail = r;
 	f->dirty_tail = &r->dnext;
+}
+
+/* The route itself (want, or its delete) is to be sent. */
+static void mark_dirty(struct fib *f, struct fib_route *r)
+{
+	r->send_main = true;
+	dirty_list(f, r);
+}
+
+/* The route at the other metric is to be brought in line with r->sb. */
+static void mark_sb(struct fib *f, struct fib_route *r)
+{
+	if (!sb_out_of_sync(r) || !f->nhobj)
+		return;
+	r->send_sb = true;
+	dirty_list(f, r);
 }
 
 /* An object the kernel refused is sent again with the route retried on it
@@ -529,6 +615,12 @@ static void retry_one(void *value, void *arg)
 		retry_obj(arg, r->want);
 		mark_dirty(arg, r);
 	}
+	if (r->sb_failed && r->retries < FIB_MAX_RETRIES) {
+		r->retries++;
+		((struct fib *)arg)->st.retries++;
+		retry_obj(arg, r->sb);
+		mark_sb(arg, r);
+	}
 }
 
 static void fib_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -551,8 +643,60 @@ static void clear_stale_claim(struct fib *f, struct fib_obj *o)
 		clear_stale_claim(f, fib_obj_by_id(f, o->bk[i]));
 }
 
-/* Point p at target (NULL: delete p). */
-static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj *target)
+/* The standby route of r points at sb (NULL: none). */
+static void standby_set(struct fib *f, struct fib_route *r, struct fib_obj *sb)
+{
+	if (r->sb != sb) {
+		fib_obj_ref(sb);
+		fib_obj_unref(f, r->sb);
+		r->sb = sb;
+		r->sb_failed = false;
+	}
+	mark_sb(f, r);
+}
+
+/* The route at the standby metric becomes the prefix's route: the kernel
+ * deleted the main one (a takeover, kernel_id 0) or it is to go (the RIB's
+ * new set is the standby's). What was at the main metric is then the
+ * other route, deleted unless already gone. */
+static void standby_promote(struct fib *f, struct fib_route *r)
+{
+	struct fib_obj *old = r->want;
+	uint32_t k = r->kernel_id;
+
+	r->on_sb = true;
+	r->want = r->sb;
+	r->sb = NULL;
+	r->kernel_id = r->sb_kid;
+	r->sb_kid = k;
+	fib_obj_unref(f, old);
+	if (r->kernel_id == r->want->id) {
+		r->state = FR_INSTALLED;
+	} else {
+		r->state = FR_PENDING;
+		mark_dirty(f, r);
+	}
+	mark_sb(f, r);
+}
+
+/* A route living at the standby metric gets a backup set again: it goes
+ * back to the main metric (sent as new), and what the kernel has at the
+ * standby metric is the standby route's now (often already right: the
+ * old set is the new backup set). */
+static void standby_demote(struct fib *f, struct fib_route *r)
+{
+	r->on_sb = false;
+	r->sb = r->want;
+	r->want = NULL;
+	r->sb_kid = r->state == FR_INSTALLED || r->state == FR_STALE ? r->kernel_id : 0;
+	r->kernel_id = 0;
+	r->state = FR_PENDING;
+}
+
+/* Point p at target (NULL: delete p), with a standby route on sb (NULL:
+ * none). */
+static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj *target,
+		      struct fib_obj *sb)
 {
 	uint8_t key[18];
 	struct fib_route *r = fib_map_get(&f->routes, key, route_key(p, key));
@@ -563,9 +707,18 @@ static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj 
 			r->want = NULL;
 			mark_dirty(f, r);
 		}
+		if (r)
+			standby_set(f, r, NULL);
 		return 0;
 	}
 	clear_stale_claim(f, target);
+	clear_stale_claim(f, sb);
+	if (r && r->on_sb && sb && r->state != FR_DELETING)
+		standby_demote(f, r);
+	else if (r && !r->on_sb && !sb && r->sb == target && r->want && r->state != FR_STALE)
+		standby_promote(f, r);
+	if (r)
+		standby_set(f, r, sb);
 	if (!r) {
 		r = calloc(1, sizeof(*r));
 		if (!r || fib_map_put(&f->routes, key, route_key(p, key), r) < 0) {
@@ -575,6 +728,7 @@ static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj 
 		r->prefix = *p;
 		r->state = FR_PENDING;
 		f->st.routes++;
+		standby_set(f, r, sb);
 	}
 	if (r->want == target) {
 		if (r->state == FR_STALE && r->kernel_id == target->id) {
@@ -618,16 +772,36 @@ static size_t resolve(struct fib *f, const struct fib_nh *nh, size_t n, struct f
 	return k;
 }
 
+/* The standby route's object for group g: its backups' own object (their
+ * group, or the single nexthop), which the kernel keeps when g goes with
+ * its primaries' links. NULL without backups or nexthop objects. */
+static struct fib_obj *standby_for(struct fib *f, const struct fib_obj *g)
+{
+	struct fib_obj *bk[FIB_MAX_ECMP];
+	size_t n = 0;
+
+	if (!f->nhobj || !g || !g->group || !g->nmem)
+		return NULL;
+	for (size_t i = 0; i < g->nbk; i++) {
+		struct fib_obj *o = fib_obj_by_id(f, g->bk[i]);
+		if (o && !o->dead)
+			bk[n++] = o;
+	}
+	return n ? fib_obj_for_set(f, bk, n, NULL, 0) : NULL;
+}
+
 int fib_route_set_backup(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n,
 			 const struct fib_nh *bk, size_t nb)
 {
-	struct fib_obj *mem[FIB_MAX_ECMP], *bmem[FIB_MAX_ECMP], *target = NULL;
+	struct fib_obj *mem[FIB_MAX_ECMP], *bmem[FIB_MAX_ECMP], *target = NULL, *sb = NULL;
 	size_t k = resolve(f, nh, n, mem, false);
 	size_t kb = n ? resolve(f, bk, nb, bmem, true) : 0; /* n == 0 deletes */
 
 	if (k || kb)
 		target = fib_obj_for_set(f, mem, k, bmem, kb);
-	if (route_want(f, p, target) < 0)
+	if (k && kb)
+		sb = standby_for(f, target);
+	if (route_want(f, p, target, sb) < 0)
 		return -1;
 	return n && !k && !kb ? -1 : 0;
 }
@@ -654,7 +828,21 @@ int fib_route_blackhole(struct fib *f, const struct bgp_prefix *p)
 	o = fib_obj_blackhole(f, p->family);
 	if (!o)
 		return -1;
-	return route_want(f, p, o);
+	return route_want(f, p, o, NULL);
+}
+
+/* The kernel deleted the route at the other metric with its object. */
+static void standby_lost(struct fib *f, struct fib_route *r)
+{
+	struct fib_obj *k = r->sb_kid ? fib_obj_by_id(f, r->sb_kid) : NULL;
+
+	if (!k || !k->lost)
+		return;
+	r->sb_kid = 0;
+	if (r->sb == k) { /* no standby until the RIB gives one that lives */
+		fib_obj_unref(f, r->sb);
+		r->sb = NULL;
+	}
 }
 
 static void route_lost(void *value, void *arg)
@@ -663,11 +851,19 @@ static void route_lost(void *value, void *arg)
 	struct fib *f = arg;
 	struct fib_obj *o = r->want;
 
+	standby_lost(f, r);
 	if (!o || !o->lost)
 		return;
 	r->kernel_id = 0;
 	if (r->state == FR_STALE)
 		return; /* sent again if claimed, else swept */
+	if (!r->on_sb && r->sb && r->sb_kid == r->sb->id) {
+		/* The standby route is in the kernel: it already carries the
+		 * traffic. It becomes the route, without a message. */
+		standby_promote(f, r);
+		f->st.takeovers++;
+		return;
+	}
 	if (o->succ) {
 		/* Failover: the FIB puts it back at once, on the backups. */
 		if (o->succ != o) {
@@ -698,6 +894,7 @@ static void sweep_route(void *value, void *arg)
 		r->want = NULL;
 		r->state = FR_DELETING;
 		mark_dirty(f, r);
+		standby_set(f, r, NULL);
 	}
 }
 
@@ -766,6 +963,8 @@ static void walk_one(void *value, void *arg)
 	ri.nh_id = o->id;
 	ri.group = o->group;
 	ri.blackhole = o->blackhole;
+	ri.metric = fib_metric(r->prefix.family, r->on_sb);
+	ri.standby_id = r->sb && r->sb_kid == r->sb->id ? r->sb_kid : 0;
 	if (!o->group && !o->blackhole) {
 		nhs[0] = o->nh;
 		ids[0] = o->id;
@@ -869,6 +1068,7 @@ static void delete_route_cb(void *value, void *arg)
 	}
 	r->state = FR_DELETING;
 	mark_dirty(f, r);
+	standby_set(f, r, NULL);
 }
 
 void fib_free(struct fib *f, bool remove_routes)

@@ -44,6 +44,7 @@ struct fib_stats {
 	size_t nexthops, groups;
 	uint64_t msgs_sent, batches, errors, retries;
 	uint64_t failovers; /* groups moved to their backups on link loss */
+	uint64_t takeovers; /* routes whose standby route took over on link loss */
 	bool nexthop_objects; /* false: RTA_MULTIPATH fallback */
 };
 
@@ -61,22 +62,22 @@ void fib_free(struct fib *f, bool remove_routes);
 int fib_route_set(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n);
 /* Desired state with a precomputed backup: nh[0..n) is the ECMP set and
  * bk[0..nb) the set that takes over when link failures leave no member
- * of nh alive. Routes sharing (nh, bk) share one kernel group, so a
- * failover is one nexthop-group change per group, done by the FIB itself
- * on the link-down event, before the RIB reacts. n == 0 deletes.
+ * of nh alive. Routes sharing (nh, bk) share one kernel group; each also
+ * has a standby route one metric behind it (fib_metric) on the backups'
+ * own object, so when the kernel deletes the group and the main routes
+ * with the primaries' links, it forwards on the standby routes at once,
+ * and the FIB takes them as the routes without a message. n == 0 deletes.
  *
  * Backups that are also in nh, not on a connected network, or on a link
  * that is down are left out; with none left this is fib_route_set(). If no
  * primary is on a connected network, the backups are the set. Otherwise
  * the route points at a group even for n == 1, whose kernel members are
- * the primaries (-1 as for fib_route_set when nothing is usable). When
- * a link failure kills every primary, the group becomes the plain group of
- * its live backups (same id), so the RIB's later
- * fib_route_set(p, bk, nb) — or fib_route_set_backup(p, bk, nb, NULL, 0) —
- * finds it and sends nothing, for a single live backup too. Linux removes
- * a group together with its routes when the last member's link loses
- * carrier, so the failover re-creates the group under its id and re-adds
- * its routes in the same batch (1 + routes messages, see fib/README.md).
+ * the primaries (-1 as for fib_route_set when nothing is usable). After a
+ * takeover the RIB's fib_route_set(p, bk, nb) — or
+ * fib_route_set_backup(p, bk, nb, NULL, 0) — finds the route on that
+ * object and sends nothing. A route whose standby route the kernel refused
+ * fails over the older way: its group re-created under its id with the
+ * backups and the route re-added (1 + routes messages, fib/README.md).
  * Without nexthop objects (RTA_MULTIPATH) only the primaries are used and
  * the FIB does not fail over: the RIB's next fib_route_set does. */
 int fib_route_set_backup(struct fib *f, const struct bgp_prefix *p, const struct fib_nh *nh, size_t n,
@@ -115,6 +116,8 @@ struct fib_route_info {
 	size_t nbackups;
 	const struct fib_nh *backups;
 	const uint32_t *backup_ids;
+	uint32_t metric;     /* of the route (the standby metric after a takeover) */
+	uint32_t standby_id; /* the standby route's nexthop or group in the kernel (0: none) */
 };
 int fib_walk(const struct fib *f, int (*cb)(const struct fib_route_info *ri, void *arg), void *arg);
 

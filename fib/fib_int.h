@@ -4,6 +4,7 @@
 #define CLOS_FIB_INT_H
 
 #include <libmnl/libmnl.h>
+#include <sys/socket.h>
 
 #include "fib/fib.h"
 #include "fib/map.h"
@@ -38,15 +39,36 @@ struct fib_obj {
 
 enum fib_route_state { FR_PENDING, FR_INSTALLED, FR_STALE, FR_FAILED, FR_DELETING };
 
+/* A prefix has its route at the main metric (fib_metric(family, 0)) and,
+ * when its group has a backup set, a standby route at the next metric
+ * pointing at the backup set's object: when the kernel deletes the group
+ * with its last member's link, the standby route is already there and
+ * carries the traffic (fib/README.md, "Standby routes"). After such a
+ * takeover the standby route is the prefix's route (on_sb) until a new
+ * backup set moves it back to the main metric. */
 struct fib_route {
 	struct bgp_prefix prefix;
 	struct fib_obj *want;	/* NULL: delete */
 	uint32_t kernel_id;	/* what the kernel route points at (0 unknown) */
+	struct fib_obj *sb;	/* the standby route's object (NULL: none wanted) */
+	uint32_t sb_kid;	/* what the kernel's route at the other metric points at (0 none) */
 	enum fib_route_state state;
-	bool dirty;
+	bool dirty;		/* on the dirty list */
+	bool send_main;		/* want (or its delete) to be sent */
+	bool send_sb;		/* the other metric's route to be synced */
+	bool on_sb;		/* want sits at the standby metric (after a takeover) */
+	bool sb_failed;		/* the kernel refused the standby route */
 	uint8_t retries;
 	struct fib_route *dnext; /* dirty list */
 };
+
+/* The metric of a route of family in slot 0 (main) or 1 (standby): the
+ * kernel's defaults for routes given without one (0 for IPv4, 1024 for
+ * IPv6), and the next. */
+static inline uint32_t fib_metric(uint8_t family, int slot)
+{
+	return (family == AF_INET6 ? 1024u : 0u) + (uint32_t)slot;
+}
 
 struct fib_link {
 	uint32_t ifindex;

@@ -378,7 +378,11 @@ static bool fib_obj_group_down(struct fib *f, struct fib_obj *g)
 	struct fib_obj probe = { .group = true, .nmem = (uint32_t)nb };
 	uint8_t key[FIB_KEY_MAX];
 	memcpy(probe.mem, livebk, nb * 4);
-	struct fib_obj *holder = fib_map_get(&f->objs_by_key, key, fib_obj_key(&probe, key));
+	/* One backup: its nexthop itself, which is what the RIB's later
+	 * fib_route_set(p, {backup}) points at and what a standby route
+	 * uses. */
+	struct fib_obj *holder = nb == 1 ? fib_obj_by_id(f, livebk[0])
+					 : fib_map_get(&f->objs_by_key, key, fib_obj_key(&probe, key));
 	f->st.failovers++;
 	log_info("fib", "group %u: primaries lost, %zu backups take over", g->id, nb);
 	if (holder && holder != g) {

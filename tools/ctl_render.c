@@ -118,6 +118,7 @@ static void fib_stats_json(struct json_writer *w, const Closbgp__Ctl__FibStats *
 	json_kv_uint(w, "errors", st->errors);
 	json_kv_uint(w, "retries", st->retries);
 	json_kv_uint(w, "failovers", st->failovers);
+	json_kv_uint(w, "takeovers", st->takeovers);
 	json_kv_bool(w, "nexthop_objects", st->nexthop_objects);
 	json_obj_end(w);
 }
@@ -673,8 +674,10 @@ static void fib_route_json(struct json_writer *w, const Closbgp__Ctl__FibRoute *
 	json_kv_bool(w, "group", r->group);
 	json_kv_bool(w, "blackhole", r->blackhole);
 	json_kv_str(w, "state", r->state);
+	json_kv_uint(w, "metric", r->metric);
 	fib_nexthops_json(w, "nexthops", r->nexthops, r->n_nexthops);
 	fib_nexthops_json(w, "backups", r->backups, r->n_backups);
+	json_kv_uint(w, "standby_id", r->standby_id);
 	json_obj_end(w);
 }
 
@@ -714,10 +717,11 @@ static void fib_json(FILE *f, const struct ctl_reply *rep)
 }
 
 /* "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)", then the backups as
- * "; backup 10.0.3.2 up3 (1002)", or "drop" for a blackhole. */
+ * "; backup 10.0.3.2 up3 (1002)" and their standby route as
+ * "; standby (1003)", or "drop" for a blackhole. */
 static char *fib_nexthops_str(const Closbgp__Ctl__FibRoute *r)
 {
-	size_t cap = 16, len = 0;
+	size_t cap = 40, len = 0;
 	char *s;
 
 	for (size_t i = 0; i < r->n_nexthops; i++)
@@ -737,6 +741,8 @@ static char *fib_nexthops_str(const Closbgp__Ctl__FibRoute *r)
 		len += (size_t)snprintf(s + len, cap - len, "%s%s %s (%u)", i ? ", " : "; backup ",
 					nh->gateway, nh->interface, nh->id);
 	}
+	if (s && r->standby_id)
+		snprintf(s + len, cap - len, "; standby (%u)", r->standby_id);
 	return s;
 }
 
@@ -750,10 +756,10 @@ static void fib_text(FILE *f, const struct ctl_reply *rep)
 		fprintf(f, "FIB: %" PRIu64 " routes (%" PRIu64 " installed, %" PRIu64 " failed, %" PRIu64
 			" stale), %" PRIu64 " nexthops, %" PRIu64 " groups%s\n"
 			"     %" PRIu64 " batches, %" PRIu64 " messages, %" PRIu64 " errors, %" PRIu64
-			" retries, %" PRIu64 " failovers\n\n", st->routes, st->installed, st->failed,
+			" retries, %" PRIu64 " failovers, %" PRIu64 " takeovers\n\n", st->routes, st->installed, st->failed,
 			st->stale, st->nexthops, st->groups,
 			st->nexthop_objects ? "" : " (RTA_MULTIPATH fallback)", st->batches, st->messages,
-			st->errors, st->retries, st->failovers);
+			st->errors, st->retries, st->failovers, st->takeovers);
 	table_add(&t, (const char *const[]){ "Prefix", "NH id", "Type", "State", "Next hops" });
 	for (size_t i = 0; i < rep->n; i++) {
 		const Closbgp__Ctl__FibList *fl = rep->frames[i]->fib;

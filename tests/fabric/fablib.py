@@ -334,7 +334,8 @@ class Lab:
         if r.returncode != 0 or not r.stdout.strip():
             return None
         rows = [x for x in json.loads(r.stdout) if x.get("dst") == prefix]
-        return rows[0] if rows else None
+        # the one the kernel uses: a standby route is one metric behind
+        return min(rows, key=lambda x: x.get("metric", 0)) if rows else None
 
     def ecmp_width(self, node, prefix):
         rt = self.kernel_route(node, prefix)
@@ -988,12 +989,19 @@ def closctl_cmd(lab, node, *args, timeout=60):
 
 
 def ecmp_widths(lab, node):
-    """{prefix: next hops} of node's BGP kernel routes (two `ip route` calls)."""
-    out = {}
+    """{prefix: next hops} of node's BGP kernel routes (two `ip route` calls);
+    of a prefix's routes the one with the lowest metric, which the kernel
+    uses (closbgpd keeps a standby route one metric behind a route with a
+    backup set)."""
+    out, metric = {}, {}
     for fam in ("-4", "-6"):
         r = lab.nsrun(node, "ip", fam, "-j", "route", "show", check=False)
         for x in json.loads(r.stdout or "[]"):
             if str(x.get("protocol")) in ("bgp", "186", "210") and x.get("dst") != "default":
+                m = x.get("metric", 0)
+                if x["dst"] in metric and metric[x["dst"]] <= m:
+                    continue
+                metric[x["dst"]] = m
                 out[x["dst"]] = len(x["nexthops"]) if "nexthops" in x else 1
     return out
 
@@ -1041,14 +1049,11 @@ def phase_of(cycles, at):
     return "outside the cycles"
 
 
-def drain_under_flows(lab, node, towards, cycles, count=4000):
-    """drain_cycle `cycles` times under 10 ms ping flows: pod 1 -> pod 2 and
-    pod 2 -> pod 1 through node (leaving it towards `towards`, or towards
-    the RSWs for traffic entering a pod through an FSW), and one inside each
-    pod. Returns {"cycles", "lost": {flow: (lost, [(n, phase)])}, "busy",
-    "flows", "count", "state": show state at the end}."""
-    srv = {p: [s for s in lab.servers() if s.startswith("srv-%d-" % p)] for p in (1, 2)}
-    flows = []
+def flows_through(lab, node, towards, srv):
+    """(source, destination) pairs, pod 1 -> pod 2 and pod 2 -> pod 1, whose
+    packets go through node (leaving it towards `towards`, or towards the
+    RSWs for traffic entering a pod through an FSW)."""
+    out = []
     for a, b in ((1, 2), (2, 1)):
         way = towards if a == 1 or node.startswith("ssw") else "rsw-"
         # ECMP hashes each (source, destination) pair onto one path: try
@@ -1056,13 +1061,34 @@ def drain_under_flows(lab, node, towards, cycles, count=4000):
         for dst in srv[b]:
             src = flow_source_through(lab, node, dst, srv[a], towards=way)
             if src:
-                flows.append((src, dst))
+                out.append((src, dst))
                 break
-    for p in (1, 2):  # inside each pod: rack to rack, over the FSWs
-        flows.append((srv[p][0], srv[p][-1]))
+    return out
+
+
+def drain_under_flows(lab, node, towards, cycles, count=4000):
+    """drain_cycle `cycles` times under 10 ms ping flows: pod 1 -> pod 2 and
+    pod 2 -> pod 1 through node (leaving it towards `towards`, or towards
+    the RSWs for traffic entering a pod through an FSW), and one inside each
+    pod. Returns {"cycles", "lost": {flow: (lost, [(n, phase)])}, "busy",
+    "flows", "count", "state": show state at the end}."""
+    srv = {p: [s for s in lab.servers() if s.startswith("srv-%d-" % p)] for p in (1, 2)}
+    flows = [(srv[p][0], srv[p][-1]) for p in (1, 2)]  # inside each pod, over the FSWs
     running = [(src, dst) + start_seq_flow(lab, src, lab.server_addrs(dst, "ipv4"), count)
                for src, dst in flows]
-    busy = tx_rate(lab, node)
+    busy = 0
+    # A neighbour may still re-install its ECMP groups after the previous
+    # test (another member order hashes the pairs elsewhere): probe again,
+    # with new flows, while none of the running ones goes through node.
+    for attempt in range(3):
+        for src, dst in flows_through(lab, node, towards, srv):
+            flows.append((src, dst))
+            running.append((src, dst) + start_seq_flow(lab, src, lab.server_addrs(dst, "ipv4"),
+                                                       count))
+        busy = tx_rate(lab, node)
+        if busy >= 20:
+            break
+        time.sleep(1.0)
     assert busy >= 20, "no flow goes through %s (%d packets in 0.3 s)" % (node, busy)
     done = [drain_cycle(lab, node) for _ in range(cycles)]
     st = lab.closctl(node, "show", "state")
@@ -1070,7 +1096,10 @@ def drain_under_flows(lab, node, towards, cycles, count=4000):
     for src, dst, t, result in running:
         t.join(timeout=count * 0.01 * 3 + 60)
         sent, recv = result["flow"]
-        lost["%s->%s" % (src, dst)] = (sent - recv, [
+        key = "%s->%s" % (src, dst)
+        while key in lost:  # the same pair probed again
+            key += "'"
+        lost[key] = (sent - recv, [
             (n, phase_of(done, before)) for _, n, before, _ in lost_windows(result)[:10]])
     return {"cycles": done, "lost": lost, "busy": busy, "flows": flows, "count": count,
             "state": st}

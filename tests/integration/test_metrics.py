@@ -155,7 +155,8 @@ def test_exposition_is_valid(net):
                  "closbgp_device_state", "closbgp_device_state_transitions_total"):
         assert want in names, want
     for want in ("closbgp_fib_routes", "closbgp_fib_nexthops", "closbgp_fib_groups",
-                 "closbgp_fib_errors_total", "closbgp_fib_failovers_total"):
+                 "closbgp_fib_errors_total", "closbgp_fib_failovers_total",
+                 "closbgp_fib_takeovers_total"):
         assert want in names, want
     assert 'closbgp_fib_routes{state="installed"} %d' % len(PREFIXES) in body.splitlines()
 

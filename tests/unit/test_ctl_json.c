@@ -175,7 +175,8 @@ static void test_summary_json(void **state)
 	got = render1(&r, true);
 	assert_non_null(strstr(got, "\"fib\":{\"routes\":60,\"installed\":59,\"failed\":1,\"stale\":0,"
 				    "\"nexthops\":4,\"groups\":2,\"batches\":3,\"messages\":66,"
-				    "\"errors\":0,\"retries\":0,\"failovers\":0,\"nexthop_objects\":true},"));
+				    "\"errors\":0,\"retries\":0,\"failovers\":0,\"takeovers\":0,"
+				    "\"nexthop_objects\":true},"));
 	free(got);
 	got = render1(&r, false);
 	assert_non_null(strstr(got, "BGP router identifier 1.2.3.4, local AS number 65001, confederation 65100"));
@@ -369,6 +370,7 @@ static void test_fib_json(void **state)
 	bk.n_nexthops = 1;
 	bk.backups = bn;
 	bk.n_backups = 1;
+	bk.standby_id = 1001;
 	bh.prefix = "100.64.0.0/16";
 	bh.nexthop_id = 1004;
 	bh.blackhole = true;
@@ -393,21 +395,23 @@ static void test_fib_json(void **state)
 	assert_string_equal(got,
 		"{\"routes\":[{\"prefix\":\"100.64.0.0/24\",\"nexthop_id\":1002,\"group\":true,"
 		"\"blackhole\":false,"
-		"\"state\":\"installed\",\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\","
+		"\"state\":\"installed\",\"metric\":0,\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\","
 		"\"interface\":\"up1\"},{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}],"
-		"\"backups\":[]},"
+		"\"backups\":[],\"standby_id\":0},"
 		"{\"prefix\":\"100.64.1.0/24\",\"nexthop_id\":1000,\"group\":false,\"blackhole\":false,"
-		"\"state\":\"pending\","
-		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}],\"backups\":[]},"
+		"\"state\":\"pending\",\"metric\":0,"
+		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}],\"backups\":[],"
+		"\"standby_id\":0},"
 		"{\"prefix\":\"100.64.2.0/24\",\"nexthop_id\":1003,\"group\":true,\"blackhole\":false,"
-		"\"state\":\"installed\","
+		"\"state\":\"installed\",\"metric\":0,"
 		"\"nexthops\":[{\"id\":1000,\"gateway\":\"10.0.1.2\",\"interface\":\"up1\"}],"
-		"\"backups\":[{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}]},"
+		"\"backups\":[{\"id\":1001,\"gateway\":\"10.0.2.2\",\"interface\":\"up2\"}],"
+		"\"standby_id\":1001},"
 		"{\"prefix\":\"100.64.0.0/16\",\"nexthop_id\":1004,\"group\":false,\"blackhole\":true,"
-		"\"state\":\"installed\",\"nexthops\":[],\"backups\":[]}],"
+		"\"state\":\"installed\",\"metric\":0,\"nexthops\":[],\"backups\":[],\"standby_id\":0}],"
 		"\"stats\":{\"routes\":2,\"installed\":1,\"failed\":0,\"stale\":0,\"nexthops\":2,"
 		"\"groups\":1,\"batches\":0,\"messages\":0,\"errors\":0,\"retries\":0,"
-		"\"failovers\":0,\"nexthop_objects\":true}}\n");
+		"\"failovers\":0,\"takeovers\":0,\"nexthop_objects\":true}}\n");
 	free(got);
 	mem_open(&m);
 	ctl_render(m.f, &rep, false);
@@ -418,9 +422,9 @@ static void test_fib_json(void **state)
 				    "10.0.1.2 up1 (1000), 10.0.2.2 up2 (1001)\n"));
 	assert_non_null(strstr(got, "100.64.1.0/24  1000   single     pending    10.0.1.2 up1 (1000)\n"));
 	assert_non_null(strstr(got, "100.64.2.0/24  1003   group      installed  "
-				    "10.0.1.2 up1 (1000); backup 10.0.2.2 up2 (1001)\n"));
+				    "10.0.1.2 up1 (1000); backup 10.0.2.2 up2 (1001); standby (1001)\n"));
 	assert_non_null(strstr(got, "100.64.0.0/16  1004   blackhole  installed  drop\n"));
-	assert_non_null(strstr(got, "0 retries, 0 failovers\n"));
+	assert_non_null(strstr(got, "0 retries, 0 failovers, 0 takeovers\n"));
 	free(got);
 }
 

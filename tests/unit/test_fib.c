@@ -361,11 +361,11 @@ static void test_error_in_batch(void **state)
 }
 
 
-/* ---- backup sets ------------------------------------------------------- */
+/* ---- backup sets and standby routes ------------------------------------ */
 
 struct walk_expect {
 	size_t routes, nmembers, nbackups;
-	uint32_t nh_id;
+	uint32_t nh_id, metric, standby_id;
 	bool ok;
 };
 
@@ -375,125 +375,165 @@ static int walk_check(const struct fib_route_info *ri, void *arg)
 
 	w->routes++;
 	if (!ri->group || ri->nh_id != w->nh_id || ri->nmembers != w->nmembers ||
-	    ri->nbackups != w->nbackups)
+	    ri->nbackups != w->nbackups || ri->metric != w->metric || ri->standby_id != w->standby_id)
 		w->ok = false;
 	return 0;
 }
 
-/* Every route of f on group id, with nmem members and nbk backups. */
-static void assert_walk(const struct fib *f, long id, size_t routes, size_t nmem, size_t nbk)
+/* Every route of f on group id at metric, with nmem members, nbk backups
+ * and its standby route on sb (0: none). */
+static void assert_walk(const struct fib *f, long id, size_t routes, size_t nmem, size_t nbk,
+			uint32_t metric, long sb)
 {
-	struct walk_expect w = { .nmembers = nmem, .nbackups = nbk, .nh_id = (uint32_t)id, .ok = true };
+	struct walk_expect w = { .nmembers = nmem, .nbackups = nbk, .nh_id = (uint32_t)id,
+				 .metric = metric, .standby_id = (uint32_t)sb, .ok = true };
 
 	fib_walk(f, walk_check, &w);
 	assert_int_equal(w.routes, routes);
 	assert_true(w.ok);
 }
 
+/* Kernel routes of ours at metric on nexthop/group id. */
+static long routes_on(long id, int metric)
+{
+	return sh_num("ip -o route show proto 210 metric %d | grep -c \"nhid %ld \"", metric, id);
+}
+
+/* The nexthop/group id of the kernel route for dst at metric (0: none). */
+static long route_nhid(const char *dst, int metric)
+{
+	return sh_num("ip -o route show %s proto 210 metric %d | awk '{print $3}'", dst, metric);
+}
+
 #define NBACKUP 50
 
-/* (a) 50 routes on primary A with backups {B, C}: one group, kernel member
- * A. A's link loses carrier: in the flush that follows, the group (same
- * id) has members {B, C} and every route points at it again — before any
- * RIB call. The kernel itself removed A, the group and the 50 routes when
- * the carrier went (net/ipv4/nexthop.c), so the failover is the group
- * re-created plus the 50 routes re-added: 51 messages in one batch. The
- * RIB's recomputation, fib_route_set_backup(p, {B, C}) or
- * fib_route_set(p, {B, C}), then sends nothing. */
+static struct bgp_prefix backup_pfx(uint32_t base, uint32_t i)
+{
+	return pfx4(base + (i << 8), 24);
+}
+
+static void set_all(struct fib *f, uint32_t base, uint32_t count, const struct fib_nh *nh, size_t n,
+		    const struct fib_nh *bk, size_t nb)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		struct bgp_prefix p = backup_pfx(base, i);
+		assert_int_equal(fib_route_set_backup(f, &p, nh, n, bk, nb), 0);
+	}
+	fib_flush(f);
+}
+
+/* (a) 50 routes on primary A with backups {B, C}: group P (kernel member
+ * A, backups B, C) at metric 0 and, per prefix, a standby route at metric
+ * 1 on the group of {B, C}. A's link loses carrier: the kernel removes A,
+ * P and the 50 main routes itself (net/ipv4/nexthop.c), and the standby
+ * routes are what it uses from that moment. The FIB takes them as the
+ * routes without a message; the RIB's recomputation,
+ * fib_route_set_backup(p, {B, C}) or fib_route_set(p, {B, C}), sends
+ * nothing either. A back: the routes return to metric 0 on a new group,
+ * the standby routes stay as they are. */
 static void test_backup_failover(void **state)
 {
 	struct ctx c = { .loop = ev_loop_new(0) };
 	struct fib_nh a = nh4("10.1.0.2"), bk[2] = { nh4("10.2.0.2"), nh4("10.3.0.2") };
+	const uint32_t base = 0xC6130000u; /* 198.19.i.0/24 */
 	struct fib_stats st;
 	char buf[128], want[64];
 
 	if (geteuid() != 0)
 		skip();
 	struct fib *f = open_fib(&c);
-	for (uint32_t i = 0; i < NBACKUP; i++) {
-		struct bgp_prefix p = pfx4(0xC6130000u + (i << 8), 24); /* 198.19.i.0/24 */
-		assert_int_equal(fib_route_set_backup(f, &p, &a, 1, bk, 2), 0);
-	}
-	fib_flush(f);
+	set_all(f, base, NBACKUP, &a, 1, bk, 2);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.routes_installed, NBACKUP);
 	assert_int_equal(st.nexthops, 3);
-	assert_int_equal(st.groups, 1); /* one member, still a group */
-	assert_int_equal(sh_num("ip -o route show proto 210 | awk '{print $3}' | sort -u | wc -l"), 1);
-	long gid = sh_num("ip -o route show 198.19.0.0/24 | awk '{print $3}'");
+	assert_int_equal(st.groups, 2); /* P (one member, still a group) and {B, C} */
+	long gid = route_nhid("198.19.0.0/24", 0), sid = route_nhid("198.19.0.0/24", 1);
 	long ida = nh_id("10.1.0.2"), idb = nh_id("10.2.0.2"), idc = nh_id("10.3.0.2");
-	assert_true(gid >= 1000 && ida >= 1000 && idb >= 1000 && idc >= 1000);
+	assert_true(gid >= 1000 && sid >= 1000 && ida >= 1000 && idb >= 1000 && idc >= 1000);
+	assert_true(gid != sid);
 	snprintf(want, sizeof(want), "%ld", ida);
 	assert_string_equal(group_members(buf, sizeof(buf), gid), want);
-	assert_walk(f, gid, NBACKUP, 1, 2);
+	snprintf(want, sizeof(want), "%ld/%ld", idb < idc ? idb : idc, idb < idc ? idc : idb);
+	assert_string_equal(group_members(buf, sizeof(buf), sid), want);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 2 * NBACKUP);
+	assert_int_equal(routes_on(sid, 1), NBACKUP);
+	assert_walk(f, gid, NBACKUP, 1, 2, 0, sid);
 
-	/* Carrier loss on A's link: the FIB fails the group over itself. */
+	/* Carrier loss on A's link: the standby routes take over. */
 	uint64_t msgs = msgs_sent(f);
+	int acks = c.acks;
 	link_down(&c, "v1");
 	fib_flush(f);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.failovers, 1);
-	assert_int_equal(st.msgs_sent - msgs, 1 + NBACKUP);
+	assert_int_equal(st.takeovers, NBACKUP);
+	assert_int_equal(st.msgs_sent - msgs, 0);
 	assert_int_equal(st.routes_installed, NBACKUP);
-	snprintf(want, sizeof(want), "%ld/%ld", idb < idc ? idb : idc, idb < idc ? idc : idb);
-	assert_string_equal(group_members(buf, sizeof(buf), gid), want);
-	assert_int_equal(sh_num("ip -o route show proto 210 | grep -c \"nhid %ld \"", gid), NBACKUP);
 	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), NBACKUP);
-	assert_walk(f, gid, NBACKUP, 2, 0);
+	assert_int_equal(routes_on(sid, 1), NBACKUP);
+	assert_walk(f, sid, NBACKUP, 2, 0, 1, 0);
 	assert_int_equal(st.nexthops, 2); /* A is gone (the kernel flushed it) */
-	assert_int_equal(st.groups, 1);
+	assert_int_equal(st.groups, 1);	  /* and P */
 
 	/* The RIB recomputes: the backups are now the ECMP set, no backup. */
 	msgs = msgs_sent(f);
 	for (uint32_t i = 0; i < NBACKUP; i++) {
-		struct bgp_prefix p = pfx4(0xC6130000u + (i << 8), 24);
+		struct bgp_prefix p = backup_pfx(base, i);
 		assert_int_equal(fib_route_set_backup(f, &p, bk, 2, NULL, 0), 0);
 		assert_int_equal(fib_route_set(f, &p, bk, 2), 0);
 	}
 	fib_flush(f);
 	assert_int_equal(msgs_sent(f) - msgs, 0);
-	assert_walk(f, gid, NBACKUP, 2, 0);
+	assert_int_equal(c.acks - acks, 2 * NBACKUP); /* acknowledged as in the kernel */
+	assert_walk(f, sid, NBACKUP, 2, 0, 1, 0);
 
+	/* A is back and the primary again: one group, A's nexthop, and the
+	 * main routes; the standby routes already are what they must be. */
 	link_up(&c, "v1");
+	msgs = msgs_sent(f);
+	set_all(f, base, NBACKUP, &a, 1, bk, 2);
+	assert_int_equal(msgs_sent(f) - msgs, 2 + NBACKUP);
+	gid = route_nhid("198.19.0.0/24", 0);
+	assert_true(gid >= 1000 && gid != sid);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 2 * NBACKUP);
+	assert_int_equal(routes_on(sid, 1), NBACKUP);
+	assert_walk(f, gid, NBACKUP, 1, 2, 0, sid);
+
 	fib_free(f, true);
 	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 0);
 	assert_int_equal(sh_num("ip nexthop show | grep -c 'proto 210'"), 0);
 	ev_loop_destroy(c.loop);
 }
 
-/* (b) Primaries A1, A2 with backup B, adopted by a restarted FIB without
- * a message: losing A1 shrinks the group to A2 in one replace (the kernel
- * kept the group and its routes), no failover; the RIB's (A2 | B) finds
- * the same group. */
+/* (b) Primaries A1, A2 with backup B (the standby route on B's nexthop),
+ * adopted by a restarted FIB without a message, standby routes included:
+ * losing A1 shrinks the group to A2 in one replace (the kernel kept the
+ * group and its routes), no failover; the RIB's (A2 | B) finds the same
+ * group. */
 static void test_backup_partial_loss(void **state)
 {
 	struct ctx c = { .loop = ev_loop_new(0) };
 	struct fib_nh pri[2] = { nh4("10.1.0.2"), nh4("10.2.0.2") }, b = nh4("10.3.0.2");
+	const uint32_t base = 0xC6140000u; /* 198.20.i.0/24 */
 	struct fib_stats st;
 	char buf[128], want[64];
 
 	if (geteuid() != 0)
 		skip();
 	struct fib *f = open_fib(&c);
-	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6140000u + (i << 8), 24); /* 198.20.i.0/24 */
-		assert_int_equal(fib_route_set_backup(f, &p, pri, 2, &b, 1), 0);
-	}
-	fib_flush(f);
-	long gid = sh_num("ip -o route show 198.20.0.0/24 | awk '{print $3}'");
-	long id2 = nh_id("10.2.0.2");
-	assert_walk(f, gid, 20, 2, 1);
+	set_all(f, base, 20, pri, 2, &b, 1);
+	long gid = route_nhid("198.20.0.0/24", 0);
+	long id2 = nh_id("10.2.0.2"), idb = nh_id("10.3.0.2");
+	assert_int_equal(route_nhid("198.20.0.0/24", 1), idb);
+	assert_walk(f, gid, 20, 2, 1, 0, idb);
 	assert_int_equal(sh_num("ip nexthop show id %ld | tr '/' '\\n' | wc -l", gid), 2);
 
 	/* Restart: the kernel group has no backups; setting (A1 A2 | B)
-	 * again claims it (and B's nexthop) without a message. */
+	 * again claims it, B's nexthop and the standby routes without a
+	 * message. */
 	fib_free(f, false);
 	f = open_fib(&c);
-	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6140000u + (i << 8), 24);
-		assert_int_equal(fib_route_set_backup(f, &p, pri, 2, &b, 1), 0);
-	}
-	fib_flush(f);
+	set_all(f, base, 20, pri, 2, &b, 1);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.msgs_sent, 0);
 	assert_int_equal(st.routes_installed, 20);
@@ -501,25 +541,23 @@ static void test_backup_partial_loss(void **state)
 	fib_get_stats(f, &st);
 	assert_int_equal(st.msgs_sent, 0);
 	assert_int_equal(st.nexthops, 3);
-	assert_walk(f, gid, 20, 2, 1);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 40);
+	assert_walk(f, gid, 20, 2, 1, 0, idb);
 
 	uint64_t msgs = msgs_sent(f);
 	link_down(&c, "v1");
 	fib_flush(f);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.failovers, 0);
+	assert_int_equal(st.takeovers, 0);
 	assert_int_equal(st.msgs_sent - msgs, 1); /* the group replace */
 	snprintf(want, sizeof(want), "%ld", id2);
 	assert_string_equal(group_members(buf, sizeof(buf), gid), want);
-	assert_int_equal(sh_num("ip -o route show proto 210 | grep -c \"nhid %ld \"", gid), 20);
-	assert_walk(f, gid, 20, 1, 1);
+	assert_int_equal(routes_on(gid, 0), 20);
+	assert_walk(f, gid, 20, 1, 1, 0, idb);
 
 	msgs = msgs_sent(f);
-	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6140000u + (i << 8), 24);
-		assert_int_equal(fib_route_set_backup(f, &p, &pri[1], 1, &b, 1), 0);
-	}
-	fib_flush(f);
+	set_all(f, base, 20, &pri[1], 1, &b, 1);
 	assert_int_equal(msgs_sent(f) - msgs, 0);
 
 	link_up(&c, "v1");
@@ -528,63 +566,58 @@ static void test_backup_partial_loss(void **state)
 	ev_loop_destroy(c.loop);
 }
 
-/* (c) Primary A with backups {B, C}. C's link goes first: C leaves the
- * backup set, nothing changes in the kernel (nor when the RIB offers C
- * again while its link is down). Then A's: the group fails
- * over to B alone, still a group (same id), and the RIB's one-next-hop
- * fib_route_set(p, {B}) finds it: no message per prefix. */
+/* (c) Primary A with backups {B, C}. C's link goes first: the standby
+ * group shrinks to B (one replace), nothing else changes (nor when the
+ * RIB offers C again while its link is down). Then A's: the standby
+ * routes on the one-member group take over, and the RIB's one-next-hop
+ * fib_route_set(p, {B}) finds that group: no message per prefix. */
 static void test_backup_single_live(void **state)
 {
 	struct ctx c = { .loop = ev_loop_new(0) };
 	struct fib_nh a = nh4("10.1.0.2"), bk[2] = { nh4("10.2.0.2"), nh4("10.3.0.2") };
+	const uint32_t base = 0xC6150000u; /* 198.21.i.0/24 */
 	struct fib_stats st;
 	char buf[128], want[64];
 
 	if (geteuid() != 0)
 		skip();
 	struct fib *f = open_fib(&c);
-	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6150000u + (i << 8), 24); /* 198.21.i.0/24 */
-		assert_int_equal(fib_route_set_backup(f, &p, &a, 1, bk, 2), 0);
-	}
-	fib_flush(f);
-	long gid = sh_num("ip -o route show 198.21.0.0/24 | awk '{print $3}'");
+	set_all(f, base, 20, &a, 1, bk, 2);
+	long gid = route_nhid("198.21.0.0/24", 0), sid = route_nhid("198.21.0.0/24", 1);
 	long idb = nh_id("10.2.0.2");
 
 	uint64_t msgs = msgs_sent(f);
 	link_down(&c, "v3");
 	fib_flush(f);
-	assert_int_equal(msgs_sent(f) - msgs, 0); /* C was only a backup */
-	assert_walk(f, gid, 20, 1, 1);
+	assert_int_equal(msgs_sent(f) - msgs, 1); /* the standby group shrinks */
+	snprintf(want, sizeof(want), "%ld", idb);
+	assert_string_equal(group_members(buf, sizeof(buf), sid), want);
+	assert_walk(f, gid, 20, 1, 1, 0, sid);
 	/* A RIB that still offers C: left out while its link is down. */
-	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6150000u + (i << 8), 24);
-		assert_int_equal(fib_route_set_backup(f, &p, &a, 1, bk, 2), 0);
-	}
-	fib_flush(f);
-	assert_int_equal(msgs_sent(f) - msgs, 0);
-	assert_walk(f, gid, 20, 1, 1);
+	set_all(f, base, 20, &a, 1, bk, 2);
+	assert_int_equal(msgs_sent(f) - msgs, 1);
+	assert_walk(f, gid, 20, 1, 1, 0, sid);
 
 	msgs = msgs_sent(f);
 	link_down(&c, "v1");
 	fib_flush(f);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.failovers, 1);
-	assert_int_equal(st.msgs_sent - msgs, 1 + 20);
-	snprintf(want, sizeof(want), "%ld", idb);
-	assert_string_equal(group_members(buf, sizeof(buf), gid), want);
-	assert_int_equal(sh_num("ip -o route show proto 210 | grep -c \"nhid %ld \"", gid), 20);
-	assert_walk(f, gid, 20, 1, 0);
+	assert_int_equal(st.takeovers, 20);
+	assert_int_equal(st.msgs_sent - msgs, 0);
+	assert_int_equal(routes_on(sid, 1), 20);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 20);
+	assert_walk(f, sid, 20, 1, 0, 1, 0);
 
 	msgs = msgs_sent(f);
 	for (uint32_t i = 0; i < 20; i++) {
-		struct bgp_prefix p = pfx4(0xC6150000u + (i << 8), 24);
+		struct bgp_prefix p = backup_pfx(base, i);
 		assert_int_equal(fib_route_set(f, &p, &bk[0], 1), 0);
 		assert_int_equal(fib_route_set_backup(f, &p, &bk[0], 1, NULL, 0), 0);
 	}
 	fib_flush(f);
 	assert_int_equal(msgs_sent(f) - msgs, 0);
-	assert_walk(f, gid, 20, 1, 0);
+	assert_walk(f, sid, 20, 1, 0, 1, 0);
 
 	link_up(&c, "v1");
 	link_up(&c, "v3");
@@ -593,48 +626,96 @@ static void test_backup_single_live(void **state)
 	ev_loop_destroy(c.loop);
 }
 
-/* When the backup set already is another group (the ECMP set of other
- * prefixes), the failed-over routes move to that group: no group of the
- * same set twice, and the RIB's recomputation still sends nothing. */
+/* The standby routes share the group that already is the backup set (the
+ * ECMP set of other prefixes): no group of the same set twice; after the
+ * takeover the RIB's recomputation sends nothing. */
 static void test_backup_set_is_a_group(void **state)
 {
 	struct ctx c = { .loop = ev_loop_new(0) };
 	struct fib_nh a = nh4("10.1.0.2"), bk[2] = { nh4("10.2.0.2"), nh4("10.3.0.2") };
 	struct bgp_prefix other = pfx4(0xC6160000u, 16); /* 198.22.0.0/16 on {B, C} */
+	const uint32_t base = 0xC6170000u;		 /* 198.23.i.0/24 */
 	struct fib_stats st;
 
 	if (geteuid() != 0)
 		skip();
 	struct fib *f = open_fib(&c);
 	assert_int_equal(fib_route_set(f, &other, bk, 2), 0);
-	for (uint32_t i = 0; i < 10; i++) {
-		struct bgp_prefix p = pfx4(0xC6170000u + (i << 8), 24); /* 198.23.i.0/24 */
-		assert_int_equal(fib_route_set_backup(f, &p, &a, 1, bk, 2), 0);
-	}
-	fib_flush(f);
+	set_all(f, base, 10, &a, 1, bk, 2);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.groups, 2);
-	long plain = sh_num("ip -o route show 198.22.0.0/16 | awk '{print $3}'");
+	long plain = route_nhid("198.22.0.0/16", 0);
+	assert_int_equal(route_nhid("198.23.0.0/24", 1), plain);
 
 	uint64_t msgs = msgs_sent(f);
 	link_down(&c, "v1");
 	fib_flush(f);
 	fib_get_stats(f, &st);
 	assert_int_equal(st.failovers, 1);
-	assert_int_equal(st.msgs_sent - msgs, 10); /* the routes; the group exists */
+	assert_int_equal(st.takeovers, 10);
+	assert_int_equal(st.msgs_sent - msgs, 0);
 	assert_int_equal(st.groups, 1);
 	assert_int_equal(sh_num("ip -o route show proto 210 | grep -c \"nhid %ld \"", plain), 11);
 
 	msgs = msgs_sent(f);
-	for (uint32_t i = 0; i < 10; i++) {
-		struct bgp_prefix p = pfx4(0xC6170000u + (i << 8), 24);
-		assert_int_equal(fib_route_set(f, &p, bk, 2), 0);
-	}
-	fib_flush(f);
+	set_all(f, base, 10, bk, 2, NULL, 0);
 	assert_int_equal(msgs_sent(f) - msgs, 0);
 
 	link_up(&c, "v1");
 	fib_free(f, true);
+	assert_int_equal(sh_num("ip nexthop show | grep -c 'proto 210'"), 0);
+	ev_loop_destroy(c.loop);
+}
+
+/* The RIB drops the primaries (a withdraw, not a link): the standby route
+ * becomes the route and only the main ones are deleted — the kernel
+ * forwards on the backups throughout. A restarted FIB adopts the routes
+ * left at the standby metric and re-claims them without a message. A
+ * primary failing a second time with no backup left waits for the RIB. */
+static void test_standby_promoted_by_rib(void **state)
+{
+	struct ctx c = { .loop = ev_loop_new(0) };
+	struct fib_nh a = nh4("10.1.0.2"), bk[2] = { nh4("10.2.0.2"), nh4("10.3.0.2") };
+	const uint32_t base = 0xC6190000u; /* 198.25.i.0/24 */
+	struct fib_stats st;
+
+	if (geteuid() != 0)
+		skip();
+	struct fib *f = open_fib(&c);
+	set_all(f, base, 20, &a, 1, bk, 2);
+	long sid = route_nhid("198.25.0.0/24", 1);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 40);
+
+	uint64_t msgs = msgs_sent(f);
+	set_all(f, base, 20, bk, 2, NULL, 0);
+	/* 20 main-route deletes, then group P and A's nexthop */
+	assert_int_equal(msgs_sent(f) - msgs, 20 + 2);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 20);
+	assert_int_equal(routes_on(sid, 1), 20);
+	assert_walk(f, sid, 20, 2, 0, 1, 0);
+
+	fib_free(f, false);
+	f = open_fib(&c);
+	set_all(f, base, 20, bk, 2, NULL, 0);
+	fib_sweep_stale(f);
+	fib_get_stats(f, &st);
+	assert_int_equal(st.msgs_sent, 0);
+	assert_int_equal(st.routes_installed, 20);
+	assert_walk(f, sid, 20, 2, 0, 1, 0);
+
+	/* The same routes with a backup again (B alone primary, C backup):
+	 * new main routes at metric 0, standby routes re-pointed at C. */
+	msgs = msgs_sent(f);
+	set_all(f, base, 20, &bk[0], 1, &bk[1], 1);
+	long gid = route_nhid("198.25.0.0/24", 0), idc = nh_id("10.3.0.2");
+	assert_true(gid >= 1000);
+	assert_int_equal(route_nhid("198.25.0.0/24", 1), idc);
+	assert_int_equal(msgs_sent(f) - msgs, 1 + 20 + 20 + 1); /* P2, routes, standbys, {B, C} */
+	assert_walk(f, gid, 20, 1, 1, 0, idc);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 40);
+
+	fib_free(f, true);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 0);
 	assert_int_equal(sh_num("ip nexthop show | grep -c 'proto 210'"), 0);
 	ev_loop_destroy(c.loop);
 }
@@ -775,6 +856,7 @@ int main(void)
 		cmocka_unit_test_setup(test_backup_partial_loss, fresh),
 		cmocka_unit_test_setup(test_backup_single_live, fresh),
 		cmocka_unit_test_setup(test_backup_set_is_a_group, fresh),
+		cmocka_unit_test_setup(test_standby_promoted_by_rib, fresh),
 		cmocka_unit_test_setup(test_routes_lost_with_link, fresh),
 		cmocka_unit_test_setup(test_blackhole, fresh),
 	};
