@@ -20,6 +20,8 @@
 
 struct ctl_server;
 struct metrics_server;
+struct bmp;
+struct bmp_peer;
 
 /* The address bytes of an AF_INET or AF_INET6 socket address. */
 static inline const void *sockaddr_addr(const struct sockaddr_storage *ss)
@@ -169,6 +171,7 @@ struct peer {
 				    End-of-RIB wait for our route selection */
 	bool auth_refused;	 /* its TCP-MD5/TCP-AO cannot be set up: Idle,
 				    its connections refused (peer_auth_install) */
+	struct bmp_peer *bmp;	 /* its OPENs and end for BMP (bgpd/bmp_peer.c) */
 };
 
 /* The device state (state.c, docs/operations.md). */
@@ -211,6 +214,7 @@ struct bgpd {
 	void *scratch_block;
 	struct ctl_server *ctl;
 	struct metrics_server *metrics; /* HTTP /metrics (NULL: off) */
+	struct bmp *bmp;	/* BMP collectors (NULL: none configured) */
 	int *listen_fds;
 	ev_io *listen_io;
 	size_t nlisten;

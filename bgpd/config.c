@@ -918,6 +918,7 @@ static int cfg_build_all(struct cfg_build *b, const struct lyd_node *bgp)
 	n = cfg_child(bgp, "fib-acknowledgement");
 	c->fib_ack = n ? cfg_bool(n) : true;
 	if (cfg_build_confed(b, bgp) < 0 || cfg_build_listen(b, bgp) < 0 ||
+	    cfg_bmp_build(b->err, bgp, c) < 0 ||
 	    cfg_policy_build(b->err, bgp, c) < 0 || cfg_build_groups(b, bgp) < 0 ||
 	    cfg_build_neighbors(b, bgp) < 0 || cfg_build_networks(b, bgp) < 0 ||
 	    cfg_build_aggregates(b, bgp) < 0)
@@ -1060,6 +1061,7 @@ void config_free(struct bgp_config *c)
 	free(c->aggregates);
 	free(c->peers);
 	free(c->listen);
+	free(c->bmp);
 	free(c->confed_members);
 	free(c->source);
 	pol_config_free(c->policy);

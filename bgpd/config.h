@@ -117,6 +117,17 @@ struct cfg_metrics {
 	struct sockaddr_storage addr; /* with port; ss_family 0: off */
 };
 
+/* A BMP station (RFC 7854; bgpd/bmp.c, docs/monitoring.md). */
+#define CFG_BMP_MAX 8
+#define CFG_DEFAULT_BMP_PORT 1790 /* pmacct's pmbmpd default; RFC 7854 has none */
+struct cfg_bmp {
+	char name[64];
+	struct sockaddr_storage addr; /* with port */
+	bool pre_policy, post_policy; /* route monitoring of either view */
+	uint16_t stats_interval;      /* s between Statistics Reports; 0: none */
+	uint16_t backoff_initial, backoff_max; /* s, reconnect */
+};
+
 struct cfg_selection {
 	uint8_t max_paths;	 /* ECMP width, 1..64 */
 	bool multipath_relax;
@@ -149,6 +160,8 @@ struct bgp_config {
 	char ctl_admin_group[64];
 	uint16_t ctl_mode;
 	struct cfg_metrics metrics; /* HTTP /metrics endpoint */
+	struct cfg_bmp *bmp;	    /* BMP collectors (none: off) */
+	size_t nbmp;
 	struct cfg_selection selection;
 	uint16_t gr_restart_time; /* advertised in our GR capability, s */
 	struct cfg_gr gr;	  /* the global graceful-restart settings */

@@ -45,4 +45,8 @@ int cfg_policy_network_rtypes(struct cfg_err *e, const struct bgp_config *c,
 int cfg_policy_aggregate_rtype(struct cfg_err *e, const struct bgp_config *c,
 			       const struct lyd_node *n, struct cfg_aggregate *agg);
 
+/* config_bmp.c: the bmp container's collectors into c->bmp. -1 when out
+ * of memory; other errors go to e. */
+int cfg_bmp_build(struct cfg_err *e, const struct lyd_node *bgp, struct bgp_config *c);
+
 #endif

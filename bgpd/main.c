@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgpd/bmp.h"
 #include "bgpd/control.h"
 #include "bgpd/log.h"
 #include "bgpd/metrics.h"
@@ -202,6 +203,7 @@ static void bgpd_free(struct bgpd *d)
 	}
 	ctl_server_free(d->ctl);
 	metrics_server_free(d->metrics);
+	bmp_free(d);	/* after the peers: their Peer Down first, then Termination */
 	state_free(d);
 	listen_close(d);
 	route_free(d);
@@ -244,7 +246,10 @@ static int bgpd_setup(struct bgpd *d, const struct options *o)
 	if (metrics_configure(d, err, sizeof(err)) < 0)
 		log_err("main", "metrics: %s (off until a reload)", err);
 	signals_start(d);
-	return peers_create(d);
+	if (peers_create(d) < 0)
+		return -1;
+	bmp_configure(d); /* off without collectors; connects in the loop */
+	return 0;
 }
 
 int main(int argc, char **argv)

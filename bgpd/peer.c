@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgpd/bmp.h"
 #include "bgpd/log.h"
 #include "bgpd/session.h"
 
@@ -136,6 +137,7 @@ void peer_free(struct peer *p)
 	conn_free(p->conn);
 	conn_free(p->collide);
 	export_leave(p);
+	bmp_peer_free(p);
 	free(p);
 }
 
@@ -181,6 +183,8 @@ static void peer_send_notification(struct peer *p, struct conn *c, uint8_t code,
 	log_event_notice("peer", "notification_sent", peer_name(p),
 			 "sending NOTIFICATION %u/%u (%s)%s%s", code, subcode,
 		   bgp_err_str(code, subcode), why && *why ? ": " : "", why ? why : "");
+	if (c == p->conn)
+		bmp_peer_notification_sent(p, msg, n);
 	peer_send_msg(p, c, msg, n);
 	conn_flush(c);
 	if (c == p->conn)
@@ -212,6 +216,8 @@ static void peer_release(struct peer *p)
 	p->collide = NULL;
 	ev_timer_stop(p->d->loop, &p->hold);
 	ev_timer_stop(p->d->loop, &p->keepalive);
+	if (p->state == FSM_ESTABLISHED)
+		bmp_peer_down(p);
 	route_peer_down(p, graceful);
 	p->eor_received_v4 = p->eor_received_v6 = false;
 	p->up_since = 0;
@@ -265,7 +271,9 @@ static void peer_send_open(struct peer *p, struct conn *c)
 		gr_add_afi(&o.caps, AFI_IPV4, p->d->restarting);
 	if (p->cfg.ipv6_unicast)
 		gr_add_afi(&o.caps, AFI_IPV6, p->d->restarting);
-	peer_send_msg(p, c, msg, bgp_open_encode(msg, sizeof(msg), &o));
+	size_t n = bgp_open_encode(msg, sizeof(msg), &o);
+	bmp_peer_open_sent(p, msg, n); /* kept for BMP Peer Up */
+	peer_send_msg(p, c, msg, n);
 }
 
 static void peer_send_keepalive(struct peer *p)
@@ -298,6 +306,7 @@ static void peer_established(struct peer *p)
 			 "session established (AS %u, id %s, hold %u s)",
 		   p->remote_open.asn, inet_ntoa((struct in_addr){ htonl(p->remote_id) }),
 		   p->hold_time);
+	bmp_peer_up(p);
 	route_peer_up(p);
 }
 
@@ -541,6 +550,7 @@ static bool peer_recv_open(struct peer *p, struct conn *c, struct rbuf *body)
 {
 	struct bgp_open o;
 	struct bgp_error err;
+	struct rbuf raw = *body;
 
 	/* RFC 6608, RFC 4271 8.2.2 (Events 19, 22 in Established): an OPEN
 	 * on an established session is an FSM Error 5/3, malformed or not. */
@@ -561,6 +571,7 @@ static bool peer_recv_open(struct peer *p, struct conn *c, struct rbuf *body)
 		peer_event(p, EV_OPEN_ERR, &err);
 		return false;
 	}
+	bmp_peer_open_received(p, raw.p, raw.len); /* kept for BMP Peer Up */
 	if (c != p->conn)
 		return peer_resolve_collision(p, c, &o);
 	if (p->state == FSM_OPENSENT)
@@ -616,6 +627,8 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 	struct bgp_update u;
 	struct bgp_error err;
 	enum bgp_verdict v;
+	struct rbuf raw = *body;
+	bool over;
 
 	if (p->state != FSM_ESTABLISHED) {
 		peer_event(p, EV_UPDATE, NULL); /* FSM error */
@@ -660,7 +673,10 @@ static bool peer_recv_update(struct peer *p, struct rbuf *body)
 		/* RFC 7606 6: errors without effect (no NLRI, RFC 6793 rules) logged too. */
 		log_info("peer", "%s: UPDATE: %s", peer_name(p), u.reason);
 	}
-	if (route_peer_update(p, &u)) {
+	over = route_peer_update(p, &u);
+	if (d->bmp)
+		bmp_route_in(p, raw.p, raw.len, &u);
+	if (over) {
 		peer_stop_maxprefix(p);
 		return false;
 	}
@@ -695,6 +711,7 @@ static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *
 	struct bgp_notification n;
 	struct bgp_error err;
 	char text[160];
+	struct rbuf raw = *body;
 
 	if (bgp_notification_decode(body, &n, &err) != BGP_OK)
 		n.code = n.subcode = 0;
@@ -717,6 +734,7 @@ static bool peer_recv_notification(struct peer *p, struct conn *c, struct rbuf *
 		return false;
 	}
 	peer_set_error(p, false, n.code, n.subcode, text);
+	bmp_peer_notification_received(p, raw.p, raw.len);
 	/* RFC 4271 8.2.2: a version error in OpenSent/OpenConfirm is Event 24. */
 	peer_event(p, n.code == BGP_ERR_OPEN && n.subcode == BGP_OPEN_BAD_VERSION ?
 			      EV_NOTIF_VERSION_ERR : EV_NOTIF, NULL);
@@ -797,6 +815,7 @@ bool peer_conn_closed(struct peer *p, struct conn *c, int err)
 	if (p->state == FSM_ESTABLISHED && !p->last_error.valid) {
 		peer_set_error(p, false, 0, 0, err ? strerror(err) : "connection closed by peer");
 	}
+	bmp_peer_closed_by_peer(p);
 	/* No NOTIFICATION: the peer may be restarting (RFC 4724 4.2). */
 	p->gr.drop_graceful = p->state == FSM_ESTABLISHED;
 	peer_event(p, EV_TCP_CONN_FAILS, NULL);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bgpd/bmp.h"
 #include "bgpd/log.h"
 #include "bgpd/metrics.h"
 #include "bgpd/session.h"
@@ -157,6 +158,7 @@ int bgpd_reload(struct bgpd *d)
 	 * again); the sessions are not touched. */
 	if (metrics_configure(d, err, sizeof(err)) < 0)
 		log_err("config", "metrics: %s (off until a reload)", err);
+	bmp_configure(d); /* collectors added, removed, changed; sessions untouched */
 	struct rib_decide_cfg dc;
 	route_selection_cfg(nc, &dc);
 	rib_loc_set_cfg(d->loc, &dc); /* applies as prefixes next change */

@@ -14,7 +14,7 @@ command -v "$YANGLINT" >/dev/null 2>&1 || { echo "SKIP: no yanglint"; exit 77; }
 SEMANTIC="bad-large-community confed-member-is-identifier duplicate-neighbor
 keepalive-inherited link-local-no-interface local-address-family
 passive-no-listen policy-bad-regex policy-unreachable policy-prefix-range
-aggregate-is-network"
+aggregate-is-network bmp-backoff"
 
 fail=0
 lint() {

@@ -409,6 +409,41 @@ static void check_bad(const char *dir, const char *name)
 		fail_msg("%s:\n  got:  %s\n  want: %s", path, err, want);
 }
 
+/* bmp: collectors with their defaults (port 1790, both views, no
+ * statistics, backoff 1..60 s) and their own values. */
+static void test_bmp(void **state)
+{
+	struct bgp_config *c = load("bmp.json");
+	const struct sockaddr_in *a;
+	const struct sockaddr_in6 *a6;
+	char buf[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(c->nbmp, 2);
+	assert_string_equal(c->bmp[0].name, "pmacct");
+	a = (const struct sockaddr_in *)&c->bmp[0].addr;
+	assert_int_equal(a->sin_family, AF_INET);
+	assert_string_equal(inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf)), "192.0.2.50");
+	assert_int_equal(ntohs(a->sin_port), 1790);
+	assert_true(c->bmp[0].pre_policy && c->bmp[0].post_policy);
+	assert_int_equal(c->bmp[0].stats_interval, 30);
+	assert_int_equal(c->bmp[0].backoff_initial, 1);
+	assert_int_equal(c->bmp[0].backoff_max, 60);
+	a6 = (const struct sockaddr_in6 *)&c->bmp[1].addr;
+	assert_int_equal(a6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(a6->sin6_port), 11019);
+	assert_false(c->bmp[1].pre_policy);
+	assert_true(c->bmp[1].post_policy);
+	assert_int_equal(c->bmp[1].stats_interval, 0);
+	assert_int_equal(c->bmp[1].backoff_initial, 2);
+	assert_int_equal(c->bmp[1].backoff_max, 120);
+	config_free(c);
+	c = load("minimal.json");
+	assert_int_equal(c->nbmp, 0);
+	assert_null(c->bmp);
+	config_free(c);
+}
+
 static void test_all_good(void **state)
 {
 	assert_true(each_json("good", check_good) >= 3);
@@ -551,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_graceful_restart),
 		cmocka_unit_test(test_tcp_auth),
 		cmocka_unit_test(test_tcp_auth_errors),
+		cmocka_unit_test(test_bmp),
 		cmocka_unit_test(test_all_good),
 		cmocka_unit_test(test_all_bad),
 		cmocka_unit_test(test_find_peer),
