@@ -2,21 +2,27 @@
  * closbgp-device, semantic checks, then plain structs (bgpd/config.h). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 
 #include "bgpd/config_int.h"
+#include "bgpd/self.h"
 
 #ifndef YANG_DIR
 #define YANG_DIR "topo/yang"
 #endif
 #ifndef INSTALLED_YANG_DIR
 #define INSTALLED_YANG_DIR "/usr/local/share/closbgp/yang"
+#endif
+#ifndef INSTALLED_CLOSBGPD
+#define INSTALLED_CLOSBGPD "/usr/local/sbin/closbgpd"
 #endif
 
 #define CFG_MODULE "closbgp-device"
@@ -947,12 +953,20 @@ static struct lyd_node *cfg_yang_parse(struct ly_ctx *ctx, const char *json, str
 	return NULL;
 }
 
+/* The installed closbgpd reads the installed modules only: the tree it was
+ * built in may be gone, or be anyone's directory by now (a package built in
+ * /tmp). Any other binary (build tree, DESTDIR, tests): the source tree's
+ * modules first, the installed ones second. */
 static struct ly_ctx *cfg_yang_ctx_any(struct cfg_err *e)
 {
-	struct ly_ctx *ctx = cfg_yang_ctx(YANG_DIR);
+	bool installed = self_is_installed(INSTALLED_CLOSBGPD);
+	struct ly_ctx *ctx = installed ? NULL : cfg_yang_ctx(YANG_DIR);
 	if (!ctx)
 		ctx = cfg_yang_ctx(INSTALLED_YANG_DIR);
-	if (!ctx)
+	if (!ctx && installed)
+		cfg_error(e, NULL, NULL, "cannot load YANG module %s from %s", CFG_MODULE,
+			  INSTALLED_YANG_DIR);
+	else if (!ctx)
 		cfg_error(e, NULL, NULL, "cannot load YANG module %s from %s or %s", CFG_MODULE, YANG_DIR,
 			  INSTALLED_YANG_DIR);
 	return ctx;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bgpd/self.h"
 #include "topo/output.h"
 #include "topo/topo.h"
 
@@ -126,10 +127,11 @@ static int parse_args(int argc, char **argv, struct closgen_opts *o)
 		return -1;
 	if (o->frr_nodes && o->frr_tier)
 		return -1;
-#ifdef INSTALLED_YANG_DIR
-	/* built-in source-tree default missing: use the installed modules */
+#if defined(INSTALLED_YANG_DIR) && defined(INSTALLED_CLOSGEN)
+	/* the installed closgen: the installed modules only (bgpd/self.h);
+	 * any other: the source tree's, or the installed ones without it */
 	if (o->yang_dir == default_yang &&
-	    access(YANG_DIR "/closbgp-fabric.yang", R_OK))
+	    (self_is_installed(INSTALLED_CLOSGEN) || access(YANG_DIR "/closbgp-fabric.yang", R_OK)))
 		o->yang_dir = INSTALLED_YANG_DIR;
 #endif
 	return 0;
