@@ -10,55 +10,24 @@ the numbers are for). Exit status 0 only if no hold timer expired, no
 session was lost, and every KEEPALIVE gap stayed within nominal + 1 s.
 """
 import argparse
-import datetime
 import json
 import os
 import platform
-import queue
-import re
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-from lib import cleanup, netns  # noqa: E402
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
+import harness  # noqa: E402  (tests/lib/harness.py)
 
-NS_PREFIX = "clos-load-"
-_OWNER_RE = re.compile(r"^clos-load-p(\d+)-")
 DUT_AS, FEED_AS, FLOOD_AS = 65000, 65001, 65002
 FLOOD_ID = "flood"
 
 
-def log(msg):
-    sys.stderr.write("load: %s\n" % msg)
-    sys.stderr.flush()
-
-
-def cleanup_leftovers():
-    """Delete clos-load-p<PID>-* namespaces whose run is gone (by PID)."""
-    for name in netns.list_namespaces():
-        if not name.startswith(NS_PREFIX):
-            continue
-        m = _OWNER_RE.match(name)
-        if m and int(m.group(1)) != os.getpid() and netns._owner_alive(int(m.group(1)), name):
-            continue
-        try:
-            netns.delete_namespace(name)
-            log("removed leftover namespace %s" % name)
-        except netns.CommandError as exc:
-            log(str(exc))
-
-
 def link_addrs(i):
     return {"dut": "10.0.%d.1" % i, "feed": "10.0.%d.2" % i}
-
-
-def build_dir():
-    return os.path.abspath(os.environ.get("CLOSBGP_BUILD") or os.path.join(REPO, "build"))
 
 
 def pct(xs, p):
@@ -69,26 +38,13 @@ def pct(xs, p):
     return s[k]
 
 
-class Load:
+class Load(harness.Run):
+    NAME = "load"
+    REMEMBERED = ("ready", "stopped", "report")
+
     def __init__(self, args):
-        self.args = args
-        self.workdir = args.workdir or tempfile.mkdtemp(prefix="clos-load-")
-        os.makedirs(self.workdir, exist_ok=True)
-        tag = "p%d" % os.getpid()
-        self.dut = netns.Namespace(NS_PREFIX + tag + "-dut")
-        self.feed = netns.Namespace(NS_PREFIX + tag + "-feed")
-        self.daemon = None
-        self.procs = {}           # name -> Popen (feeders: "table", "flood")
-        self.events = queue.Queue()
-        self.samples = []
-        self.checks = []
-        self.notes = []
+        super().__init__(args)
         self.errors = []          # feeders' error events
-        self.seen = {}            # (feeder, event) -> the last ready/stopped/report
-        b = build_dir()
-        self.closbgpd = os.path.join(b, "bgpd", "closbgpd")
-        self.closctl = os.path.join(b, "tools", "closctl")
-        self.sock = os.path.join(self.workdir, "closbgpd.sock")
         self.tables = []
         for i in range(args.feeders):
             a = link_addrs(i)
@@ -104,19 +60,13 @@ class Load:
 
     # -- set-up -----------------------------------------------------------------
     def setup(self):
-        for p in (self.closbgpd, self.closctl):
-            if not os.access(p, os.X_OK):
-                raise RuntimeError("%s not built (set CLOSBGP_BUILD)" % p)
-        with open(self.closbgpd, "rb") as f:
-            if b"__asan_init" in f.read():
-                self.notes.append("closbgpd is an AddressSanitizer build: "
-                                  "the timings are not those of the product")
-        self.dut.create()
-        self.feed.create()
+        links = []
         for i in range(self.args.feeders + 1):
             a = link_addrs(i)
-            netns.Link(self.dut, "f%d" % i, self.feed, "d%d" % i).create(
-                v4=(a["dut"] + "/30", a["feed"] + "/30"))
+            links.append(((a["dut"] + "/30", a["feed"] + "/30"), None))
+        if self.setup_topology(links):
+            self.notes.append("closbgpd is an AddressSanitizer build: "
+                              "the timings are not those of the product")
 
     def config(self):
         t = {"hold-time": self.args.hold, "keepalive": self.args.keepalive, "connect-retry": 1}
@@ -129,128 +79,25 @@ class Load:
         return {"closbgp-device:bgp": {"router-id": "10.255.0.1", "local-as": DUT_AS,
                                        "timers": t, "peer-group": groups, "neighbor": nbrs}}
 
-    def start_daemon(self):
-        conf = os.path.join(self.workdir, "closbgpd.json")
-        with open(conf, "w") as f:
-            json.dump(self.config(), f, indent=1)
-        self.daemon_log = os.path.join(self.workdir, "closbgpd.log")
-        self.daemon = self.dut.popen([self.closbgpd, "-c", conf, "-s", self.sock,
-                                      "--log-level", "notice"], self.daemon_log)
-        self.pid = self.daemon.pid
-        with open(os.path.join(self.workdir, "closbgpd.pid"), "w") as f:
-            f.write("%d\n" % self.pid)
-        self.wait(lambda: self.alive() and os.path.exists(self.sock)
-                  and self.ctl("show", "summary") is not None, 30, "closbgpd control socket")
-
     def start_feeder(self, name, sessions, max_rounds):
         spec = {"hold": self.args.hold, "max_seconds": self.args.seconds + 900,
                 "max_rounds": max_rounds, "sessions": sessions}
-        path = os.path.join(self.workdir, "%s.json" % name)
-        with open(path, "w") as f:
-            json.dump(spec, f, indent=1)
-        err = open(os.path.join(self.workdir, "%s.stderr" % name), "wb")
-        p = subprocess.Popen(
-            self.feed.exec_argv(["/usr/bin/python3", os.path.join(HERE, "loadfeed.py"), path]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, start_new_session=True)
-        err.close()
-        p.undo = cleanup.register("load feeder " + name, lambda: netns.stop_process(p, 5))
-        self.procs[name] = p
-        with open(os.path.join(self.workdir, "%s.pid" % name), "w") as f:
-            f.write("%d\n" % p.pid)
-        evlog = open(os.path.join(self.workdir, "%s.events" % name), "w")
-
-        def reader():
-            for line in p.stdout:
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if ev.get("ev") != "report":
-                    evlog.write(line.decode(errors="replace"))
-                    evlog.flush()
-                ev["src"] = name
-                self.events.put(ev)
-            evlog.close()
-        threading.Thread(target=reader, daemon=True).start()
-
-    def cmd(self, name, line):
-        p = self.procs[name]
-        p.stdin.write((line + "\n").encode())
-        p.stdin.flush()
-
-    def wait_event(self, src, name, timeout):
-        if (src, name) in self.seen:
-            return self.seen.pop((src, name))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                ev = self.events.get(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
-            except queue.Empty:
-                if self.procs[src].poll() is not None:
-                    raise RuntimeError("feeder %s exited with %s" % (src, self.procs[src].returncode))
-                continue
-            self.note_event(ev)
-            if ev.get("ev") == name and ev.get("src") == src:
-                return self.seen.pop((src, name), ev)
-        raise RuntimeError("no %s event %r within %ss" % (src, name, timeout))
-
-    def drain_events(self):
-        for _ in range(100000):
-            try:
-                ev = self.events.get_nowait()
-            except queue.Empty:
-                return
-            self.note_event(ev)
+        super().start_feeder(name, os.path.join(HERE, "loadfeed.py"), spec,
+                             unlogged=("report",))
 
     def note_event(self, ev):
-        if ev.get("ev") in ("ready", "stopped", "report"):
-            self.seen[(ev.get("src"), ev["ev"])] = ev
+        super().note_event(ev)
         if ev.get("ev") == "error":
             self.errors.append(ev)
-            log("feeder %s: session %s lost: %s" % (ev.get("src"), ev.get("id"), ev.get("reason")))
+            self.log("feeder %s: session %s lost: %s"
+                     % (ev.get("src"), ev.get("id"), ev.get("reason")))
         elif ev.get("ev") == "report":
             self.reports[ev["src"]] = ev
 
-    def alive(self):
-        if self.daemon.poll() is not None:
-            raise RuntimeError("closbgpd exited with %s" % self.daemon.returncode)
-        return True
-
-    def wait(self, fn, timeout, what):
-        deadline = time.monotonic() + timeout
-        for _ in range(int(timeout / 0.2) + 10):
-            self.drain_events()
-            v = fn()
-            if v:
-                return v
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        raise RuntimeError("timeout (%ss) waiting for %s" % (timeout, what))
-
-    def ctl(self, *args, timeout=60):
-        try:
-            res = subprocess.run([self.closctl, "-s", self.sock, "--json"] + list(args),
-                                 capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        if res.returncode != 0:
-            return None
-        return json.loads(res.stdout)
-
     # -- sampling (a thread: RSS every second, the control socket's latency) -----
     def rss(self):
-        rss = hwm = None
-        with open("/proc/%d/status" % self.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
-        with open("/proc/%d/stat" % self.pid) as f:
-            st = f.read().rsplit(")", 1)[1].split()
-        cpu = (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
-        return rss, hwm, cpu
+        rss, hwm = harness.vm_status(self.pid)
+        return rss, hwm, harness.cpu_seconds(self.pid)
 
     def recvq(self):
         """Bytes waiting in closbgpd's sockets (Recv-Q of port 179): what
@@ -297,15 +144,15 @@ class Load:
         a = self.args
         self.reports = {}
         self.phase = "setup"
-        log("workdir %s" % self.workdir)
+        self.log("workdir %s" % self.workdir)
         self.setup()
-        self.start_daemon()
+        self.start_daemon(self.config())
         rounds = max(2, int(a.seconds * 100000))     # a bound, far above what a DUT reads
         self.start_feeder("table", self.tables, 0)
         self.start_feeder("flood", [self.flood], rounds)
         self.wait_event("table", "ready", 120)
         self.wait_event("flood", "ready", 120)
-        log("%d + 1 sessions Established" % len(self.tables))
+        self.log("%d + 1 sessions Established" % len(self.tables))
         self.load_before = os.getloadavg()
         t0 = time.monotonic()
         stop = threading.Event()
@@ -329,8 +176,8 @@ class Load:
             if full is None and self.samples and self.samples[-1].get("paths") is not None \
                     and self.samples[-1]["paths"] >= a.feeders * a.prefixes:
                 full = now - t0
-                log("t=%.1fs all %d table paths in the Adj-RIBs-In/Loc-RIB" %
-                    (full, a.feeders * a.prefixes))
+                self.log("t=%.1fs all %d table paths in the Adj-RIBs-In/Loc-RIB" %
+                         (full, a.feeders * a.prefixes))
             time.sleep(min(0.5, deadline - now))
         self.full_at = full
         self.cmd("flood", "stop")
@@ -339,7 +186,7 @@ class Load:
         self.flood_rounds = ev.get("rounds", {}).get(FLOOD_ID)
         self.t_stop = time.monotonic() - t0
         self.load_during = os.getloadavg()
-        log("flood stopped after %.1fs, %s rounds" % (self.t_stop, self.flood_rounds))
+        self.log("flood stopped after %.1fs, %s rounds" % (self.t_stop, self.flood_rounds))
         # settle: Loc-RIB steady for 3 polls (bounded), then the peers' view
         stable = []
 
@@ -447,14 +294,9 @@ class Load:
         ctl = [s["ctl_ms"] for s in load if s.get("ctl_ms") is not None]
         self.ctl_max = max(ctl) if ctl else None
 
-    def check(self, name, ok, detail):
-        self.checks.append((name, bool(ok), detail))
-        log("%s: %s (%s)" % ("PASS" if ok else "FAIL", name, detail))
-
     # -- output -----------------------------------------------------------------------
     def markdown(self):
         a = self.args
-        ok = self.checks and all(c[1] for c in self.checks)
         cpu = ""
         try:
             with open("/proc/cpuinfo") as f:
@@ -463,9 +305,7 @@ class Load:
             pass
         lb = getattr(self, "load_before", None)
         ld = getattr(self, "load_during", None)
-        L = ["## closbgpd under load: %s" % ("PASS" if ok else "FAIL"), "",
-             "- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-             "- command: `%s`" % " ".join(["tests/load/run"] + sys.argv[1:]),
+        L = self.md_head("closbgpd under load") + [
              "- closbgpd: `%s`, kernel FIB on" % os.path.relpath(self.closbgpd, REPO),
              "- machine: %s, %d CPUs, kernel %s; load average before the load %s, at the end "
              "of the flood %s" % (cpu or platform.machine(), os.cpu_count(), platform.release(),
@@ -511,11 +351,7 @@ class Load:
                     f(p["p99"]), f(p["p50"]), f(p["min"]), f(p["dev"]), f(p["max_rx_gap"]),
                     p["msgs"].get("2", 0), f(p["ka_tx_late"])))
             L.append("")
-        L += ["| check | result | detail |", "|---|---|---|"]
-        L += ["| %s | %s | %s |" % (n, "pass" if o else "**FAIL**", d.replace("|", "/"))
-              for n, o, d in self.checks]
-        L += [""] + ["- note: %s" % n for n in self.notes]
-        return "\n".join(L) + "\n"
+        return "\n".join(L) + "\n" + self.md_tail()
 
     def write(self):
         if self.samples:
@@ -527,34 +363,16 @@ class Load:
                 for s in self.samples:
                     f.write(",".join(str(s.get(k, "")) for k in keys) + "\n")
         md = self.markdown()
-        with open(os.path.join(self.workdir, "summary.md"), "w") as f:
-            f.write(md)
-        sys.stdout.write(md)
+        self.write_summary(md)
         if self.args.out:
             with open(self.args.out, "a") as f:
                 f.write("\n" + md)
-            log("appended to %s" % self.args.out)
-        log("CSV and summary in %s" % self.workdir)
+            self.log("appended to %s" % self.args.out)
+        self.log("CSV and summary in %s" % self.workdir)
 
-    def teardown(self):
-        with cleanup.shielded():
-            for name, p in self.procs.items():
-                try:
-                    self.cmd(name, "quit")
-                except (OSError, ValueError):
-                    pass
-                netns.stop_process(p, timeout=5)
-                cleanup.unregister(p.undo)
-            if self.daemon is not None:
-                code = netns.stop_process(self.daemon, timeout=30)
-                if code not in (0, None):
-                    self.notes.append("closbgpd exit status %s on SIGTERM" % code)
-            for ns in (self.feed, self.dut):
-                try:
-                    ns.delete()
-                except netns.CommandError as exc:
-                    log(str(exc))
-                    self.check("namespace %s removed" % ns.name, False, str(exc))
+    def daemon_stopped(self, code):
+        if code not in (0, None):
+            self.notes.append("closbgpd exit status %s on SIGTERM" % code)
 
 
 def main():
@@ -574,32 +392,12 @@ def main():
     ap.add_argument("--workdir", help="configs, logs, load.csv, summary.md (default: a temp dir)")
     ap.add_argument("--out", help="append the Markdown summary to this file (e.g. docs/load.md)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("load: needs root (network namespaces)")
+    harness.require_root("load")
     if not 1 <= args.feeders <= 250 or args.prefixes < 1 or args.flood_prefixes < 1:
         sys.exit("load: --feeders 1..250, --prefixes and --flood-prefixes >= 1")
     if args.prefixes + args.flood_prefixes > 1 << 20:
         sys.exit("load: --prefixes + --flood-prefixes must stay below 2^20 (/24s from 32.0.0.0)")
-    cleanup.install()
-    cleanup_leftovers()
-    run = Load(args)
-    try:
-        run.run()
-    except KeyboardInterrupt:
-        run.check("run completed", False, "interrupted")
-    except Exception as exc:  # noqa: BLE001 - reported, then cleaned up
-        run.check("run completed", False, "%s: %s" % (type(exc).__name__, exc))
-        if run.daemon is not None:
-            try:
-                with open(run.daemon_log, errors="replace") as f:
-                    log("closbgpd.log tail:\n" + "".join(f.readlines()[-15:]))
-            except OSError:
-                pass
-    finally:
-        run.teardown()
-    run.write()
-    sys.exit(0 if run.checks and all(c[1] for c in run.checks) else 1)
-
+    sys.exit(harness.execute(Load, args))
 
 if __name__ == "__main__":
     main()

@@ -10,49 +10,20 @@ build is what the test is for). Exit status 0 only if every check passed.
 """
 import argparse
 import csv
-import datetime
 import ipaddress
 import json
 import os
-import queue
 import re
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-from lib import cleanup, netns  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import harness  # noqa: E402  (tests/lib/harness.py)
+from harness import netns  # noqa: E402
 
-NS_PREFIX = "clos-soak-"
-_OWNER_RE = re.compile(r"^clos-soak-p(\d+)-")
 DUT_AS, FEED_AS = 65000, 65001
 MIB = 1024 * 1024
-
-
-def log(msg):
-    sys.stderr.write("soak: %s\n" % msg)
-    sys.stderr.flush()
-
-
-# -- leftovers of a crashed run ----------------------------------------------
-def cleanup_leftovers():
-    """Delete clos-soak-p<PID>-* namespaces whose run is gone (by PID)."""
-    for name in netns.list_namespaces():
-        m = _OWNER_RE.match(name)
-        if not name.startswith(NS_PREFIX):
-            continue
-        if m and int(m.group(1)) != os.getpid() and netns._owner_alive(int(m.group(1)), name):
-            continue
-        try:
-            netns.delete_namespace(name)
-            log("removed leftover namespace %s" % name)
-        except netns.CommandError as exc:
-            log(str(exc))
 
 
 # -- the topology ------------------------------------------------------------
@@ -61,28 +32,12 @@ def link_addrs(i):
             "dut6": "fd00:%x::1" % i, "feed6": "fd00:%x::2" % i}
 
 
-def build_dir():
-    return os.path.abspath(os.environ.get("CLOSBGP_BUILD") or os.path.join(REPO, "build"))
+class Soak(harness.Run):
+    NAME = "soak"
 
-
-class Soak:
     def __init__(self, args):
-        self.args = args
-        self.workdir = args.workdir or tempfile.mkdtemp(prefix="clos-soak-")
-        os.makedirs(self.workdir, exist_ok=True)
-        tag = "p%d" % os.getpid()
-        self.dut = netns.Namespace(NS_PREFIX + tag + "-dut")
-        self.feed = netns.Namespace(NS_PREFIX + tag + "-feed")
-        self.daemon = self.feeder = None
-        self.events = queue.Queue()
-        self.samples = []
-        self.checks = []          # (name, ok, detail)
-        self.notes = []
+        super().__init__(args)
         self.unexpected = []      # session losses the feeder did not cause
-        b = build_dir()
-        self.closbgpd = os.path.join(b, "bgpd", "closbgpd")
-        self.closctl = os.path.join(b, "tools", "closctl")
-        self.sock = os.path.join(self.workdir, "closbgpd.sock")
         self.asan_dir = os.path.join(self.workdir, "sanitizer")
         n, per = args.sessions, args.routes // args.sessions
         self.sessions = []
@@ -103,21 +58,15 @@ class Soak:
 
     # -- set-up ---------------------------------------------------------
     def setup(self):
-        for p in (self.closbgpd, self.closctl):
-            if not os.access(p, os.X_OK):
-                raise RuntimeError("%s not built (set CLOSBGP_BUILD)" % p)
-        with open(self.closbgpd, "rb") as f:
-            self.sanitized = b"__asan_init" in f.read()
+        links = []
+        for i in range(self.args.sessions):
+            a = link_addrs(i)
+            links.append(((a["dut4"] + "/30", a["feed4"] + "/30"),
+                          (a["dut6"] + "/64", a["feed6"] + "/64")))
+        self.sanitized = self.setup_topology(links)
         if not self.sanitized:
             self.notes.append("closbgpd is not an AddressSanitizer build: "
                               "the sanitizer check only sees UBSan, if any")
-        self.dut.create()
-        self.feed.create()
-        for i in range(self.args.sessions):
-            a = link_addrs(i)
-            netns.Link(self.dut, "f%d" % i, self.feed, "d%d" % i).create(
-                v4=(a["dut4"] + "/30", a["feed4"] + "/30"),
-                v6=(a["dut6"] + "/64", a["feed6"] + "/64"))
 
     def config(self):
         groups = [{"name": "feed" + k, "remote-as": FEED_AS, "passive": True,
@@ -131,9 +80,6 @@ class Soak:
             "peer-group": groups, "neighbor": nbrs}}
 
     def start_daemon(self):
-        conf = os.path.join(self.workdir, "closbgpd.json")
-        with open(conf, "w") as f:
-            json.dump(self.config(), f, indent=1)
         os.makedirs(self.asan_dir, exist_ok=True)
         env = dict(os.environ)
         # ours first, the caller's next (they win), the log path last
@@ -148,117 +94,28 @@ class Soak:
             ubsan.append(env["UBSAN_OPTIONS"])
         ubsan.append("log_path=%s/ubsan" % self.asan_dir)
         env["UBSAN_OPTIONS"] = ":".join(ubsan)
-        self.daemon_log = os.path.join(self.workdir, "closbgpd.log")
-        self.daemon = self.dut.popen([self.closbgpd, "-c", conf, "-s", self.sock,
-                                      "--log-level", "notice"], self.daemon_log, env=env)
-        self.pid = self.daemon.pid
-        with open(os.path.join(self.workdir, "closbgpd.pid"), "w") as f:
-            f.write("%d\n" % self.pid)
-        self.wait(lambda: self.alive() and os.path.exists(self.sock)
-                  and self.ctl("show", "summary") is not None, 30, "closbgpd control socket")
+        super().start_daemon(self.config(), env=env)
 
     def start_feeder(self):
         spec = {"hold": self.args.hold, "period": self.args.period, "down": self.args.down,
                 "max_seconds": self.args.minutes * 60 + 1800, "sessions": self.sessions}
-        path = os.path.join(self.workdir, "feeder.json")
-        with open(path, "w") as f:
-            json.dump(spec, f, indent=1)
-        self.feeder_err = open(os.path.join(self.workdir, "feeder.stderr"), "wb")
-        self.feeder = subprocess.Popen(
-            self.feed.exec_argv(["/usr/bin/python3", os.path.join(HERE, "soakfeed.py"), path]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.feeder_err,
-            start_new_session=True)
-        self.feeder_undo = cleanup.register("soak feeder", lambda: netns.stop_process(self.feeder, 5))
-        with open(os.path.join(self.workdir, "feeder.pid"), "w") as f:
-            f.write("%d\n" % self.feeder.pid)
-        evlog = open(os.path.join(self.workdir, "feeder.events"), "w")
-
-        def reader():
-            for line in self.feeder.stdout:
-                evlog.write(line.decode(errors="replace"))
-                evlog.flush()
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                self.events.put(ev)
-            evlog.close()
-        threading.Thread(target=reader, daemon=True).start()
+        super().start_feeder("feeder", os.path.join(HERE, "soakfeed.py"), spec)
 
     def feeder_cmd(self, line):
-        self.feeder.stdin.write((line + "\n").encode())
-        self.feeder.stdin.flush()
-
-    def wait_event(self, name, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                ev = self.events.get(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
-            except queue.Empty:
-                if self.feeder.poll() is not None:
-                    raise RuntimeError("feeder exited with %s" % self.feeder.returncode)
-                continue
-            self.note_event(ev)
-            if ev.get("ev") == name:
-                return ev
-        raise RuntimeError("no feeder event %r within %ss" % (name, timeout))
+        self.cmd("feeder", line)
 
     def note_event(self, ev):
         if ev.get("ev") == "error":
             self.unexpected.append(ev)
-            log("feeder: session %s lost: %s" % (ev.get("id"), ev.get("reason")))
+            self.log("feeder: session %s lost: %s" % (ev.get("id"), ev.get("reason")))
         elif ev.get("ev") == "status":
             self.flaps = ev.get("flaps", 0)
 
-    def drain_events(self):
-        for _ in range(100000):
-            try:
-                self.note_event(self.events.get_nowait())
-            except queue.Empty:
-                return
-
-    # -- helpers ----------------------------------------------------------
-    def alive(self):
-        if self.daemon.poll() is not None:
-            raise RuntimeError("closbgpd exited with %s (see %s)"
-                               % (self.daemon.returncode, self.daemon_log))
-        return True
-
-    def wait(self, fn, timeout, what):
-        deadline = time.monotonic() + timeout
-        for _ in range(int(timeout / 0.2) + 10):
-            v = fn()
-            if v:
-                return v
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        raise RuntimeError("timeout (%ss) waiting for %s" % (timeout, what))
-
-    def ctl(self, *args, timeout=60):
-        try:
-            res = subprocess.run([self.closctl, "-s", self.sock, "--json"] + list(args),
-                                 capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        if res.returncode != 0:
-            return None
-        return json.loads(res.stdout)
-
-    def proc_sample(self):
-        rss = hwm = None
-        with open("/proc/%d/status" % self.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("VmHWM:"):
-                    hwm = int(line.split()[1])
-        fds = len(os.listdir("/proc/%d/fd" % self.pid))
-        return rss, hwm, fds
-
+    # -- sampling -----------------------------------------------------------
     def sample(self, t0, phase):
         self.alive()
-        rss, hwm, fds = self.proc_sample()
+        rss, hwm = harness.vm_status(self.pid)
+        fds = harness.open_fds(self.pid)
         s = self.ctl("show", "summary", timeout=20) or {}
         loc, fib, mem = s.get("loc_rib", {}), s.get("fib", {}), s.get("memory", {})
         row = {"t": round(time.monotonic() - t0, 2), "phase": phase,
@@ -282,15 +139,15 @@ class Soak:
     def run(self):
         a = self.args
         total = len(self.sessions) * (a.routes // a.sessions)
-        log("workdir %s" % self.workdir)
+        self.log("workdir %s" % self.workdir)
         self.setup()
         self.start_daemon()
         self.start_feeder()
-        self.wait_event("ready", 120)
+        self.wait_event("feeder", "ready", 120)
         self.wait(lambda: self.counts()[0] == total and self.counts()[2] == total,
                   120 + total / 1000, "%d routes in the Loc-RIB and the kernel" % total)
-        log("%d sessions Established, %d routes in the Loc-RIB and the kernel" %
-            (len(self.sessions), total))
+        self.log("%d sessions Established, %d routes in the Loc-RIB and the kernel" %
+                 (len(self.sessions), total))
         t0 = time.monotonic()
         base = self.sample(t0, "baseline")
         self.feeder_cmd("flap")
@@ -306,11 +163,11 @@ class Soak:
             row = self.sample(t0, "flap")
             nxt += a.interval
             if len(self.samples) % max(1, int(60 / a.interval)) == 0:
-                log("t=%4.0fs RSS %.1f MiB fds %d Loc-RIB %s flaps %s" %
-                    (row["t"], row["rss_kib"] / 1024, row["fds"], row["loc_rib"], row["flaps"]))
+                self.log("t=%4.0fs RSS %.1f MiB fds %d Loc-RIB %s flaps %s" %
+                         (row["t"], row["rss_kib"] / 1024, row["fds"], row["loc_rib"], row["flaps"]))
         # the end: a known state, then the kernel against the Loc-RIB
         self.feeder_cmd("final " + json.dumps(self.final))
-        fin = self.wait_event("final_done", 120)
+        fin = self.wait_event("feeder", "final_done", 120)
         self.flaps = sum(fin.get("flaps", {}).values())
         per = a.routes // a.sessions
         expected = set()
@@ -390,22 +247,19 @@ class Soak:
                        "%s %s" % (e.get("id"), e.get("reason")) for e in self.unexpected[:5])))
 
     def stop_all(self):
-        if self.feeder is not None and self.feeder.poll() is None:
+        feeder = self.procs.get("feeder")
+        if feeder is not None and feeder.poll() is None:
             try:
                 self.feeder_cmd("quit")
             except OSError:
                 pass
-            netns.stop_process(self.feeder, timeout=5)
+            netns.stop_process(feeder, timeout=5)
         if self.daemon is not None:
             code = netns.stop_process(self.daemon, timeout=60)
             self.check("closbgpd exits 0 on SIGTERM (after LeakSanitizer's exit check)",
                        code == 0, "exit status %s" % code)
 
     # -- the checks -----------------------------------------------------------
-    def check(self, name, ok, detail):
-        self.checks.append((name, bool(ok), detail))
-        log("%s: %s (%s)" % ("PASS" if ok else "FAIL", name, detail))
-
     def check_flat(self, base, duration):
         a = self.args
         flap = [s for s in self.samples if s["phase"] == "flap"]
@@ -459,24 +313,25 @@ class Soak:
 
     # -- outputs -----------------------------------------------------------
     def write(self):
+        if not (self.samples or self.checks):
+            return
+        if self.daemon is not None and not any("sanitizer" in c[0] for c in self.checks):
+            try:
+                self.check_sanitizers()
+            except OSError:
+                pass
         if self.samples:
             path = os.path.join(self.workdir, "soak.csv")
             with open(path, "w", newline="") as f:
                 wr = csv.DictWriter(f, fieldnames=list(self.samples[0]))
                 wr.writeheader()
                 wr.writerows(self.samples)
-        md = self.markdown()
-        with open(os.path.join(self.workdir, "summary.md"), "w") as f:
-            f.write(md)
-        sys.stdout.write(md)
-        log("CSV and summary in %s" % self.workdir)
+        self.write_summary(self.markdown())
+        self.log("CSV and summary in %s" % self.workdir)
 
     def markdown(self):
         a = self.args
-        ok = self.checks and all(c[1] for c in self.checks)
-        L = ["## closbgpd flap soak: %s" % ("PASS" if ok else "FAIL"), "",
-             "- date: %s" % datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-             "- command: `%s`" % " ".join(["tests/soak/run"] + sys.argv[1:]),
+        L = self.md_head("closbgpd flap soak") + [
              "- closbgpd: `%s` (%s)" % (self.closbgpd, "ASan/UBSan" if getattr(self, "sanitized", False)
                                          else "no ASan"),
              "- %d sessions (%s), %d routes in all, each session down every %.0f s for %.0f s "
@@ -499,25 +354,7 @@ class Soak:
         if rc:
             L += ["Final state: expected %(expected)d prefixes, Loc-RIB %(loc_rib)d, "
                   "kernel (proto 210) %(kernel)d, closctl show fib %(closctl_fib)d." % rc, ""]
-        L += ["| check | result | detail |", "|---|---|---|"]
-        L += ["| %s | %s | %s |" % (n, "pass" if o else "**FAIL**", d.replace("|", "/"))
-              for n, o, d in self.checks]
-        L += [""] + ["- note: %s" % n for n in self.notes]
-        return "\n".join(L) + "\n"
-
-    def teardown(self):
-        with cleanup.shielded():
-            if self.feeder is not None:
-                netns.stop_process(self.feeder, timeout=5)
-                cleanup.unregister(self.feeder_undo)
-            if self.daemon is not None:
-                netns.stop_process(self.daemon, timeout=30)
-            for ns in (self.feed, self.dut):
-                try:
-                    ns.delete()
-                except netns.CommandError as exc:
-                    log(str(exc))
-                    self.check("namespace %s removed" % ns.name, False, str(exc))
+        return "\n".join(L) + "\n" + self.md_tail()
 
 
 def prefixes(afi, first, count):
@@ -583,41 +420,10 @@ def main():
                          "and looks like growth)")
     ap.add_argument("--workdir", help="configs, logs, soak.csv, summary.md (default: a temp dir)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        sys.exit("soak: needs root (network namespaces)")
+    harness.require_root("soak")
     if args.sessions < 1 or args.sessions > 250 or args.routes < args.sessions:
         sys.exit("soak: --sessions 1..250 and --routes >= --sessions")
-    cleanup.install()
-    cleanup_leftovers()
-    soak = Soak(args)
-    failed = False
-    try:
-        soak.run()
-    except KeyboardInterrupt:
-        soak.check("run completed", False, "interrupted")
-    except Exception as exc:  # noqa: BLE001 - reported, then cleaned up
-        soak.check("run completed", False, "%s: %s" % (type(exc).__name__, exc))
-        tail = ""
-        if soak.daemon is not None:
-            try:
-                with open(soak.daemon_log, errors="replace") as f:
-                    tail = "".join(f.readlines()[-15:])
-            except OSError:
-                pass
-        if tail:
-            log("closbgpd.log tail:\n" + tail)
-    finally:
-        soak.teardown()
-    if soak.samples or soak.checks:
-        if soak.daemon is not None and not any("sanitizer" in c[0] for c in soak.checks):
-            try:
-                soak.check_sanitizers()
-            except OSError:
-                pass
-        soak.write()
-    failed = not soak.checks or not all(c[1] for c in soak.checks)
-    sys.exit(1 if failed else 0)
-
+    sys.exit(harness.execute(Soak, args))
 
 if __name__ == "__main__":
     main()
