@@ -48,7 +48,10 @@ nexthop_flush_dev; checked on 6.18). Routes with inline next hops stay,
 flagged linkdown. The replay does the same at the link event. A prefix is
 repaired when its route in the main table (lowest metric) resolves,
 through its nexthop object or group or its inline next hops, to a
-non-empty set of interfaces all in "good".
+non-empty set of interfaces all in "good". When the kernel's own action at
+the link event leaves every prefix repaired (a route at a higher metric on
+other links takes over: closbgpd's standby routes), the repair time is 0:
+repaired with the link event, without a message from the DUT.
 
 result: {repaired, t_link(_lo), t_repaired(_lo), t_session_down,
 t_first_dut, good, total, initial, final, counts_repair, counts_all,
@@ -579,6 +582,11 @@ class Monitor:
                         if t_link is None:
                             t_link, lo_link = t, lo
                         m.link_down(idx)
+                        if m.good == len(self.fed) and t_rep is None:
+                            # the kernel's own action at the carrier loss
+                            # repaired it (routes at a higher metric on
+                            # other links): repaired with the link event
+                            t_rep, lo_rep = t, lo
                         log.append("%.6f [%.6f] link %s down (good %d)"
                                    % (t, lo, self.spec["fail"], m.good))
                     elif idx == self.fail and up:
