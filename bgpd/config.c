@@ -986,26 +986,83 @@ static struct bgp_config *cfg_from_tree(const struct lyd_node *bgp, struct cfg_e
 	return cfg;
 }
 
+/* One document against a context holding the schema. The context leaves
+ * as it came: the data tree freed, libyang's stored errors cleared (before
+ * too, so that no earlier parse's error is reported for this one). */
+static struct bgp_config *cfg_parse_ctx(struct ly_ctx *ctx, const char *json, struct cfg_err *e)
+{
+	struct bgp_config *cfg = NULL;
+	const struct lyd_node *bgp = NULL;
+	ly_err_clean(ctx, NULL);
+	struct lyd_node *tree = cfg_yang_parse(ctx, json, e, &bgp);
+	if (tree)
+		cfg = cfg_from_tree(bgp, e);
+	lyd_free_all(tree);
+	ly_err_clean(ctx, NULL);
+	return cfg;
+}
+
 struct bgp_config *config_parse(const char *json, const char *name, char *err, size_t errlen)
 {
 	struct cfg_err e = { .name = name ? name : "config", .buf = err, .len = errlen };
-	struct bgp_config *cfg = NULL;
-	const struct lyd_node *bgp = NULL;
 	if (err && errlen)
 		err[0] = '\0';
 	/* Store errors instead of printing them. libyang resets its
 	 * thread-local options internally, so the process-wide option is set
 	 * for the duration of the call and restored (the daemon is single
-	 * threaded). */
+	 * threaded); the same in config_schema_new and _parse. */
 	uint32_t prev_logopts = ly_log_options(LY_LOSTORE);
 	struct ly_ctx *ctx = cfg_yang_ctx_any(&e);
-	struct lyd_node *tree = ctx ? cfg_yang_parse(ctx, json, &e, &bgp) : NULL;
-	if (tree)
-		cfg = cfg_from_tree(bgp, &e);
-	lyd_free_all(tree);
+	struct bgp_config *cfg = ctx ? cfg_parse_ctx(ctx, json, &e) : NULL;
 	ly_ctx_destroy(ctx);
 	ly_log_options(prev_logopts);
 	return cfg;
+}
+
+struct config_schema {
+	struct ly_ctx *ctx; /* closbgp-device loaded; never holds data */
+};
+
+struct config_schema *config_schema_new(char *err, size_t errlen)
+{
+	struct cfg_err e = { .name = "config", .buf = err, .len = errlen };
+	struct config_schema *s = calloc(1, sizeof(*s));
+	if (err && errlen)
+		err[0] = '\0';
+	if (!s) {
+		cfg_error(&e, NULL, NULL, "out of memory");
+		return NULL;
+	}
+	uint32_t prev_logopts = ly_log_options(LY_LOSTORE);
+	s->ctx = cfg_yang_ctx_any(&e);
+	if (s->ctx)
+		ly_err_clean(s->ctx, NULL);
+	ly_log_options(prev_logopts);
+	if (!s->ctx) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct bgp_config *config_schema_parse(struct config_schema *s, const char *json, const char *name,
+				       char *err, size_t errlen)
+{
+	struct cfg_err e = { .name = name ? name : "config", .buf = err, .len = errlen };
+	if (err && errlen)
+		err[0] = '\0';
+	uint32_t prev_logopts = ly_log_options(LY_LOSTORE);
+	struct bgp_config *cfg = cfg_parse_ctx(s->ctx, json, &e);
+	ly_log_options(prev_logopts);
+	return cfg;
+}
+
+void config_schema_free(struct config_schema *s)
+{
+	if (!s)
+		return;
+	ly_ctx_destroy(s->ctx);
+	free(s);
 }
 
 /* Whole file into memory (configs are small; cap at 16 MiB). */

@@ -177,6 +177,19 @@ struct bgp_config *config_load(const char *path, char *err, size_t errlen);
 struct bgp_config *config_parse(const char *json, const char *name, char *err, size_t errlen);
 void config_free(struct bgp_config *c);
 
+/* The closbgp-device schema (a libyang context, found as config_load finds
+ * it), loaded once for many parses: config_load and config_parse load it
+ * for every call, which costs far more than a small configuration (the
+ * fuzz target parses millions). The context keeps only the schema: each
+ * parse frees its data tree and clears libyang's stored errors, so its
+ * result does not depend on earlier parses. On failure config_schema_new
+ * returns NULL with the reason in err. Not thread-safe, as config_parse. */
+struct config_schema;
+struct config_schema *config_schema_new(char *err, size_t errlen);
+struct bgp_config *config_schema_parse(struct config_schema *s, const char *json, const char *name,
+				       char *err, size_t errlen);
+void config_schema_free(struct config_schema *s);
+
 /* True if asn is one of our confederation's member ASes (ours included). */
 bool config_is_confed_member(const struct bgp_config *c, uint32_t asn);
 /* Find a peer by address (and, for link-local, interface index ignored). */

@@ -176,7 +176,8 @@ const struct pol_named_value *pol_named_find(const struct pol_named_value *v, si
 int pol_group_index(const struct pol_config *c, const char *name); /* -1: none */
 
 /* Compile an FRR-style AS_PATH expression ('_' = boundary) as POSIX ERE.
- * 0, or the regcomp error with its text in err. */
+ * 0, or the regcomp error with its text in err; REG_ESPACE for one that
+ * would take regcomp too much time and memory (regex.c). */
 int pol_regex_compile(regex_t *re, const char *expr, char *err, size_t errlen);
 /* The AS_PATH as FRR prints it, which the expressions match:
  * "65001 65002 {1,2} (65301 65302) [3,4]". Returns buf. */

@@ -3,6 +3,7 @@
  * '_' standing for a boundary: start, end, space, ',', a brace or a
  * parenthesis, FRR's (^|[,{}() ]|$); the brackets of confederation sets
  * are not boundaries, as in FRR. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,179 @@
 #include "policy/policy.h"
 
 #define POL_BOUNDARY "(^|[,{}() ]|$)"
+
+/* glibc's regcomp copies a repeated expression once per repetition ('+'
+ * twice, {m,n} max(m,n) times) before it builds its automaton, and its
+ * time and memory grow steeply with the anchors that can follow one
+ * another, the more so inside an unbounded repetition and with unbounded
+ * repetitions nested in one another ('a**', '(a*)*'): 128 '_' (two
+ * anchors each) took 2.3 GB and 10 s, 20 nested '+' 830 MB, 13 '_' and
+ * 60 '*' 9 s, found by the config fuzz target; 16 '(^|$)' in '( ... a*)*'
+ * more than 20 s. So an expression is refused when, copies counted, it
+ * passes any of these. The worst within them, 32 '_' in a row, compiles
+ * in under 0.1 s; what operators write — an AS path of 30 ASes,
+ * '^([0-9]+_){10,}', '(_[0-9]+)*' — in about a millisecond. */
+#define POL_RE_MAX_ANCHORS 64	   /* '^', '$'; '_' counts two */
+#define POL_RE_MAX_STAR_ANCHORS 8  /* of those inside '*', '+' or '{m,}' */
+#define POL_RE_MAX_STARS 2	   /* unbounded repetitions nested */
+#define POL_RE_MAX_DEEP 4	   /* unbounded repetitions inside another */
+#define POL_RE_MAX_ATOMS 16384
+#define POL_RE_MAX_DEPTH 32	   /* nested groups */
+
+struct re_cost {
+	size_t atoms, anchors, star_anchors, deep;
+	unsigned stars; /* the deepest nesting of unbounded repetitions */
+};
+
+static size_t re_sat(size_t v, size_t max)
+{
+	return v > max ? max + 1 : v;
+}
+
+/* a + b * k (stars: the larger), saturating above the limits. */
+static void re_add(struct re_cost *a, const struct re_cost *b, size_t k)
+{
+	a->atoms = re_sat(a->atoms + b->atoms * k, POL_RE_MAX_ATOMS);
+	a->anchors = re_sat(a->anchors + b->anchors * k, POL_RE_MAX_ANCHORS);
+	a->star_anchors = re_sat(a->star_anchors + b->star_anchors * k, POL_RE_MAX_STAR_ANCHORS);
+	a->deep = re_sat(a->deep + b->deep * k, POL_RE_MAX_DEEP);
+	if (b->stars > a->stars)
+		a->stars = b->stars;
+}
+
+/* The last character of the bracket expression that starts at p. */
+static const char *re_bracket_end(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *e = strchr(p + 2, p[1]);
+			while (e && e[1] != ']')
+				e = strchr(e + 1, p[1]);
+			if (!e)
+				break;
+			p = e + 1;
+		}
+	}
+	return *p ? p : p - 1;
+}
+
+/* The repetition at p: how many times it copies what it repeats (0: not a
+ * repetition, a '{' taken literally), whether it is unbounded; *end is its
+ * last character. */
+static size_t re_repeat(const char *p, const char **end, bool *star)
+{
+	unsigned long m, n;
+	char *q;
+
+	*end = p;
+	*star = *p == '*' || *p == '+';
+	if (*p != '{')
+		return *p == '+' ? 2 : 1;
+	if (p[1] != ',' && (p[1] < '0' || p[1] > '9'))
+		return 0;
+	m = n = strtoul(p + 1, &q, 10); /* {,n}: glibc's {0,n} */
+	if (*q == ',' && q[1] >= '0' && q[1] <= '9') {
+		n = strtoul(q + 1, &q, 10);
+	} else if (*q == ',') {
+		n = m + 1, q++; /* {m,}: m copies and a star */
+		*star = true;
+	}
+	if (*q != '}')
+		return 0;
+	*end = q;
+	m = m > n ? m : n;
+	return m > POL_RE_MAX_ATOMS ? POL_RE_MAX_ATOMS + 1 : (m ? m : 1);
+}
+
+/* Whether the ERE x, '_' already expanded, is within the limits above. */
+static bool re_cheap(const char *x, char *err, size_t errlen)
+{
+	struct re_cost group[POL_RE_MAX_DEPTH + 1] = { { 0 } };
+	struct re_cost last = { 0 }, atom;
+	int depth = 0;
+
+	for (const char *p = x; *p; p++) {
+		struct re_cost unit;
+		size_t k;
+		bool star;
+
+		atom = (struct re_cost){ .atoms = 1 };
+		switch (*p) {
+		case '\\':
+			p += p[1] != '\0';
+			break;
+		case '[':
+			p = re_bracket_end(p);
+			break;
+		case '^':
+		case '$':
+			atom.anchors = 1;
+			break;
+		case '(':
+			if (depth == POL_RE_MAX_DEPTH) {
+				snprintf(err, errlen, "more than %d nested groups",
+					 POL_RE_MAX_DEPTH);
+				return false;
+			}
+			group[++depth] = (struct re_cost){ 0 };
+			last = (struct re_cost){ 0 };
+			continue;
+		case ')':
+			if (depth)
+				atom = group[depth--];
+			break;
+		case '|':
+			last = (struct re_cost){ 0 };
+			continue;
+		case '*':
+		case '?':
+		case '+':
+		case '{':
+			if (!(k = re_repeat(p, &p, &star)))
+				break;
+			/* k copies of last (the group holds one already); an
+			 * unbounded repetition makes the last of them starred,
+			 * once: its anchors are inside a star, the other
+			 * copies' are not ('{10,}' is 10 copies and a star) */
+			re_add(&group[depth], &last, k - 1);
+			unit = (struct re_cost){ 0 };
+			re_add(&unit, &last, k);
+			if (star) {
+				struct re_cost starred = { .star_anchors = last.anchors - last.star_anchors,
+							   .deep = last.stars > 0,
+							   .stars = last.stars + 1 };
+				re_add(&group[depth], &starred, 1);
+				re_add(&unit, &starred, 1);
+			}
+			last = unit;
+			continue;
+		}
+		re_add(&group[depth], &atom, 1);
+		last = atom;
+	}
+	for (; depth; depth--) /* unclosed: regcomp refuses them */
+		re_add(&group[depth - 1], &group[depth], 1);
+	if (group[0].anchors > POL_RE_MAX_ANCHORS ||
+	    group[0].star_anchors > POL_RE_MAX_STAR_ANCHORS) {
+		snprintf(err, errlen, "too complex: over %d anchors ('_' counts two) or %d "
+			 "inside '*', '+', '{m,}', repetitions counted", POL_RE_MAX_ANCHORS,
+			 POL_RE_MAX_STAR_ANCHORS);
+		return false;
+	}
+	if (group[0].stars > POL_RE_MAX_STARS || group[0].deep > POL_RE_MAX_DEEP ||
+	    group[0].atoms > POL_RE_MAX_ATOMS) {
+		snprintf(err, errlen, "too complex: '*', '+', '{m,}' nested over %d deep or "
+			 "%d times, or over %d atoms, repetitions counted", POL_RE_MAX_STARS,
+			 POL_RE_MAX_DEEP, POL_RE_MAX_ATOMS);
+		return false;
+	}
+	return true;
+}
 
 int pol_regex_compile(regex_t *re, const char *expr, char *err, size_t errlen)
 {
@@ -34,6 +208,10 @@ int pol_regex_compile(regex_t *re, const char *expr, char *err, size_t errlen)
 		}
 	}
 	x[n] = '\0';
+	if (!re_cheap(x, err, errlen)) {
+		free(x);
+		return REG_ESPACE;
+	}
 	rc = regcomp(re, x, REG_EXTENDED | REG_NOSUB);
 	free(x);
 	if (rc)

@@ -340,24 +340,56 @@ static int yang_error(const struct ly_ctx *ctx, const char *path,
 			 e->path ? ")" : "");
 }
 
-int topo_load(struct topo_fabric *f, const char *path, const char *yang_dir,
-	      struct topo_err *err)
+struct topo_schema {
+	struct ly_ctx *ctx; /* closbgp-fabric loaded; never holds data */
+};
+
+struct topo_schema *topo_schema_new(const char *yang_dir, struct topo_err *err)
 {
-	struct ly_ctx *ctx = NULL;
+	struct topo_schema *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		topo_errf(err, "out of memory");
+		return NULL;
+	}
+	ly_log_options(LY_LOSTORE_LAST);
+	if (ly_ctx_new(yang_dir, 0, &s->ctx) != LY_SUCCESS) {
+		topo_errf(err, "libyang context cannot be created");
+		free(s);
+		return NULL;
+	}
+	if (!ly_ctx_load_module(s->ctx, "closbgp-fabric", NULL, NULL)) {
+		topo_errf(err, "YANG module closbgp-fabric not found in %s",
+			  yang_dir);
+		topo_schema_free(s);
+		return NULL;
+	}
+	ly_err_clean(s->ctx, NULL);
+	return s;
+}
+
+void topo_schema_free(struct topo_schema *s)
+{
+	if (!s)
+		return;
+	ly_ctx_destroy(s->ctx);
+	free(s);
+}
+
+/* The context leaves as it came: the data tree freed, the stored error
+ * cleared (before too: yang_error reports the last one, which must be
+ * this file's). */
+int topo_schema_load(struct topo_schema *s, struct topo_fabric *f,
+		     const char *path, struct topo_err *err)
+{
 	struct lyd_node *tree = NULL;
 	int rc = -1;
 
 	ly_log_options(LY_LOSTORE_LAST);
-	if (ly_ctx_new(yang_dir, 0, &ctx) != LY_SUCCESS)
-		return topo_errf(err, "libyang context cannot be created");
-	if (!ly_ctx_load_module(ctx, "closbgp-fabric", NULL, NULL)) {
-		topo_errf(err, "YANG module closbgp-fabric not found in %s",
-			  yang_dir);
-		goto out;
-	}
-	if (lyd_parse_data_path(ctx, path, LYD_JSON, LYD_PARSE_STRICT,
+	ly_err_clean(s->ctx, NULL);
+	if (lyd_parse_data_path(s->ctx, path, LYD_JSON, LYD_PARSE_STRICT,
 				LYD_VALIDATE_PRESENT, &tree) != LY_SUCCESS) {
-		yang_error(ctx, path, err);
+		yang_error(s->ctx, path, err);
 		goto out;
 	}
 	if (!tree || strcmp(LYD_NAME(tree), "fabric")) {
@@ -367,6 +399,19 @@ int topo_load(struct topo_fabric *f, const char *path, const char *yang_dir,
 	rc = load_tree(f, tree, err);
 out:
 	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
+	ly_err_clean(s->ctx, NULL);
+	return rc;
+}
+
+int topo_load(struct topo_fabric *f, const char *path, const char *yang_dir,
+	      struct topo_err *err)
+{
+	struct topo_schema *s = topo_schema_new(yang_dir, err);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = topo_schema_load(s, f, path, err);
+	topo_schema_free(s);
 	return rc;
 }

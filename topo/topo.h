@@ -206,6 +206,16 @@ int topo_policy_defaults(struct topo_fabric *f, struct topo_err *err);
 /* load.c: FABRIC.json (compact or explicit) through libyang. */
 int topo_load(struct topo_fabric *f, const char *path, const char *yang_dir,
 	      struct topo_err *err);
+/* The same with the closbgp-fabric schema (a libyang context) loaded once
+ * for many files: topo_load loads it for every call, which costs more than
+ * a small fabric (the fuzz target loads millions). The context keeps only
+ * the schema: each load frees its data tree and clears libyang's stored
+ * errors, so its result does not depend on earlier loads. */
+struct topo_schema;
+struct topo_schema *topo_schema_new(const char *yang_dir, struct topo_err *err);
+int topo_schema_load(struct topo_schema *s, struct topo_fabric *f,
+		     const char *path, struct topo_err *err);
+void topo_schema_free(struct topo_schema *s);
 
 /* expand.c: compact shape -> devices, interfaces, links, ASNs. */
 int topo_expand(struct topo_fabric *f, struct topo_err *err);

@@ -824,6 +824,42 @@ static void t_unreachable(void **state)
 
 /* ---- the AS_PATH text ----------------------------------------------------- */
 
+/* pol_regex_compile refuses expressions glibc's regcomp would take seconds
+ * or gigabytes for (found by the config fuzz target) and accepts what
+ * operators write, each compiled in well under a second. */
+static void t_regex_cost(void **state)
+{
+	static const char *const ok[] = {
+		"_65001_", "^65001_", "(_[0-9]+)*", "^65001(_65001)*$", "^([0-9]+_){10,}",
+		"^([0-9]+_){20,}", "^(_[0-9]+){1,30}$", "(____)*", "(a+)+",
+		"^65001_65002_65003_65004_65005_65006_65007_65008_65009_65010_65011_65012$",
+		"________________________________", /* 32 in a row: 64 anchors */
+	};
+	static const char *const refused[] = {
+		"_________________________________", /* 33 in a row */
+		"(_____)*", "_*_*_*_*_*", "((a+)+)+", "a***", "(_[0-9]+){1,40}",
+		"_____________************************************************************",
+	};
+	char err[256];
+	regex_t re;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		err[0] = '\0';
+		if (pol_regex_compile(&re, ok[i], err, sizeof(err)) != 0)
+			fail_msg("refused %s: %s", ok[i], err);
+		regfree(&re);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		err[0] = '\0';
+		if (pol_regex_compile(&re, refused[i], err, sizeof(err)) == 0) {
+			regfree(&re);
+			fail_msg("accepted %s", refused[i]);
+		}
+		assert_non_null(strstr(err, "too complex"));
+	}
+}
+
 static void t_aspath_str(void **state)
 {
 	static const char *const paths[] = {
@@ -906,6 +942,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_chain_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_unreachable, setup, teardown),
 		cmocka_unit_test(t_aspath_str),
+		cmocka_unit_test(t_regex_cost),
 		cmocka_unit_test_setup_teardown(t_aspath_long, setup, teardown),
 	};
 
