@@ -19,11 +19,14 @@
  * repetitions nested in one another ('a**', '(a*)*'): 128 '_' (two
  * anchors each) took 2.3 GB and 10 s, 20 nested '+' 830 MB, 13 '_' and
  * 60 '*' 9 s, found by the config fuzz target; 16 '(^|$)' in '( ... a*)*'
- * more than 20 s. So an expression is refused when, copies counted, it
- * passes any of these. The worst within them, 32 '_' in a row, compiles
- * in under 0.1 s; what operators write — an AS path of 30 ASes,
- * '^([0-9]+_){10,}', '(_[0-9]+)*' — in about a millisecond. */
-#define POL_RE_MAX_ANCHORS 64	   /* '^', '$'; '_' counts two */
+ * more than 20 s; 22 '_', a '+' and 7 '_' more than 25 s. So an
+ * expression is refused when, copies counted, it passes any of these
+ * (each case within them compiles in a few ms). That also refuses some
+ * that compile fast (anchors apart, with ASes between them: a path of 8
+ * ASes, '^([0-9]+_){10,}'); what costs is anchors that can follow one
+ * another without a character between, which a finer count could allow.
+ * FRR's examples ('_65001_', '^65001(_65001)*$', '(_[0-9]+)*') pass. */
+#define POL_RE_MAX_ANCHORS 16	   /* '^', '$'; '_' counts two */
 #define POL_RE_MAX_STAR_ANCHORS 8  /* of those inside '*', '+' or '{m,}' */
 #define POL_RE_MAX_STARS 2	   /* unbounded repetitions nested */
 #define POL_RE_MAX_DEEP 4	   /* unbounded repetitions inside another */
