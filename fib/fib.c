@@ -733,7 +733,7 @@ static int route_want(struct fib *f, const struct bgp_prefix *p, struct fib_obj 
 	if (r->want == target) {
 		if (r->state == FR_STALE && r->kernel_id == target->id) {
 			r->state = FR_INSTALLED; /* already right in the kernel */
-		} else if (r->state == FR_STALE || (r->state == FR_PENDING && !r->dirty)) {
+		} else if (r->state == FR_STALE || (r->state == FR_PENDING && !r->send_main)) {
 			/* The kernel dropped it with a link (fib_routes_lost). */
 			r->state = FR_PENDING;
 			mark_dirty(f, r);

@@ -720,6 +720,40 @@ static void test_standby_promoted_by_rib(void **state)
 	ev_loop_destroy(c.loop);
 }
 
+/* Primary A with backup B, and both links go: the group, its routes and
+ * the standby routes are gone, nothing to fail over to. Once both are
+ * back, the RIB's same (A | B) re-sends the routes and their standby
+ * routes (the standby route's re-send must not hide the route's). */
+static void test_backup_all_lost_then_back(void **state)
+{
+	struct ctx c = { .loop = ev_loop_new(0) };
+	struct fib_nh a = nh4("10.1.0.2"), b = nh4("10.2.0.2");
+	const uint32_t base = 0xC61A0000u; /* 198.26.i.0/24 */
+	struct fib_stats st;
+
+	if (geteuid() != 0)
+		skip();
+	struct fib *f = open_fib(&c);
+	set_all(f, base, 10, &a, 1, &b, 1);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 20);
+	link_down(&c, "v1");
+	link_down(&c, "v2");
+	fib_flush(f);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 0);
+	link_up(&c, "v1");
+	link_up(&c, "v2");
+	set_all(f, base, 10, &a, 1, &b, 1);
+	fib_get_stats(f, &st);
+	assert_int_equal(st.routes_installed, 10);
+	assert_int_equal(sh_num("ip -o route show proto 210 | wc -l"), 20);
+	long gid = route_nhid("198.26.0.0/24", 0);
+	assert_true(gid >= 1000);
+	assert_int_equal(route_nhid("198.26.0.0/24", 1), nh_id("10.2.0.2"));
+	fib_free(f, true);
+	assert_int_equal(sh_num("ip nexthop show | grep -c 'proto 210'"), 0);
+	ev_loop_destroy(c.loop);
+}
+
 /* Without backups, routes whose next hops all went with a link were
  * removed by the kernel: they wait as pending, and the same next hops set
  * again once the link is back install them again. */
@@ -857,6 +891,7 @@ int main(void)
 		cmocka_unit_test_setup(test_backup_single_live, fresh),
 		cmocka_unit_test_setup(test_backup_set_is_a_group, fresh),
 		cmocka_unit_test_setup(test_standby_promoted_by_rib, fresh),
+		cmocka_unit_test_setup(test_backup_all_lost_then_back, fresh),
 		cmocka_unit_test_setup(test_routes_lost_with_link, fresh),
 		cmocka_unit_test_setup(test_blackhole, fresh),
 	};
