@@ -2,13 +2,11 @@
  * closbgp-device, semantic checks, then plain structs (bgpd/config.h). */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libyang/libyang.h>
 
