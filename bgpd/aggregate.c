@@ -10,11 +10,20 @@
 #include "bgpd/session.h"
 #include "rib/agg.h"
 
-static const struct cfg_aggregate *agg_cfg_find(const struct bgp_config *cfg,
-						const struct bgp_prefix *p)
+/* A definition's configuration entry, NULL if it is not configured. Its
+ * id is its index there (route_agg_configure; rib/agg.c hands it back
+ * unchanged), so this is one compare per flip -- unless a configure
+ * failed and left the definitions of the previous configuration: then a
+ * search by prefix. */
+static const struct cfg_aggregate *agg_cfg(const struct bgpd *d, const struct rib_agg_def *def)
 {
+	const struct bgp_config *cfg = d->cfg;
+
+	if (def->id < cfg->naggregates &&
+	    bgp_prefix_cmp(&cfg->aggregates[def->id].net.prefix, &def->prefix) == 0)
+		return &cfg->aggregates[def->id];
 	for (size_t i = 0; i < cfg->naggregates; i++)
-		if (bgp_prefix_cmp(&cfg->aggregates[i].net.prefix, p) == 0)
+		if (bgp_prefix_cmp(&cfg->aggregates[i].net.prefix, &def->prefix) == 0)
 			return &cfg->aggregates[i];
 	return NULL;
 }
@@ -57,7 +66,7 @@ static void agg_flip(const struct rib_agg_def *def, bool active, void *arg)
 {
 	struct bgpd *d = arg;
 
-	agg_set(d, &def->prefix, active ? agg_cfg_find(d->cfg, &def->prefix) : NULL);
+	agg_set(d, &def->prefix, active ? agg_cfg(d, def) : NULL);
 }
 
 void route_agg_apply(struct bgpd *d)
@@ -67,7 +76,7 @@ void route_agg_apply(struct bgpd *d)
 
 static bool agg_listed(const struct bgpd *d, const struct bgp_prefix *p)
 {
-	return agg_cfg_find(d->cfg, p) != NULL;
+	return rib_agg_has(d->agg, p);
 }
 
 int route_agg_configure(struct bgpd *d)
@@ -84,7 +93,8 @@ int route_agg_configure(struct bgpd *d)
 		const struct cfg_aggregate *ca = &cfg->aggregates[i];
 		defs[i] = (struct rib_agg_def){ .prefix = ca->net.prefix, .min = ca->min,
 						.need_community = ca->need_community,
-						.community = ca->community };
+						.community = ca->community,
+						.id = (uint32_t)i };
 	}
 	int rc = rib_agg_configure(d->agg, defs, cfg->naggregates, d->loc);
 	free(defs);
@@ -100,6 +110,6 @@ int route_agg_configure(struct bgpd *d)
 	route_agg_apply(d);
 	for (size_t i = 0; rib_agg_get(d->agg, i, &info); i++)
 		if (info.active)
-			agg_set(d, &info.def->prefix, agg_cfg_find(cfg, &info.def->prefix));
+			agg_set(d, &info.def->prefix, agg_cfg(d, info.def));
 	return 0;
 }

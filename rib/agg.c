@@ -48,7 +48,7 @@ struct agg_fam {
 	 * consecutive changes (one UPDATE's NLRI) mostly fall there. */
 	int32_t last;		   /* its node, -1: none */
 	unsigned last_n;
-	int32_t last_chain[AGG_MAX_DEPTH];
+	struct agg *last_chain[AGG_MAX_DEPTH];
 };
 
 struct rib_agg {
@@ -56,6 +56,7 @@ struct rib_agg {
 	size_t n;
 	size_t ncontrib; /* prefixes counted in at least one aggregate */
 	size_t pending; /* aggregates whose active != reported */
+	size_t first;	/* none of them before v[first] */
 	struct agg_fam fam[2]; /* AF_INET, AF_INET6; no table while a family has none */
 	/* Removed by a reconfigure while reported active: the next report
 	 * says inactive once, so the daemon withdraws them. */
@@ -68,11 +69,6 @@ struct rib_agg {
 static unsigned fam_index(uint8_t family)
 {
 	return family == AF_INET6;
-}
-
-static unsigned addr_bytes(uint8_t family)
-{
-	return family == AF_INET ? 4 : 16;
 }
 
 static bool prefix_valid(const struct bgp_prefix *p)
@@ -95,21 +91,55 @@ static struct bgp_prefix prefix_masked(const struct bgp_prefix *p)
 	return m;
 }
 
-/* Walk order (rib_table_walk's): by address, then the shorter first. */
-static int prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+/* Bytes i..i+7 of an address as a big-endian number (the compiler makes
+ * this one load and a byte swap). */
+static inline uint64_t addr_be64(const uint8_t *addr, unsigned i)
 {
-	int r = memcmp(a->addr, b->addr, addr_bytes(a->family));
+	uint64_t v = 0;
 
-	return r ? r : (int)a->len - (int)b->len;
+	for (unsigned k = 0; k < 8; k++)
+		v = v << 8 | addr[i + k];
+	return v;
 }
 
-/* a (masked) covers b: a is not longer and b starts with a's bits. */
-static bool prefix_covers(const struct bgp_prefix *a, const struct bgp_prefix *b)
+static inline uint32_t addr_be32(const uint8_t *addr)
+{
+	return (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+}
+
+static inline int word_cmp(uint64_t x, uint64_t y)
+{
+	return x < y ? -1 : x > y;
+}
+
+/* Walk order (rib_table_walk's): by address, then the shorter first. By
+ * words, not memcmp: the binary search for a prefix no aggregate covers
+ * runs once per drained change. */
+static inline int prefix_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
+{
+	int r;
+
+	if (a->family == AF_INET)
+		r = word_cmp(addr_be32(a->addr), addr_be32(b->addr));
+	else if (!(r = word_cmp(addr_be64(a->addr, 0), addr_be64(b->addr, 0))))
+		r = word_cmp(addr_be64(a->addr, 8), addr_be64(b->addr, 8));
+	if (r)
+		return r;
+	return (int)a->len - (int)b->len;
+}
+
+/* a (masked) covers b: a is not longer and b starts with a's bits. A
+ * byte loop, not memcmp: this runs once per drained change, mostly over
+ * 2 or 3 bytes, where a library call costs more than the compare. */
+static inline bool prefix_covers(const struct bgp_prefix *a, const struct bgp_prefix *b)
 {
 	unsigned full = a->len / 8u, rest = a->len % 8u;
 
-	if (a->len > b->len || memcmp(a->addr, b->addr, full) != 0)
+	if (a->len > b->len)
 		return false;
+	for (unsigned i = 0; i < full; i++)
+		if (a->addr[i] != b->addr[i])
+			return false;
 	return !rest || ((a->addr[full] ^ b->addr[full]) & (0xff00 >> rest)) == 0;
 }
 
@@ -130,13 +160,15 @@ static size_t fam_lower_bound(const struct agg_fam *f, const struct bgp_prefix *
 	return lo;
 }
 
-/* The aggregates strictly covering p (masked), shortest first, as node
- * indices; returns how many. Each of them comes before p in walk order and
- * p lies in its subtree, which is contiguous in that order: so all of them
+/* The aggregates strictly covering p (masked), shortest first, in chain
+ * (v: the aggregates the nodes index); returns how many, and in *leaf the
+ * node of the longest. Each of them comes before p in walk order and p
+ * lies in its subtree, which is contiguous in that order: so all of them
  * are the last node before p or ancestors of it, and the first one met
  * climbing from there that covers p is the longest. */
-static unsigned fam_chain_search(const struct agg_fam *f, const struct bgp_prefix *p,
-				 int32_t chain[AGG_MAX_DEPTH])
+static unsigned fam_chain_search(const struct agg_fam *f, struct agg *v,
+				 const struct bgp_prefix *p, struct agg *chain[AGG_MAX_DEPTH],
+				 int32_t *leaf)
 {
 	int32_t i = (int32_t)fam_lower_bound(f, p) - 1;
 
@@ -144,9 +176,10 @@ static unsigned fam_chain_search(const struct agg_fam *f, const struct bgp_prefi
 		i = f->node[i].parent;
 	if (i < 0)
 		return 0;
+	*leaf = i;
 	unsigned n = f->node[i].depth + 1u;
 	for (unsigned k = n; k-- > 0; i = f->node[i].parent)
-		chain[k] = i;
+		chain[k] = &v[f->node[i].agg];
 	return n;
 }
 
@@ -157,21 +190,25 @@ static bool fam_leaf(const struct agg_fam *f, int32_t i)
 	return (size_t)i + 1 >= f->n || !prefix_covers(&f->node[i].p, &f->node[i + 1].p);
 }
 
-/* fam_chain_search, from the last chain when p lies strictly inside its
- * longest aggregate and that one has none inside it. */
-static unsigned fam_chain(struct agg_fam *f, const struct bgp_prefix *p,
-			  int32_t chain[AGG_MAX_DEPTH])
+/* fam_chain_search, or the last chain when p lies strictly inside its
+ * longest aggregate and that one has none inside it (no copy: *chain is
+ * then f->last_chain, else buf). */
+static unsigned fam_chain(struct agg_fam *f, struct agg *v, const struct bgp_prefix *p,
+			  struct agg *buf[AGG_MAX_DEPTH], struct agg *const **chain)
 {
-	if (f->last >= 0 && (size_t)f->last < f->n && p->len > f->node[f->last].p.len &&
+	int32_t leaf;
+
+	if (f->last >= 0 && p->len > f->node[f->last].p.len &&
 	    prefix_covers(&f->node[f->last].p, p)) {
-		memcpy(chain, f->last_chain, f->last_n * sizeof(chain[0]));
+		*chain = f->last_chain;
 		return f->last_n;
 	}
-	unsigned n = fam_chain_search(f, p, chain);
-	if (n && fam_leaf(f, chain[n - 1])) {
-		f->last = chain[n - 1];
+	unsigned n = fam_chain_search(f, v, p, buf, &leaf);
+	*chain = buf;
+	if (n && fam_leaf(f, leaf)) {
+		f->last = leaf;
 		f->last_n = n;
-		memcpy(f->last_chain, chain, n * sizeof(chain[0]));
+		memcpy(f->last_chain, buf, n * sizeof(buf[0]));
 	}
 	return n;
 }
@@ -187,8 +224,7 @@ static bool has_community(const struct bgp_attrs *at, uint32_t c)
 }
 
 /* Which aggregates of the chain e contributes to now: bit k for chain[k]. */
-static uint64_t entry_mask(const struct rib_agg *a, const struct agg_fam *f,
-			   const int32_t *chain, unsigned n, const struct rib_entry *e)
+static uint64_t entry_mask(struct agg *const *chain, unsigned n, const struct rib_entry *e)
 {
 	uint64_t m = 0;
 
@@ -196,7 +232,7 @@ static uint64_t entry_mask(const struct rib_agg *a, const struct agg_fam *f,
 		return 0;
 	const struct bgp_attrs *at = rib_attrs_get(e->head.attrs);
 	for (unsigned k = 0; k < n; k++) {
-		const struct rib_agg_def *d = &a->v[f->node[chain[k]].agg].def;
+		const struct rib_agg_def *d = &chain[k]->def;
 		if (!d->need_community || has_community(at, d->community))
 			m |= (uint64_t)1 << k;
 	}
@@ -216,20 +252,22 @@ static void agg_set_count(struct rib_agg *a, struct agg *g, uint32_t count)
 	if (active == g->active)
 		return;
 	g->active = active;
-	if (active != g->reported)
-		a->pending++;
-	else
+	if (active != g->reported) {
+		size_t i = (size_t)(g - a->v);
+		if (!a->pending++ || i < a->first)
+			a->first = i;
+	} else {
 		a->pending--;
+	}
 }
 
 /* Count the difference between what a prefix was counted in (old) and
  * what it contributes to now. */
-static void chain_apply(struct rib_agg *a, const struct agg_fam *f, const int32_t *chain,
-			uint64_t old, uint64_t now)
+static void chain_apply(struct rib_agg *a, struct agg *const *chain, uint64_t old, uint64_t now)
 {
 	for (uint64_t d = old ^ now; d; d &= d - 1) {
 		unsigned k = (unsigned)__builtin_ctzll(d);
-		struct agg *g = &a->v[f->node[chain[k]].agg];
+		struct agg *g = chain[k];
 		agg_set_count(a, g, (now >> k) & 1 ? g->count + 1 : g->count - 1);
 	}
 }
@@ -271,7 +309,7 @@ static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, const struct bg
 static int agg_update(struct rib_agg *a, struct rib_entry *e)
 {
 	struct agg_fam *f = &a->fam[fam_index(rib_entry_family(e))];
-	int32_t chain[AGG_MAX_DEPTH];
+	struct agg *buf[AGG_MAX_DEPTH], *const *chain;
 	struct bgp_prefix p;
 	uint64_t old, now;
 	unsigned n;
@@ -279,16 +317,16 @@ static int agg_update(struct rib_agg *a, struct rib_entry *e)
 	if (!f->n)
 		return 0;
 	rib_entry_prefix(e, &p);
-	if (!(n = fam_chain(f, &p, chain)))
+	if (!(n = fam_chain(f, a->v, &p, buf, &chain)))
 		return 0;
-	now = entry_mask(a, f, chain, n, e);
+	now = entry_mask(chain, n, e);
 	if (agg_swap_mask(f, e, &p, n, now, &old) < 0)
 		return -1;
 	if (!old && now)
 		a->ncontrib++;
 	else if (old && !now)
 		a->ncontrib--;
-	chain_apply(a, f, chain, old, now);
+	chain_apply(a, chain, old, now);
 	return 0;
 }
 
@@ -474,7 +512,7 @@ static int agg_build(struct rib_agg *nx, const struct rib_agg_def *defs, size_t 
 }
 
 /* The aggregate with exactly prefix p, or NULL. */
-static struct agg *agg_find(struct rib_agg *a, const struct bgp_prefix *p)
+static struct agg *agg_find(const struct rib_agg *a, const struct bgp_prefix *p)
 {
 	const struct agg_fam *f = &a->fam[fam_index(p->family)];
 	size_t i = fam_lower_bound(f, p);
@@ -482,6 +520,16 @@ static struct agg *agg_find(struct rib_agg *a, const struct bgp_prefix *p)
 	if (i == f->n || prefix_cmp(&f->node[i].p, p) != 0)
 		return NULL;
 	return &a->v[f->node[i].agg];
+}
+
+bool rib_agg_has(const struct rib_agg *a, const struct bgp_prefix *p)
+{
+	struct bgp_prefix m;
+
+	if (!prefix_valid(p))
+		return false;
+	m = prefix_masked(p);
+	return agg_find(a, &m) != NULL;
 }
 
 /* A prefix the daemon was told is active: still configured, it stays
@@ -518,6 +566,7 @@ static int agg_carry(struct rib_agg *nx, const struct rib_agg *old)
 		g->active = agg_active_at(g, 0);
 		nx->pending += g->active != g->reported;
 	}
+	nx->first = 0;
 	return 0;
 }
 
@@ -584,7 +633,7 @@ size_t rib_agg_report(struct rib_agg *a,
 		if (cb)
 			cb(&retired[i], false, arg);
 	free(retired);
-	for (size_t i = 0; a->pending && i < a->n; i++) {
+	for (size_t i = a->first; a->pending && i < a->n; i++) {
 		struct agg *g = &a->v[i];
 		if (g->active == g->reported)
 			continue;

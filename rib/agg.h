@@ -22,6 +22,7 @@ struct rib_agg_def {
 	uint32_t min;
 	bool need_community;
 	uint32_t community;
+	uint32_t id; /* the caller's (its index, say): handed back unchanged */
 };
 
 struct rib_agg;
@@ -58,6 +59,9 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e);
  * changes. Returns how many. */
 size_t rib_agg_report(struct rib_agg *a,
 		      void (*cb)(const struct rib_agg_def *def, bool active, void *arg), void *arg);
+
+/* An aggregate with exactly prefix p is configured. */
+bool rib_agg_has(const struct rib_agg *a, const struct bgp_prefix *p);
 
 /* For show commands and tests. */
 struct rib_agg_info {

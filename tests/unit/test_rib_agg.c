@@ -581,6 +581,54 @@ static void test_reconfigure(void **state)
 	RUN(fx, sets, steps);
 }
 
+/* Flips are reported in configuration order whichever was counted first
+ * (the report starts at the earliest flip); ids come back as given, and
+ * rib_agg_has finds exactly the configured prefixes, host bits or not. */
+static void test_report_order_and_ids(void **state)
+{
+	static const struct tdef sets[][MAXDEF] = {
+		{ { "10.0.0.0/8", 1, 0 }, { "11.0.0.0/8", 1, 0 }, { "12.0.0.0/8", 1, 0 } },
+	};
+	static const struct step steps[] = {
+		{ 'C', NULL, 0, 0, false, "0 0 0", "" },
+		{ '+', "12.1.0.0/24", 0, P, true, "0 0 0", NULL },
+		{ '+', "10.1.0.0/24", 0, P, false, "1* 0 1*", "+10.0.0.0/8 +12.0.0.0/8" },
+		{ '+', "11.1.0.0/24", 0, P, false, "1* 1* 1*", "+11.0.0.0/8" },
+		{ '-', "11.1.0.0/24", 0, 0, true, "1* 1* 1*", NULL },
+		{ '-', "12.1.0.0/24", 0, 0, true, "1* 1* 1*", NULL },
+		{ '-', "10.1.0.0/24", 0, 0, false, "0 0 0", "-10.0.0.0/8 -11.0.0.0/8 -12.0.0.0/8" },
+		{ '+', "12.1.0.0/24", 0, P, false, "0 0 1*", NULL },
+		{ '-', "12.1.0.0/24", 0, 0, false, "0 0 0", NULL }, /* flipped back */
+		{ '+', "11.1.0.0/24", 0, P, false, "0 1* 0", "+11.0.0.0/8" },
+	};
+	struct rib_agg_def d[2];
+	struct rib_agg_info info;
+	struct fx *fx = *state;
+	struct bgp_prefix p;
+
+	RUN(fx, sets, steps);
+	memset(d, 0, sizeof(d));
+	d[0].prefix = pfx("10.0.0.0/8");
+	d[0].id = 7;
+	d[1].prefix = pfx("2001:db8::/32");
+	d[1].id = 3;
+	assert_int_equal(rib_agg_configure(fx->agg, d, 2, fx->loc), 0);
+	assert_true(rib_agg_get(fx->agg, 0, &info));
+	assert_int_equal(info.def->id, 7);
+	assert_true(rib_agg_get(fx->agg, 1, &info));
+	assert_int_equal(info.def->id, 3);
+	assert_true(rib_agg_has(fx->agg, &d[0].prefix));
+	assert_true(rib_agg_has(fx->agg, &d[1].prefix));
+	p = pfx("10.1.2.3/8");
+	assert_true(rib_agg_has(fx->agg, &p));
+	p = pfx("10.0.0.0/9");
+	assert_false(rib_agg_has(fx->agg, &p));
+	p = pfx("11.0.0.0/8");
+	assert_false(rib_agg_has(fx->agg, &p));
+	p = pfx("2001:db8::/33");
+	assert_false(rib_agg_has(fx->agg, &p));
+}
+
 /* Definitions the module refuses keep the running ones; prefixes with
  * host bits are masked (and then duplicates). */
 static void test_configure_rejects(void **state)
@@ -938,6 +986,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deep_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_configure_rejects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_order_and_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_churn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
