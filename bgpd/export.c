@@ -557,6 +557,46 @@ static int item_cmp(const void *x, const void *y)
 	return 0;
 }
 
+/* Distinct (family, attributes) keys a chunk is grouped by without a
+ * sort; a chunk with more is sorted. */
+#define EXPORT_KEYS 16
+
+/* it[0..n) into out grouped by key, stable, the groups in the order
+ * their keys first appear: one pass to number the keys (mostly the one
+ * of the item before), one to place. A chunk mixing the aggregates'
+ * or a few neighbours' attribute sets into a run of one costs a few
+ * instructions per item, where qsort cost a thousand. false with more
+ * than EXPORT_KEYS keys. */
+static bool items_group(const struct item *it, size_t n, struct item *out, uint8_t *gid)
+{
+	const struct item *key[EXPORT_KEYS];
+	size_t at[EXPORT_KEYS];
+	unsigned nk = 0, g = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!nk || item_cmp(&it[i], key[g]) != 0) {
+			for (g = 0; g < nk && item_cmp(&it[i], key[g]) != 0; g++)
+				;
+			if (g == nk) {
+				if (nk == EXPORT_KEYS)
+					return false;
+				key[nk] = &it[i];
+				at[nk++] = 0;
+			}
+		}
+		gid[i] = (uint8_t)g;
+		at[g]++;
+	}
+	for (size_t k = 0, sum = 0; k < nk; k++) { /* counts to first places */
+		size_t c = at[k];
+		at[k] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[at[gid[i]]++] = it[i];
+	return true;
+}
+
 /* The members a queue goes to. */
 struct targets {
 	struct peer **v;
@@ -594,19 +634,32 @@ static bool send_copies(const struct targets *t, uint8_t *msg, size_t len, bool 
 	return true;
 }
 
+/* Encoding scratch, kept between flushes: allocating it per flush costs an
+ * mmap, page faults and an munmap every loop turn (it is 170 KB). */
+struct export_buf {
+	struct item it[EXPORT_CHUNK];
+	struct item grouped[EXPORT_CHUNK];
+	struct bgp_prefix pfx[EXPORT_CHUNK];
+	uint8_t gid[EXPORT_CHUNK];
+};
+
 /* Send runs of prefixes sharing family and attributes, packed. Returns
  * false if a connection refused more. */
 static bool export_send(struct export_group *g, const struct targets *t, struct item *it,
-			size_t n, struct bgp_prefix *pfx)
+			size_t n, struct export_buf *xb)
 {
+	struct bgp_prefix *pfx = xb->pfx;
 	uint8_t msg[BGP_MAX_MSG];
 	size_t i = 0;
 
 	/* Most chunks are one UPDATE's worth of prefixes with one attribute
-	 * set: sort only when they are not in runs already. */
+	 * set: group only when they are not in runs already. */
 	for (size_t k = 1; k < n; k++)
 		if (item_cmp(&it[k - 1], &it[k]) > 0) {
-			qsort(it, n, sizeof(*it), item_cmp);
+			if (items_group(it, n, xb->grouped, xb->gid))
+				it = xb->grouped;
+			else
+				qsort(it, n, sizeof(*it), item_cmp);
 			break;
 		}
 	while (i < n) {
@@ -637,13 +690,6 @@ static bool export_send(struct export_group *g, const struct targets *t, struct 
 	return true;
 }
 
-/* Encoding scratch, kept between flushes: allocating it per flush costs an
- * mmap, page faults and an munmap every loop turn (it is 400 KB). */
-struct export_buf {
-	struct item it[EXPORT_CHUNK];
-	struct bgp_prefix pfx[EXPORT_CHUNK];
-};
-
 /* Drain q to the targets while all of them have room. */
 static void export_drain(struct export_group *g, struct rib_entry_queue *q, const struct targets *t)
 {
@@ -664,7 +710,7 @@ static void export_drain(struct export_group *g, struct rib_entry_queue *q, cons
 			it[i].attrs = rib_loc_out_get(e, g->out_id);
 			rib_loc_unpin(d->loc, e); /* a live pair keeps its attrs */
 		}
-		if (!export_send(g, t, it, n, d->xbuf->pfx))
+		if (!export_send(g, t, it, n, d->xbuf))
 			break;
 	}
 }

@@ -37,7 +37,13 @@ size_t log_json_line(char *buf, size_t size, const struct timespec *ts, int leve
 #define log_err(mod, ...) log_msg(LOG_ERR, mod, __VA_ARGS__)
 #define log_warn(mod, ...) log_msg(LOG_WARNING, mod, __VA_ARGS__)
 #define log_notice(mod, ...) log_msg(LOG_NOTICE, mod, __VA_ARGS__)
-#define log_info(mod, ...) log_msg(LOG_INFO, mod, __VA_ARGS__)
+/* info and debug evaluate their arguments (a prefix formatted, say) only
+ * when the level is logged: they are the ones on busy paths. */
+#define log_info(mod, ...)                                     \
+	do {                                                   \
+		if (log_enabled(LOG_INFO))                     \
+			log_msg(LOG_INFO, mod, __VA_ARGS__);   \
+	} while (0)
 #define log_debug(mod, ...)                                    \
 	do {                                                   \
 		if (log_enabled(LOG_DEBUG))                    \

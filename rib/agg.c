@@ -48,8 +48,21 @@ struct agg_fam {
 	 * consecutive changes (one UPDATE's NLRI) mostly fall there. */
 	int32_t last;		   /* its node, -1: none */
 	unsigned last_n;
+	uint64_t last_key[2];	   /* its longest aggregate's address, big-endian */
+	uint64_t last_bits[2];	   /* and the mask of its length */
+	uint8_t last_need;	   /* NEED_*: the route types its aggregates want */
+	uint32_t last_comm;	   /* NEED_ONE: that community */
+	/* Contributors that joined (negative: left) every aggregate of the
+	 * last chain and are not in their counts yet: a change there costs
+	 * one add; fam_flush counts them before the chain changes, before
+	 * any other change is counted and before a report. */
+	int64_t run;
 	struct agg *last_chain[AGG_MAX_DEPTH];
 };
+
+/* What the aggregates of a chain want of a contributor: nothing, all the
+ * same community (route type), or different ones. */
+enum { NEED_NONE, NEED_ONE, NEED_MIXED };
 
 struct rib_agg {
 	struct agg *v;	/* configuration order */
@@ -190,25 +203,67 @@ static bool fam_leaf(const struct agg_fam *f, int32_t i)
 	return (size_t)i + 1 >= f->n || !prefix_covers(&f->node[i].p, &f->node[i + 1].p);
 }
 
-/* fam_chain_search, or the last chain when p lies strictly inside its
- * longest aggregate and that one has none inside it (no copy: *chain is
- * then f->last_chain, else buf). */
+/* The last chain when the prefix (its bytes and length, as in the table)
+ * lies strictly inside its longest aggregate and that one has none inside
+ * it: most changes, as one UPDATE's prefixes mostly fall there. A masked
+ * compare of one or two words. */
+static inline bool fam_last_covers(const struct agg_fam *f, bool v6, const uint8_t *addr,
+				   uint8_t len)
+{
+	if (f->last < 0 || len <= f->node[f->last].p.len)
+		return false;
+	if (!v6)
+		return ((addr_be32(addr) ^ f->last_key[0]) & f->last_bits[0]) == 0;
+	return ((addr_be64(addr, 0) ^ f->last_key[0]) & f->last_bits[0]) == 0 &&
+	       ((addr_be64(addr, 8) ^ f->last_key[1]) & f->last_bits[1]) == 0;
+}
+
+/* key and bits for fam_last_covers: p's address and the mask of its
+ * length, IPv4 in the low 32 bits of the first word. */
+static void last_key_of(const struct bgp_prefix *p, uint64_t key[2], uint64_t bits[2])
+{
+	if (p->family == AF_INET) {
+		key[0] = addr_be32(p->addr);
+		bits[0] = p->len ? (uint32_t)(0xffffffffu << (32 - p->len)) : 0;
+		key[1] = bits[1] = 0;
+		return;
+	}
+	key[0] = addr_be64(p->addr, 0);
+	key[1] = addr_be64(p->addr, 8);
+	bits[0] = p->len == 0 ? 0 : p->len >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - p->len);
+	bits[1] = p->len <= 64 ? 0 : p->len == 128 ? ~(uint64_t)0 : ~(uint64_t)0 << (128 - p->len);
+}
+
+/* What the n aggregates of chain want of a contributor (NEED_*). */
+static void chain_need(struct agg *const *chain, unsigned n, uint8_t *need, uint32_t *comm)
+{
+	const struct rib_agg_def *d0 = &chain[0]->def;
+
+	*need = d0->need_community ? NEED_ONE : NEED_NONE;
+	*comm = d0->community;
+	for (unsigned k = 1; k < n; k++) {
+		const struct rib_agg_def *d = &chain[k]->def;
+		if (d->need_community != d0->need_community ||
+		    (d->need_community && d->community != d0->community)) {
+			*need = NEED_MIXED;
+			return;
+		}
+	}
+}
+
+/* fam_chain_search into buf, remembered as the last chain when its
+ * longest aggregate has none inside it. */
 static unsigned fam_chain(struct agg_fam *f, struct agg *v, const struct bgp_prefix *p,
-			  struct agg *buf[AGG_MAX_DEPTH], struct agg *const **chain)
+			  struct agg *buf[AGG_MAX_DEPTH])
 {
 	int32_t leaf;
-
-	if (f->last >= 0 && p->len > f->node[f->last].p.len &&
-	    prefix_covers(&f->node[f->last].p, p)) {
-		*chain = f->last_chain;
-		return f->last_n;
-	}
 	unsigned n = fam_chain_search(f, v, p, buf, &leaf);
-	*chain = buf;
 	if (n && fam_leaf(f, leaf)) {
 		f->last = leaf;
 		f->last_n = n;
+		last_key_of(&f->node[leaf].p, f->last_key, f->last_bits);
 		memcpy(f->last_chain, buf, n * sizeof(buf[0]));
+		chain_need(buf, n, &f->last_need, &f->last_comm);
 	}
 	return n;
 }
@@ -278,9 +333,10 @@ static void chain_apply(struct rib_agg *a, struct agg *const *chain, uint64_t ol
  * to RIB_E_AGG_BITS aggregates (no memory, no lookup), else in a record
  * (find-or-add when it contributes, find-and-remove when not). -1 when out
  * of memory for a record: e is then counted nowhere. */
-static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, const struct bgp_prefix *p,
-			 unsigned n, uint64_t now, uint64_t *old)
+static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, unsigned n, uint64_t now,
+			 uint64_t *old)
 {
+	struct bgp_prefix p;
 	uint64_t *rec;
 	bool added;
 
@@ -291,53 +347,136 @@ static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, const struct bg
 		return 0;
 	}
 	*old = 0;
+	rib_entry_prefix(e, &p);
 	if (now) {
 		/* Fails only for a prefix not there yet: nothing to undo. */
-		if (!(rec = rib_table_get_or_add(f->contrib, p, &added)))
+		if (!(rec = rib_table_get_or_add(f->contrib, &p, &added)))
 			return -1;
 		*old = *rec; /* 0 when just added */
 		*rec = now;
-	} else if ((rec = rib_table_get(f->contrib, p))) {
+	} else if ((rec = rib_table_get(f->contrib, &p))) {
 		*old = *rec;
-		rib_table_remove(f->contrib, p);
+		rib_table_remove(f->contrib, &p);
 	}
 	return 0;
 }
 
-/* Bring e's contributions up to date: one chain search, then the
- * difference between what it was counted in and what it contributes to. */
-static int agg_update(struct rib_agg *a, struct rib_entry *e)
+/* The run into the counts of the last chain's aggregates. */
+static void fam_flush(struct rib_agg *a, struct agg_fam *f)
 {
-	struct agg_fam *f = &a->fam[fam_index(rib_entry_family(e))];
-	struct agg *buf[AGG_MAX_DEPTH], *const *chain;
-	struct bgp_prefix p;
-	uint64_t old, now;
-	unsigned n;
+	if (!f->run)
+		return;
+	for (unsigned k = 0; k < f->last_n; k++) {
+		struct agg *g = f->last_chain[k];
+		agg_set_count(a, g, (uint32_t)((int64_t)g->count + f->run));
+	}
+	f->run = 0;
+}
 
-	if (!f->n)
-		return 0;
-	rib_entry_prefix(e, &p);
-	if (!(n = fam_chain(f, a->v, &p, buf, &chain)))
-		return 0;
-	now = entry_mask(chain, n, e);
-	if (agg_swap_mask(f, e, &p, n, now, &old) < 0)
-		return -1;
+static void agg_flush(struct rib_agg *a)
+{
+	fam_flush(a, &a->fam[0]);
+	fam_flush(a, &a->fam[1]);
+}
+
+/* g's contributors with the runs not flushed yet. */
+static uint32_t agg_count_now(const struct rib_agg *a, const struct agg *g)
+{
+	int64_t c = g->count;
+
+	for (unsigned i = 0; i < 2; i++)
+		for (unsigned k = 0; a->fam[i].run && k < a->fam[i].last_n; k++)
+			if (a->fam[i].last_chain[k] == g)
+				c += a->fam[i].run;
+	return (uint32_t)c;
+}
+
+/* The count of what e contributes to, old and now. */
+static void count_change(struct rib_agg *a, struct agg *const *chain, uint64_t old, uint64_t now)
+{
 	if (!old && now)
 		a->ncontrib++;
 	else if (old && !now)
 		a->ncontrib--;
 	chain_apply(a, chain, old, now);
+}
+
+/* Bring e's contributions up to date: one chain search, then the
+ * difference between what it was counted in and what it contributes to.
+ * Out of line: its chain buffer makes a big frame. */
+__attribute__((noinline)) static int agg_update(struct rib_agg *a, struct agg_fam *f,
+						 struct rib_entry *e)
+{
+	struct agg *buf[AGG_MAX_DEPTH];
+	struct bgp_prefix p;
+	uint64_t old, now;
+	unsigned n;
+
+	fam_flush(a, f); /* the last chain may change, and counts are direct here */
+	rib_entry_prefix(e, &p);
+	if (!(n = fam_chain(f, a->v, &p, buf)))
+		return 0;
+	now = entry_mask(buf, n, e);
+	if (agg_swap_mask(f, e, n, now, &old) < 0)
+		return -1;
+	count_change(a, buf, old, now);
 	return 0;
+}
+
+/* What e contributes to in the last chain (fam_last_covers). */
+static inline uint64_t last_mask(const struct agg_fam *f, const struct rib_entry *e)
+{
+	uint64_t all = ((uint64_t)1 << f->last_n) - 1; /* last_n <= RIB_E_AGG_BITS here */
+
+	if (!e->npaths || !e->nmulti) /* no usable best path */
+		return 0;
+	switch (f->last_need) {
+	case NEED_NONE:
+		return all;
+	case NEED_ONE:
+		return has_community(rib_attrs_get(e->head.attrs), f->last_comm) ? all : 0;
+	default:
+		return entry_mask(f->last_chain, f->last_n, e);
+	}
 }
 
 void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 {
+	struct agg_fam *f;
+	const uint8_t *addr;
+	uint8_t len;
+
 	if (!a->n)
 		return;
+	bool v6 = e->state & RIB_E_V6;
+	f = &a->fam[v6];
+	if (!f->n)
+		return;
+	/* Most changes: inside the last chain, counted in the state bits. */
+	addr = rib_entry_addr(e, &len);
+	if (fam_last_covers(f, v6, addr, len) && f->last_n <= RIB_E_AGG_BITS) {
+		uint64_t old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK, now = last_mask(f, e);
+		if (old == now)
+			return;
+		e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) |
+				     (now << RIB_E_AGG_SHIFT));
+		uint64_t all = ((uint64_t)1 << f->last_n) - 1;
+		if (!old && now == all) { /* joins all of them, or leaves all */
+			a->ncontrib++;
+			f->run++;
+		} else if (old == all && !now) {
+			a->ncontrib--;
+			f->run--;
+		} else {
+			fam_flush(a, f);
+			count_change(a, f->last_chain, old, now);
+		}
+		return;
+	}
 	/* Out of memory: the prefix stays uncounted until it changes again
 	 * or the aggregates are reconfigured; counts never go wrong the
 	 * other way (a withdrawal of an uncounted prefix finds no record). */
-	(void)agg_update(a, e);
+	(void)agg_update(a, f, e);
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -579,7 +718,7 @@ static int recount_one(const struct rib_entry *ce, void *arg)
 	struct rib_entry *e = (struct rib_entry *)ce;
 
 	e->state &= (uint8_t)((1u << RIB_E_AGG_SHIFT) - 1);
-	(void)agg_update(arg, e);
+	rib_agg_entry(arg, e);
 	return 0;
 }
 
@@ -590,6 +729,7 @@ static void agg_recount(struct rib_agg *nx, const struct rib_loc *loc)
 	for (unsigned i = 0; i < 2; i++)
 		if (nx->fam[i].n)
 			rib_loc_walk(loc, i ? AF_INET6 : AF_INET, recount_one, nx);
+	agg_flush(nx);
 }
 
 /* Build the new set beside the old one and swap only when all went well.
@@ -627,6 +767,7 @@ size_t rib_agg_report(struct rib_agg *a,
 	struct rib_agg_def *retired = a->retired;
 	size_t nretired = a->nretired, n = 0;
 
+	agg_flush(a);
 	a->retired = NULL;
 	a->nretired = 0;
 	for (size_t i = 0; i < nretired; i++, n++)
@@ -656,8 +797,8 @@ bool rib_agg_get(const struct rib_agg *a, size_t i, struct rib_agg_info *info)
 	if (i >= a->n)
 		return false;
 	info->def = &a->v[i].def;
-	info->count = a->v[i].count;
-	info->active = a->v[i].active;
+	info->count = agg_count_now(a, &a->v[i]);
+	info->active = agg_active_at(&a->v[i], info->count);
 	return true;
 }
 

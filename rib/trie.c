@@ -332,6 +332,15 @@ void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix
 		    p);
 }
 
+const uint8_t *rib_table_value_addr(uint8_t family, const void *value, uint8_t *len)
+{
+	const struct rt_node *n =
+		(const struct rt_node *)((const uint8_t *)value - value_offset(family));
+
+	*len = n->len;
+	return n->addr;
+}
+
 void rib_table_clear(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
 {
 	if (free_value && t->root != RT_NIL) {
