@@ -545,6 +545,7 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                 res["unsupported"] = True
             return res
         cpu1 = cpu_seconds(pids)
+        exec1 = exec_seconds(pids)
         log("%s %s: withdrawing" % (dut_name, kind))
         wdr = run_phase("withdraw", feeder, sink, pids, kernel, base_k, expected, timeout, stall)
         res["withdraw"] = wdr
@@ -554,11 +555,13 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                 wdr["dut_quiet"] = max(q, wdr.get("sink", 0), wdr.get("kernel", 0))
         if pids:
             res["cpu_withdraw"] = cpu_seconds(pids) - cpu1
+            res["cpu_exec_withdraw"] = exec_seconds(pids) - exec1
             res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
         if kind == "agg" and "sink" in wdr:
             # The third burst: every contributor back at once. The last
             # withdrawal's quiet wait separates it from the second.
             cpu2 = cpu_seconds(pids)
+            exec2 = exec_seconds(pids)
             log("%s %s: announcing again" % (dut_name, kind))
             ann2 = run_phase("announce", feeder, sink, pids, kernel, base_k + expected,
                              expected, timeout, stall)
@@ -568,6 +571,7 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                 if q is not None:
                     ann2["dut_quiet"] = max(q, ann2.get("sink", 0), ann2.get("kernel", 0))
             res["cpu_reannounce"] = cpu_seconds(pids) - cpu2
+            res["cpu_exec_reannounce"] = exec_seconds(pids) - exec2
             res["rss_peak_kb"] = mem_kb(pids, "VmHWM")
             bursts = [res.get(ph) or {} for ph in AGG_BURSTS]
             if all("sink" in b for b in bursts):
@@ -575,6 +579,7 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
             if all("dut_quiet" in b for b in bursts):
                 res["total_quiet"] = sum(b["dut_quiet"] for b in bursts)
             res["cpu_total"] = sum(res.get("cpu_" + ph, 0) for ph in AGG_BURSTS)
+            res["cpu_exec_total"] = sum(res.get("cpu_exec_" + ph, 0) for ph in AGG_BURSTS)
         return res
     except Exception as exc:  # noqa: BLE001 - one scenario must not stop the run
         res["error"] = "%s: %s" % (type(exc).__name__, exc)
@@ -763,16 +768,18 @@ def fiback_plan(args, fan):
 
 def round_order(scenarios, rnd, args):
     """Indices of scenarios in the order of round rnd (0-based): the plan's,
-    with each DUT's FIB-acknowledgement variants reversed every other round
+    with each DUT's FIB-acknowledgement variants and aggregation variants
+    (without / with aggregates) reversed every other round
     (so that a drift of the machine's load does not favour one of a pair),
     and the DUTs without FIB acknowledgement (BIRD) only in the first round
     unless --fiback-all-rounds."""
     order = list(range(len(scenarios)))
     if rnd % 2:
-        for d in {s[0] for s in scenarios if s[1] == "fiback"}:
-            idx = [i for i in order if scenarios[i][0] == d and scenarios[i][1] == "fiback"]
-            for i, j in zip(idx, reversed(idx)):
-                order[i] = j
+        for kind in ("fiback", "agg"):
+            for d in {s[0] for s in scenarios if s[1] == kind}:
+                idx = [i for i in order if scenarios[i][0] == d and scenarios[i][1] == kind]
+                for i, j in zip(idx, reversed(idx)):
+                    order[i] = j
     if rnd and not args.fiback_all_rounds:
         order = [i for i in order if not (scenarios[i][1] == "fiback"
                                           and scenarios[i][6] == "none")]
@@ -1076,6 +1083,7 @@ def merge_runs(rs):
     if rs[0].get("kind") == "agg":
         out["rounds_bursts"] = [[(r.get(ph) or {}).get("sink") for ph in AGG_BURSTS] for r in rs]
         out["rounds_cpu"] = [r.get("cpu_total") for r in rs]
+        out["rounds_cpu_exec"] = [r.get("cpu_exec_total") for r in rs]
     if rs[0].get("kind") == "fiback":
         out["rounds_detail"] = [{"round": r.get("round"),
                                  "sink": (r.get("announce") or {}).get("sink"),
