@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "rib/agg.h"
+#include "rib/rib_int.h"
 
 /* Nesting levels: one mask bit each. IPv4 can never exceed 32. */
 #define AGG_MAX_DEPTH 64
@@ -46,7 +47,7 @@ struct agg_fam {
 	/* The last chain found whose longest aggregate has no aggregate inside
 	 * it: every prefix strictly inside that one has the same chain, and
 	 * consecutive changes (one UPDATE's NLRI) mostly fall there. */
-	int32_t last;		   /* its node, -1: none */
+	uint8_t last_len;	   /* its longest aggregate's length; LAST_NONE: none */
 	unsigned last_n;
 	uint64_t last_key[2];	   /* its longest aggregate's address, big-endian */
 	uint64_t last_bits[2];	   /* and the mask of its length */
@@ -59,6 +60,10 @@ struct agg_fam {
 	int64_t run;
 	struct agg *last_chain[AGG_MAX_DEPTH];
 };
+
+/* last_len without a last chain: longer than any prefix, so no prefix
+ * lies strictly inside. */
+#define LAST_NONE 255
 
 /* What the aggregates of a chain want of a contributor: nothing, all the
  * same community (route type), or different ones. */
@@ -210,7 +215,7 @@ static bool fam_leaf(const struct agg_fam *f, int32_t i)
 static inline bool fam_last_covers(const struct agg_fam *f, bool v6, const uint8_t *addr,
 				   uint8_t len)
 {
-	if (f->last < 0 || len <= f->node[f->last].p.len)
+	if (len <= f->last_len) /* LAST_NONE: no last chain */
 		return false;
 	if (!v6)
 		return ((addr_be32(addr) ^ f->last_key[0]) & f->last_bits[0]) == 0;
@@ -259,7 +264,7 @@ static unsigned fam_chain(struct agg_fam *f, struct agg *v, const struct bgp_pre
 	int32_t leaf;
 	unsigned n = fam_chain_search(f, v, p, buf, &leaf);
 	if (n && fam_leaf(f, leaf)) {
-		f->last = leaf;
+		f->last_len = f->node[leaf].p.len;
 		f->last_n = n;
 		last_key_of(&f->node[leaf].p, f->last_key, f->last_bits);
 		memcpy(f->last_chain, buf, n * sizeof(buf[0]));
@@ -285,7 +290,7 @@ static uint64_t entry_mask(struct agg *const *chain, unsigned n, const struct ri
 
 	if (!e->npaths || !e->nmulti) /* no usable best path */
 		return 0;
-	const struct bgp_attrs *at = rib_attrs_get(e->head.attrs);
+	const struct bgp_attrs *at = rib_attrs_bgp(e->head.attrs);
 	for (unsigned k = 0; k < n; k++) {
 		const struct rib_agg_def *d = &chain[k]->def;
 		if (!d->need_community || has_community(at, d->community))
@@ -403,7 +408,11 @@ static void count_change(struct rib_agg *a, struct agg *const *chain, uint64_t o
 
 /* Bring e's contributions up to date: one chain search, then the
  * difference between what it was counted in and what it contributes to.
- * Out of line: its chain buffer makes a big frame. */
+ * Out of line, as the one below: rib_agg_entry's own path makes no call
+ * and needs no frame. -1: out of memory (the prefix stays uncounted until
+ * it changes again or the aggregates are reconfigured; counts never go
+ * wrong the other way: a withdrawal of an uncounted prefix finds no
+ * record). */
 __attribute__((noinline)) static int agg_update(struct rib_agg *a, struct agg_fam *f,
 						 struct rib_entry *e)
 {
@@ -434,49 +443,58 @@ static inline uint64_t last_mask(const struct agg_fam *f, const struct rib_entry
 	case NEED_NONE:
 		return all;
 	case NEED_ONE:
-		return has_community(rib_attrs_get(e->head.attrs), f->last_comm) ? all : 0;
+		return has_community(rib_attrs_bgp(e->head.attrs), f->last_comm) ? all : 0;
 	default:
 		return entry_mask(f->last_chain, f->last_n, e);
 	}
 }
 
+/* A change in the last chain that joins some of its aggregates and not
+ * others (different route types), or leaves some. */
+__attribute__((noinline)) static void agg_update_part(struct rib_agg *a, struct agg_fam *f,
+						       struct rib_entry *e, uint64_t old,
+						       uint64_t now)
+{
+	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (now << RIB_E_AGG_SHIFT));
+	fam_flush(a, f);
+	count_change(a, f->last_chain, old, now);
+}
+
 void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 {
-	struct agg_fam *f;
 	const uint8_t *addr;
+	uint64_t old, now, all;
 	uint8_t len;
 
-	if (!a->n)
+	if (!a->n) /* before anything: most daemons have no aggregates */
 		return;
 	bool v6 = e->state & RIB_E_V6;
-	f = &a->fam[v6];
+	struct agg_fam *f = &a->fam[v6];
 	if (!f->n)
 		return;
-	/* Most changes: inside the last chain, counted in the state bits. */
-	addr = rib_entry_addr(e, &len);
-	if (fam_last_covers(f, v6, addr, len) && f->last_n <= RIB_E_AGG_BITS) {
-		uint64_t old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK, now = last_mask(f, e);
-		if (old == now)
-			return;
-		e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) |
-				     (now << RIB_E_AGG_SHIFT));
-		uint64_t all = ((uint64_t)1 << f->last_n) - 1;
-		if (!old && now == all) { /* joins all of them, or leaves all */
-			a->ncontrib++;
-			f->run++;
-		} else if (old == all && !now) {
-			a->ncontrib--;
-			f->run--;
-		} else {
-			fam_flush(a, f);
-			count_change(a, f->last_chain, old, now);
-		}
+	/* Most changes: inside the last chain, counted in the state bits as
+	 * a join or leave of all its aggregates. */
+	addr = rib_value_addr(v6 ? AF_INET6 : AF_INET, e, &len);
+	if (!fam_last_covers(f, v6, addr, len) || f->last_n > RIB_E_AGG_BITS) {
+		(void)agg_update(a, f, e);
 		return;
 	}
-	/* Out of memory: the prefix stays uncounted until it changes again
-	 * or the aggregates are reconfigured; counts never go wrong the
-	 * other way (a withdrawal of an uncounted prefix finds no record). */
-	(void)agg_update(a, f, e);
+	old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
+	now = last_mask(f, e);
+	if (old == now)
+		return;
+	all = ((uint64_t)1 << f->last_n) - 1;
+	if (!old && now == all) {
+		a->ncontrib++;
+		f->run++;
+	} else if (old == all && !now) {
+		a->ncontrib--;
+		f->run--;
+	} else {
+		agg_update_part(a, f, e, old, now);
+		return;
+	}
+	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (now << RIB_E_AGG_SHIFT));
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -577,7 +595,7 @@ static int fam_build(struct agg_fam *f, uint8_t family)
 {
 	int err = fam_link(f);
 
-	f->last = -1;
+	f->last_len = LAST_NONE;
 	if (err)
 		return err;
 	f->contrib = rib_table_new_inline(family, sizeof(uint64_t));

@@ -6,13 +6,9 @@
 
 #include "rib/rib_int.h"
 
-/* A chained hash table of intrusive entries, power-of-two buckets, grown at
- * load 1 and shrunk at load 1/8, so it gives memory back as routes leave. */
-struct ht_entry {
-	struct ht_entry *next;
-	uint64_t hash;
-};
-
+/* A chained hash table of intrusive entries (struct ht_entry, rib_int.h),
+ * power-of-two buckets, grown at load 1 and shrunk at load 1/8, so it gives
+ * memory back as routes leave. */
 struct htab {
 	struct ht_entry **b;
 	size_t nb, n;
@@ -32,15 +28,7 @@ struct rib_blob {
 	uint32_t data[];
 };
 
-struct rib_attrs {
-	struct ht_entry h;
-	uint32_t refcnt;
-	uint8_t flags;		      /* RIB_ATTRS_* */
-	struct rib_attr_cache *cache; /* unref needs its table */
-	struct rib_attrs *origin;     /* what the peer sent (a reference), or NULL */
-	struct rib_dkey dk;	      /* what the decision process compares */
-	struct bgp_attrs a;	      /* pointers refer to rib_blob data */
-};
+/* struct rib_attrs: rib_int.h */
 
 struct rib_attr_cache {
 	struct htab attrs;

@@ -82,12 +82,6 @@ static inline void rib_entry_prefix(const struct rib_entry *e, struct bgp_prefix
 	rib_table_value_prefix(rib_entry_family(e), e, p);
 }
 
-/* Its address bytes and length, without a copy (rib_table_value_addr). */
-static inline const uint8_t *rib_entry_addr(const struct rib_entry *e, uint8_t *len)
-{
-	return rib_table_value_addr(rib_entry_family(e), e, len);
-}
-
 /* Its paths, best first (NULL: none). */
 static inline const struct rib_path *rib_entry_paths(const struct rib_entry *e)
 {

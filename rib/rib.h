@@ -76,9 +76,6 @@ struct rib_table *rib_table_new_inline(uint8_t family, size_t vsize);
 void *rib_table_get_or_add(struct rib_table *t, const struct bgp_prefix *p, bool *added);
 /* The prefix of an inline value of a table of that family. */
 void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p);
-/* The same without a copy: the address bytes (4 or 16) in the table and
- * *len, for a hot path that only compares. */
-const uint8_t *rib_table_value_addr(uint8_t family, const void *value, uint8_t *len);
 void rib_table_free(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg);
 /* Insert or replace; returns the previous value (or NULL). */
 void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *value);

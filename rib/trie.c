@@ -11,18 +11,13 @@
 #include "rib/asan.h"
 #include "rib/rib_int.h"
 
-/* Every node stores its own prefix (addr masked to len). Children have a
- * strictly longer prefix that extends the parent's; child[b] continues with
- * bit b at position len. "Route" nodes carry a value; "glue" nodes exist only
- * where two branches split and always have two children. The two kinds come
- * from separate pools so that glue nodes do not pay for a value pointer:
- * IPv4 route 24 bytes, glue 16; IPv6 route 40, glue 28. */
-struct rt_node {
-	uint32_t child[2];
-	uint8_t len;
-	uint8_t flags;
-	uint8_t addr[]; /* 4 or 16 bytes; route nodes add a value pointer after */
-};
+/* struct rt_node (rib_int.h): every node stores its own prefix (addr
+ * masked to len). Children have a strictly longer prefix that extends the
+ * parent's; child[b] continues with bit b at position len. "Route" nodes
+ * carry a value; "glue" nodes exist only where two branches split and
+ * always have two children. The two kinds come from separate pools so that
+ * glue nodes do not pay for a value pointer: IPv4 route 24 bytes, glue 16;
+ * IPv6 route 40, glue 28. */
 
 #define RT_F_VALUE 0x01		/* node holds a route */
 #define RT_NIL 0u
@@ -289,9 +284,7 @@ static bool prefix_ok(const struct rib_table *t, const struct bgp_prefix *p)
 
 static uint32_t value_offset(uint8_t family)
 {
-	uint32_t hdr = (uint32_t)offsetof(struct rt_node, addr) + (family == AF_INET ? 4 : 16);
-
-	return (hdr + 7) & ~7u;
+	return rt_value_offset(family);
 }
 
 struct rib_table *rib_table_new_inline(uint8_t family, size_t vsize)
@@ -330,15 +323,6 @@ void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix
 {
 	node_prefix(family, (const struct rt_node *)((const uint8_t *)value - value_offset(family)),
 		    p);
-}
-
-const uint8_t *rib_table_value_addr(uint8_t family, const void *value, uint8_t *len)
-{
-	const struct rt_node *n =
-		(const struct rt_node *)((const uint8_t *)value - value_offset(family));
-
-	*len = n->len;
-	return n->addr;
 }
 
 void rib_table_clear(struct rib_table *t, void (*free_value)(void *value, void *arg), void *arg)
