@@ -46,9 +46,10 @@ int rib_agg_configure(struct rib_agg *a, const struct rib_agg_def *defs, size_t 
  * best path's attributes changed): update the counts of every aggregate
  * covering it. e->npaths == 0 or e->nmulti == 0: no longer a contributor.
  * What e was counted in is kept in its state bits (RIB_E_AGG_*) when at
- * most 6 aggregates cover it, else in a record of this module. Cost: one
- * binary search among the aggregates (and a record lookup past 6),
- * nothing when no aggregate covers e. Calling
+ * most 6 aggregates cover it, else in a record of this module. Cost: a
+ * masked compare when e lies inside the last chain found (most changes),
+ * else one binary search among the aggregates (and a record lookup past
+ * 6); one test when there are no aggregates. Calling
  * it again for an unchanged entry changes nothing. Out of memory: the
  * prefix stays uncounted until it next changes (counts may be low, never
  * high). */
