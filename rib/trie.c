@@ -65,6 +65,7 @@ struct rib_table {
 	uint8_t family;
 	uint8_t alen, maxlen;
 	uint64_t ver;	/* bumped whenever a node is made or freed (never wraps) */
+	uint64_t freed; /* nodes freed: a made node leaves the finger's path intact */
 	struct rt_finger finger;
 	uint32_t voff; /* offset of the value (pointer) in a route node */
 	uint32_t vsize; /* inline value bytes; 0: the node holds a pointer */
@@ -206,6 +207,7 @@ static void node_set_value(const struct rib_table *t, struct rt_node *n, void *v
 static void node_free(struct rib_table *t, uint32_t idx)
 {
 	t->ver++;
+	t->freed++;
 	if (idx & RT_ROUTE)
 		pool_free(&t->route, idx & ~RT_ROUTE);
 	else
@@ -513,8 +515,15 @@ void *rib_table_get_or_add(struct rib_table *t, const struct bgp_prefix *p, bool
 	link = locate_from(t, link, p, &d, &exact);
 	if (exact && (node(t, *link)->flags & RT_F_VALUE))
 		return node_value(t, node(t, *link));
+	uint64_t freed = t->freed;
 	if (place(t, link, p, NULL, d, exact, &prev, &made) < 0)
 		return NULL;
+	/* The new nodes went in below the finger's last node (a child slot of
+	 * it, or deeper): its path is still exact unless a node was freed (a
+	 * glue node turned into a route node), so the next prefix, mostly
+	 * beside this one, starts from it instead of the root. */
+	if (t->freed == freed)
+		t->finger.ver = t->ver;
 	*added = true;
 	return node_value(t, made);
 }

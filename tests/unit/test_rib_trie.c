@@ -350,6 +350,108 @@ static void test_random_v6(void **state)
 	random_ops(AF_INET6);
 }
 
+/* The same against an inline table, the Loc-RIB's kind, whose lookups
+ * start from the finger (the path to the last prefix looked up): runs of
+ * neighbouring prefixes, as one UPDATE's NLRI, mixed with random ones,
+ * so that each get-or-add, get and remove finds the path of the one
+ * before it still there, or a node made or freed on it. */
+static void random_inline_ops(uint8_t family)
+{
+	static struct ref r;
+	struct rng g = { 0x2545f4914f6cdd1dull ^ family };
+	uint8_t bases[16][16];
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 16; j++)
+			bases[i][j] = (uint8_t)rnd(&g);
+	memset(&r, 0, sizeof(r));
+	r.alen = family == AF_INET ? 4 : 16;
+	struct rib_table *t = rib_table_new_inline(family, sizeof(uint64_t));
+	struct bgp_prefix p = rand_prefix(&g, family, (const uint8_t(*)[16])bases);
+	bool added;
+
+	for (uint64_t op = 1; op <= 40000; op++) {
+		if (p.len && rnd(&g) % 3) { /* the next one of a run: one step further */
+			unsigned b = p.len - 1u;
+			for (unsigned k = b + 1; k-- > 0;) { /* add 1 at bit b, carrying */
+				p.addr[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+				if (p.addr[k / 8] & (0x80 >> (k % 8)))
+					break;
+			}
+		} else {
+			p = rand_prefix(&g, family, (const uint8_t(*)[16])bases);
+		}
+		long i = ref_find(&r, &p);
+		uint64_t *v;
+		switch (rnd(&g) % 8) {
+		case 0: case 1: case 2: /* get or add */
+			v = rib_table_get_or_add(t, &p, &added);
+			assert_non_null(v);
+			assert_int_equal(added, i < 0);
+			if (i < 0) {
+				assert_int_equal(*v, 0);
+				assert_true(r.n < 8192);
+				i = (long)r.n++;
+				r.p[i] = p;
+				r.v[i] = op;
+				*v = op;
+			}
+			assert_int_equal(*v, r.v[i]);
+			break;
+		case 3: case 4: /* remove: mostly one that is there (a run goes on from it) */
+			if (r.n && rnd(&g) % 4) {
+				i = (long)(rnd(&g) % r.n);
+				p = r.p[i];
+			}
+			assert_int_equal(rib_table_remove(t, &p) != NULL, i >= 0);
+			if (i >= 0) {
+				r.p[i] = r.p[r.n - 1];
+				r.v[i] = r.v[--r.n];
+			}
+			break;
+		default:
+			v = rib_table_get(t, &p);
+			assert_int_equal(v != NULL, i >= 0);
+			if (v)
+				assert_int_equal(*v, r.v[i]);
+		}
+		assert_int_equal(rib_table_count(t), r.n);
+		if (op % 4000 == 0) {
+			check_walk(t, &r);
+			for (size_t k = 0; k < r.n; k++) { /* every one there, its value */
+				v = rib_table_get(t, &r.p[k]);
+				assert_non_null(v);
+				assert_int_equal(*v, r.v[k]);
+			}
+		}
+	}
+	assert_true(r.n > 100);
+	while (r.n) {
+		size_t i = rnd(&g) % r.n;
+		assert_non_null(rib_table_remove(t, &r.p[i]));
+		r.p[i] = r.p[r.n - 1];
+		r.v[i] = r.v[--r.n];
+		if (r.n % 97 == 0)
+			check_walk(t, &r);
+	}
+	struct rib_table_nodes nodes;
+	rib_table_nodes(t, &nodes);
+	assert_int_equal(nodes.route_nodes, 0);
+	assert_int_equal(nodes.glue_nodes, 0);
+	rib_table_free(t, NULL, NULL);
+}
+
+static void test_random_inline_v4(void **state)
+{
+	(void)state;
+	random_inline_ops(AF_INET);
+}
+
+static void test_random_inline_v6(void **state)
+{
+	(void)state;
+	random_inline_ops(AF_INET6);
+}
+
 static void *make_tag(const struct bgp_prefix *p, void *arg)
 {
 	int *made = arg;
@@ -464,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_free_values),
 		cmocka_unit_test(test_random_v4),
 		cmocka_unit_test(test_random_v6),
+		cmocka_unit_test(test_random_inline_v4),
+		cmocka_unit_test(test_random_inline_v6),
 		cmocka_unit_test(test_inline_values),
 		cmocka_unit_test(test_get_or_insert),
 	};
