@@ -409,12 +409,12 @@ static void count_change(struct rib_agg *a, struct agg *const *chain, uint64_t o
 /* Bring e's contributions up to date: one chain search, then the
  * difference between what it was counted in and what it contributes to.
  * Out of line, as the one below: rib_agg_entry's own path makes no call
- * and needs no frame. -1: out of memory (the prefix stays uncounted until
- * it changes again or the aggregates are reconfigured; counts never go
- * wrong the other way: a withdrawal of an uncounted prefix finds no
- * record). */
-__attribute__((noinline)) static int agg_update(struct rib_agg *a, struct agg_fam *f,
-						 struct rib_entry *e)
+ * and needs no frame. Out of memory for a record: the prefix stays
+ * uncounted until it changes again or the aggregates are reconfigured;
+ * counts never go wrong the other way (a withdrawal of an uncounted prefix
+ * finds no record). */
+__attribute__((noinline)) static void agg_update(struct rib_agg *a, struct agg_fam *f,
+						  struct rib_entry *e)
 {
 	struct agg *buf[AGG_MAX_DEPTH];
 	struct bgp_prefix p;
@@ -424,12 +424,11 @@ __attribute__((noinline)) static int agg_update(struct rib_agg *a, struct agg_fa
 	fam_flush(a, f); /* the last chain may change, and counts are direct here */
 	rib_entry_prefix(e, &p);
 	if (!(n = fam_chain(f, a->v, &p, buf)))
-		return 0;
+		return;
 	now = entry_mask(buf, n, e);
 	if (agg_swap_mask(f, e, n, now, &old) < 0)
-		return -1;
+		return;
 	count_change(a, buf, old, now);
-	return 0;
 }
 
 /* What e contributes to in the last chain (fam_last_covers). */
@@ -476,7 +475,7 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 	 * a join or leave of all its aggregates. */
 	addr = rib_value_addr(v6 ? AF_INET6 : AF_INET, e, &len);
 	if (!fam_last_covers(f, v6, addr, len) || f->last_n > RIB_E_AGG_BITS) {
-		(void)agg_update(a, f, e);
+		agg_update(a, f, e);
 		return;
 	}
 	old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
