@@ -590,6 +590,8 @@ def run_scenario(dut_name, kind, fib, n, feeders, families, workdir, timeout, se
                 s.stop()
         if dut is not None:
             dut.stop()
+            if duts.CALLGRIND["on"] and hasattr(dut, "instructions"):
+                res["instructions"] = dut.instructions()
         topo.delete()
         with open(os.path.join(wd, "result.json"), "w") as f:
             json.dump(res, f, indent=1)
@@ -902,9 +904,14 @@ def main(argv=None):
                     help="skip measuring feeder -> sink without a DUT")
     ap.add_argument("--py-sink", action="store_true",
                     help="use speaker.py as the sink even when benchsink (C) is built")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="run closbgpd under valgrind's callgrind and report the instructions "
+                         "in its event loop (deterministic work; its times are ~30x slower "
+                         "and not comparable); the aggregate block gives their ratio")
     ap.add_argument("--out", default=None, help="write the Markdown report here")
     ap.add_argument("--workdir", default=None, help="logs and configs (default: a temp dir)")
     args = ap.parse_args(argv)
+    duts.CALLGRIND["on"] = args.callgrind
     args.dut = [d.strip() for d in args.dut.split(",") if d.strip()]
     args.policy = args.policy or args.policy_only
     args.aggregate = args.aggregate or args.aggregate_only

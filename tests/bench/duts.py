@@ -344,6 +344,26 @@ class BirdDut:
 
 
 # -- closbgpd ----------------------------------------------------------
+# bench.py --callgrind: closbgpd runs under valgrind's callgrind, counting
+# instructions only inside its event loop (ev_run: sessions, routes and
+# export, not the start-up's configuration load), written to
+# callgrind.out in its directory when it stops. About 30x slower: for
+# counting work, not for timing.
+CALLGRIND = {"on": False}
+
+
+def callgrind_instructions(path):
+    """The total instructions of a callgrind output file, or None."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def closbgpd_binary():
     b = os.environ.get("CLOSBGP_BUILD") or os.path.join(REPO, "build")
     return os.path.join(os.path.abspath(b), "bgpd", "closbgpd")
@@ -412,6 +432,10 @@ class ClosDut:
                 "--log-level", "notice"]
         if not self.fib:
             argv.append("-n")
+        if CALLGRIND["on"]:
+            argv = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                    "--toggle-collect=ev_run",
+                    "--callgrind-out-file=" + os.path.join(self.dir, "callgrind.out")] + argv
         env = None
         if self.policy == "nocache":       # bgpd/route.c: route_init
             env = dict(os.environ, CLOSBGPD_POLICY_CACHE="0")
@@ -430,6 +454,10 @@ class ClosDut:
 
     def pids(self):
         return [p.pid for p in self.procs]
+
+    def instructions(self):
+        """--callgrind, after stop: instructions in the event loop."""
+        return callgrind_instructions(os.path.join(self.dir, "callgrind.out"))
 
     def _closctl(self, *args):
         ctl = os.path.join(os.path.dirname(os.path.dirname(closbgpd_binary())), "tools", "closctl")

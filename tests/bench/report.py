@@ -496,7 +496,9 @@ def render_aggregate(results, info, cmd, own_header=True):
                      _x(on.get("total_quiet"), none.get("total_quiet")),
                      _x(_first_num(on.get("cpu_exec_total"), on.get("cpu_total")),
                         _first_num(none.get("cpu_exec_total"), none.get("cpu_total"))),
-                     "met" if ratio <= 1.05 else "**not met**"))
+                     "(times under valgrind: see the instructions)"
+                     if _first_num(on.get("instructions"))
+                     else "met" if ratio <= 1.05 else "**not met**"))
         tots = {}
         for name, r in (("without", none), ("with", on)):
             tots[name] = [sum(b) if all(isinstance(x, (int, float)) for x in b) else None
@@ -505,6 +507,12 @@ def render_aggregate(results, info, cmd, own_header=True):
                      "(s): %s" % (name, ", ".join(_f(t, "%.3f") for t in tots[name]),
                                   ", ".join(_f(c, "%.3f")
                                             for c in r.get("rounds_cpu_exec") or [])))
+        if _first_num(on.get("instructions")) and _first_num(none.get("instructions")):
+            L.append("  - instructions in closbgpd's event loop (callgrind, `--callgrind`: "
+                     "deterministic; its times above are under valgrind): without %s, with "
+                     "%s: **%.3f×**" % (format(int(none["instructions"]), ","),
+                                        format(int(on["instructions"]), ","),
+                                        on["instructions"] / none["instructions"]))
         paired = _paired_ratios(tots["with"], tots["without"])
         cpu_paired = _paired_ratios(on.get("rounds_cpu_exec") or [],
                                     none.get("rounds_cpu_exec") or [])
