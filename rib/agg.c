@@ -46,9 +46,11 @@ struct agg_fam {
 	struct rib_table *contrib; /* prefix -> uint64_t mask of the depths it counts in */
 	/* The last chain found whose longest aggregate has no aggregate inside
 	 * it: every prefix strictly inside that one has the same chain, and
-	 * consecutive changes (one UPDATE's NLRI) mostly fall there. */
+	 * consecutive changes (one UPDATE's NLRI) mostly fall there. Only a
+	 * chain whose mask fits the entries' state bits. */
 	uint8_t last_len;	   /* its longest aggregate's length; LAST_NONE: none */
-	unsigned last_n;
+	uint8_t last_all;	   /* the mask of all its aggregates */
+	unsigned last_n;	   /* how many: at most RIB_E_AGG_BITS */
 	uint64_t last_key[2];	   /* its longest aggregate's address, big-endian */
 	uint64_t last_bits[2];	   /* and the mask of its length */
 	uint8_t last_need;	   /* NEED_*: the route types its aggregates want */
@@ -212,6 +214,13 @@ static bool fam_leaf(const struct agg_fam *f, int32_t i)
  * lies strictly inside its longest aggregate and that one has none inside
  * it: most changes, as one UPDATE's prefixes mostly fall there. A masked
  * compare of one or two words. */
+__attribute__((noinline)) static bool fam_last_covers6(const struct agg_fam *f,
+							const uint8_t *addr)
+{
+	return ((addr_be64(addr, 0) ^ f->last_key[0]) & f->last_bits[0]) == 0 &&
+	       ((addr_be64(addr, 8) ^ f->last_key[1]) & f->last_bits[1]) == 0;
+}
+
 static inline bool fam_last_covers(const struct agg_fam *f, bool v6, const uint8_t *addr,
 				   uint8_t len)
 {
@@ -219,8 +228,7 @@ static inline bool fam_last_covers(const struct agg_fam *f, bool v6, const uint8
 		return false;
 	if (!v6)
 		return ((addr_be32(addr) ^ f->last_key[0]) & f->last_bits[0]) == 0;
-	return ((addr_be64(addr, 0) ^ f->last_key[0]) & f->last_bits[0]) == 0 &&
-	       ((addr_be64(addr, 8) ^ f->last_key[1]) & f->last_bits[1]) == 0;
+	return fam_last_covers6(f, addr);
 }
 
 /* key and bits for fam_last_covers: p's address and the mask of its
@@ -263,8 +271,9 @@ static unsigned fam_chain(struct agg_fam *f, struct agg *v, const struct bgp_pre
 {
 	int32_t leaf;
 	unsigned n = fam_chain_search(f, v, p, buf, &leaf);
-	if (n && fam_leaf(f, leaf)) {
+	if (n && n <= RIB_E_AGG_BITS && fam_leaf(f, leaf)) {
 		f->last_len = f->node[leaf].p.len;
+		f->last_all = (uint8_t)((1u << n) - 1);
 		f->last_n = n;
 		last_key_of(&f->node[leaf].p, f->last_key, f->last_bits);
 		memcpy(f->last_chain, buf, n * sizeof(buf[0]));
@@ -434,15 +443,13 @@ __attribute__((noinline)) static void agg_update(struct rib_agg *a, struct agg_f
 /* What e contributes to in the last chain (fam_last_covers). */
 static inline uint64_t last_mask(const struct agg_fam *f, const struct rib_entry *e)
 {
-	uint64_t all = ((uint64_t)1 << f->last_n) - 1; /* last_n <= RIB_E_AGG_BITS here */
-
 	if (!e->npaths || !e->nmulti) /* no usable best path */
 		return 0;
 	switch (f->last_need) {
 	case NEED_NONE:
-		return all;
+		return f->last_all;
 	case NEED_ONE:
-		return has_community(rib_attrs_bgp(e->head.attrs), f->last_comm) ? all : 0;
+		return has_community(rib_attrs_bgp(e->head.attrs), f->last_comm) ? f->last_all : 0;
 	default:
 		return entry_mask(f->last_chain, f->last_n, e);
 	}
@@ -474,7 +481,7 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 	/* Most changes: inside the last chain, counted in the state bits as
 	 * a join or leave of all its aggregates. */
 	addr = rib_value_addr(v6 ? AF_INET6 : AF_INET, e, &len);
-	if (!fam_last_covers(f, v6, addr, len) || f->last_n > RIB_E_AGG_BITS) {
+	if (!fam_last_covers(f, v6, addr, len)) {
 		agg_update(a, f, e);
 		return;
 	}
@@ -482,7 +489,7 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 	now = last_mask(f, e);
 	if (old == now)
 		return;
-	all = ((uint64_t)1 << f->last_n) - 1;
+	all = f->last_all;
 	if (!old && now == all) {
 		a->ncontrib++;
 		f->run++;
