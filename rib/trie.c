@@ -318,7 +318,10 @@ static void node_prefix(uint8_t family, const struct rt_node *n, struct bgp_pref
 	memset(p, 0, sizeof(*p));
 	p->family = family;
 	p->len = n->len;
-	memcpy(p->addr, n->addr, family == AF_INET ? 4 : 16);
+	if (family == AF_INET) /* constant sizes: moves, not a library call */
+		memcpy(p->addr, n->addr, 4);
+	else
+		memcpy(p->addr, n->addr, 16);
 }
 
 void rib_table_value_prefix(uint8_t family, const void *value, struct bgp_prefix *p)
