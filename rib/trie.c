@@ -551,6 +551,16 @@ static int finger_find(struct rib_table *t, const struct bgp_prefix *p)
 
 	if (f->ver == t->ver && f->depth) {
 		int lo = 0, hi = (int)f->depth - 1;
+		/* The next prefix of an UPDATE mostly shares all but the last
+		 * node or two of the path to the one before: look there first. */
+		for (int k = hi; k >= 0 && k >= hi - 1; k--)
+			if (prefix_covers(node(t, f->path[k]), p)) {
+				from = k;
+				lo = hi + 1; /* found: no search */
+				break;
+			}
+		if (from < 0)
+			hi -= 2;
 		while (lo <= hi) {
 			int mid = (lo + hi) / 2;
 			if (prefix_covers(node(t, f->path[mid]), p)) {
