@@ -1,8 +1,12 @@
 /* rib/ private interface: calls between trie.c, attr.c and adj.c that can
- * report allocation failure, plus node counters for tests and benchmarks.
+ * report allocation failure, node counters for tests and benchmarks, and
+ * the trie node and attribute set layouts for inline readers (agg.c).
  * Not for use outside rib/ (and its unit tests). */
 #ifndef CLOS_RIB_INT_H
 #define CLOS_RIB_INT_H
+
+#include <stddef.h>
+#include <sys/socket.h>
 
 #include "rib/rib.h"
 
