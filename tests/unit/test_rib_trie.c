@@ -270,16 +270,45 @@ static struct bgp_prefix rand_prefix(struct rng *g, uint8_t family, const uint8_
 	return p;
 }
 
+/* An empty reference for family, and 16 random base addresses. */
+static void ref_start(struct ref *r, struct rng *g, uint8_t family, uint8_t bases[16][16])
+{
+	for (int i = 0; i < 16; i++)
+		for (int j = 0; j < 16; j++)
+			bases[i][j] = (uint8_t)rnd(g);
+	memset(r, 0, sizeof(*r));
+	r->alen = family == AF_INET ? 4 : 16;
+}
+
+/* Remove everything in random order (pointer tables: each remove hands
+ * back its value); every glue node must go too. Frees t. */
+static void drain_random(struct rib_table *t, struct ref *r, struct rng *g, bool values)
+{
+	while (r->n) {
+		size_t i = rnd(g) % r->n;
+		void *v = rib_table_remove(t, &r->p[i]);
+		if (values)
+			assert_ptr_equal(v, V(r->v[i]));
+		else
+			assert_non_null(v);
+		r->p[i] = r->p[r->n - 1];
+		r->v[i] = r->v[--r->n];
+		if (r->n % 97 == 0)
+			check_walk(t, r);
+	}
+	struct rib_table_nodes nodes;
+	rib_table_nodes(t, &nodes);
+	assert_int_equal(nodes.route_nodes, 0);
+	assert_int_equal(nodes.glue_nodes, 0);
+	rib_table_free(t, NULL, NULL);
+}
+
 static void random_ops(uint8_t family)
 {
 	static struct ref r;
 	struct rng g = { 0x9e3779b97f4a7c15ull ^ family };
 	uint8_t bases[16][16];
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 16; j++)
-			bases[i][j] = (uint8_t)rnd(&g);
-	memset(&r, 0, sizeof(r));
-	r.alen = family == AF_INET ? 4 : 16;
+	ref_start(&r, &g, family, bases);
 	struct rib_table *t = rib_table_new(family);
 
 	for (uintptr_t op = 1; op <= 20000; op++) {
@@ -322,20 +351,7 @@ static void random_ops(uint8_t family)
 			check_walk(t, &r);
 	}
 	assert_true(r.n > 100); /* the test exercised a real table */
-	/* drain in random order; every glue node must go too */
-	while (r.n) {
-		size_t i = rnd(&g) % r.n;
-		assert_ptr_equal(rib_table_remove(t, &r.p[i]), V(r.v[i]));
-		r.p[i] = r.p[r.n - 1];
-		r.v[i] = r.v[--r.n];
-		if (r.n % 97 == 0)
-			check_walk(t, &r);
-	}
-	struct rib_table_nodes nodes;
-	rib_table_nodes(t, &nodes);
-	assert_int_equal(nodes.route_nodes, 0);
-	assert_int_equal(nodes.glue_nodes, 0);
-	rib_table_free(t, NULL, NULL);
+	drain_random(t, &r, &g, true);
 }
 
 static void test_random_v4(void **state)
@@ -360,11 +376,7 @@ static void random_inline_ops(uint8_t family)
 	static struct ref r;
 	struct rng g = { 0x2545f4914f6cdd1dull ^ family };
 	uint8_t bases[16][16];
-	for (int i = 0; i < 16; i++)
-		for (int j = 0; j < 16; j++)
-			bases[i][j] = (uint8_t)rnd(&g);
-	memset(&r, 0, sizeof(r));
-	r.alen = family == AF_INET ? 4 : 16;
+	ref_start(&r, &g, family, bases);
 	struct rib_table *t = rib_table_new_inline(family, sizeof(uint64_t));
 	struct bgp_prefix p = rand_prefix(&g, family, (const uint8_t(*)[16])bases);
 	bool added;
@@ -425,19 +437,7 @@ static void random_inline_ops(uint8_t family)
 		}
 	}
 	assert_true(r.n > 100);
-	while (r.n) {
-		size_t i = rnd(&g) % r.n;
-		assert_non_null(rib_table_remove(t, &r.p[i]));
-		r.p[i] = r.p[r.n - 1];
-		r.v[i] = r.v[--r.n];
-		if (r.n % 97 == 0)
-			check_walk(t, &r);
-	}
-	struct rib_table_nodes nodes;
-	rib_table_nodes(t, &nodes);
-	assert_int_equal(nodes.route_nodes, 0);
-	assert_int_equal(nodes.glue_nodes, 0);
-	rib_table_free(t, NULL, NULL);
+	drain_random(t, &r, &g, false);
 }
 
 static void test_random_inline_v4(void **state)
