@@ -343,6 +343,18 @@ static void chain_apply(struct rib_agg *a, struct agg *const *chain, uint64_t ol
 
 #define AGG_INLINE_MASK ((1u << RIB_E_AGG_BITS) - 1)
 
+/* What e is counted in, kept in its state bits (a chain of at most
+ * RIB_E_AGG_BITS aggregates), and setting it. */
+static inline uint64_t entry_bits(const struct rib_entry *e)
+{
+	return (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
+}
+
+static inline void entry_set_bits(struct rib_entry *e, uint64_t m)
+{
+	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (m << RIB_E_AGG_SHIFT));
+}
+
 /* What e was counted in, and now is: in its state bits for a chain of up
  * to RIB_E_AGG_BITS aggregates (no memory, no lookup), else in a record
  * (find-or-add when it contributes, find-and-remove when not). -1 when out
@@ -355,9 +367,8 @@ static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, unsigned n, uin
 	bool added;
 
 	if (n <= RIB_E_AGG_BITS) {
-		*old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
-		e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) |
-				     (now << RIB_E_AGG_SHIFT));
+		*old = entry_bits(e);
+		entry_set_bits(e, now);
 		return 0;
 	}
 	*old = 0;
@@ -461,7 +472,7 @@ __attribute__((noinline)) static void agg_update_part(struct rib_agg *a, struct 
 						       struct rib_entry *e, uint64_t old,
 						       uint64_t now)
 {
-	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (now << RIB_E_AGG_SHIFT));
+	entry_set_bits(e, now);
 	fam_flush(a, f);
 	count_change(a, f->last_chain, old, now);
 }
@@ -485,7 +496,7 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 		agg_update(a, f, e);
 		return;
 	}
-	old = (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
+	old = entry_bits(e);
 	now = last_mask(f, e);
 	if (old == now)
 		return;
@@ -500,7 +511,7 @@ void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
 		agg_update_part(a, f, e, old, now);
 		return;
 	}
-	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (now << RIB_E_AGG_SHIFT));
+	entry_set_bits(e, now);
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -741,7 +752,7 @@ static int recount_one(const struct rib_entry *ce, void *arg)
 	/* The walk hands out const entries; the agg bits are ours. */
 	struct rib_entry *e = (struct rib_entry *)ce;
 
-	e->state &= (uint8_t)((1u << RIB_E_AGG_SHIFT) - 1);
+	entry_set_bits(e, 0);
 	rib_agg_entry(arg, e);
 	return 0;
 }
