@@ -749,13 +749,11 @@ def _cpu(r):
     """The DUT's CPU seconds of the announce: schedstat's (ns) when there."""
     if not r:
         return None
-    v = r.get("cpu_exec_announce")
-    return v if isinstance(v, (int, float)) else r.get("cpu_announce")
+    return _first_num(r.get("cpu_exec_announce"), r.get("cpu_announce"))
 
 
 def _rcpu(d):
-    v = d.get("cpu_exec")
-    return v if isinstance(v, (int, float)) else d.get("cpu")
+    return _first_num(d.get("cpu_exec"), d.get("cpu"))
 
 
 def render_fiback(results, info, cmd, own_header=True):
