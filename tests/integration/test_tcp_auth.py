@@ -12,12 +12,18 @@
   its listening sockets' keys are in play): the session is reset, does not
   come back while FRR has the old password, comes back when FRR has the new
   one, and comes back unauthenticated once both drop it.
-- TCP-AO between two closbgpd: when the kernel has it (a probe setsockopt
-  TCP_AO_ADD_KEY), Established with the same key and not with different
-  keys; when it has not (Linux < 6.7 or no CONFIG_TCP_AO), both refuse the
+- TCP-AO between two closbgpd, when the kernel has it (a probe setsockopt
+  TCP_AO_ADD_KEY; tools/check runs these on Debian's newer kernel under
+  qemu, tests/vm/run): Established over IPv4 (HMAC-SHA-1-96) and IPv6
+  (AES-128-CMAC-96) with every segment's MAC good and an unsigned connect
+  dropped; never Established with a different key or unknown KeyIDs (the
+  kernels' TCPAOBad / TCPAOKeyNotFound move); keys changed and then
+  removed by SIGHUP as for TCP-MD5.
+- When it has not (Linux < 6.7 or no CONFIG_TCP_AO): both refuse the
   neighbour with a log error naming it and the reason, and stay Idle.
 """
 import errno
+import os
 import re
 import socket
 import struct
@@ -243,18 +249,48 @@ def test_md5_reload(topo_factory):
 
 
 # -- TCP-AO between two closbgpd -----------------------------------------
+# On a kernel without TCP-AO the tests that need it skip, unless
+# CLOSBGP_REQUIRE_TCP_AO=1 (tools/check sets it when it runs them on Debian's
+# newer kernel under qemu, tests/vm/run): there a skip would hide a failure.
 
-def ao_pair(topo_factory, name, key_a, key_b):
+def need_tcp_ao():
+    ok, why = kernel_tcp_ao()
+    if ok:
+        return
+    if os.environ.get("CLOSBGP_REQUIRE_TCP_AO") == "1":
+        pytest.fail("CLOSBGP_REQUIRE_TCP_AO=1 but this kernel has no TCP-AO (%s)" % why)
+    pytest.skip("kernel without TCP-AO (%s): "
+                "test_tcp_ao_refused_without_kernel_support checks the refusal" % why)
+
+
+def ao_key(key, send_id, recv_id, algorithm=None):
+    k = {"send-id": send_id, "recv-id": recv_id, "key": key}
+    if algorithm:
+        k["algorithm"] = algorithm
+    return k
+
+
+def ao_configs(family, key_a, key_b, ids_b=(2, 1), algorithm=None, passive_a=False):
+    """closbgpd A's and B's configs: one session, TCP-AO keys as given
+    (None: no TCP-AO), A's SendID 1 / RecvID 2, B's ids_b."""
+    b_addr, a_addr = (LF.b4, LF.a4) if family == "ipv4" else (LF.b6, LF.a6)
+
+    def conf(rid, asn, peer, peer_as, key, ids, **extra):
+        auth = {"tcp-ao": ao_key(key, ids[0], ids[1], algorithm)} if key else {}
+        return closbgp.device_config(rid, asn, neighbors=[
+            closbgp.neighbor(peer, peer_as, **auth, **extra)],
+            networks=[{"prefix": CLOS_NET}, {"prefix": "2001:db8:c::/48"}])
+    return (conf("10.0.0.1", CLOS_AS, b_addr, FRR_AS, key_a, (1, 2),
+                 **({"passive": True} if passive_a else {})),
+            conf("10.0.0.2", FRR_AS, a_addr, CLOS_AS, key_b, ids_b))
+
+
+def ao_pair(topo_factory, name, family="ipv4", **kw):
     t = topo_factory(name)
     a, b = t.add_node("clos-a"), t.add_node("clos-b")
-    t.add_link(a, b, v4=LF.v4)
-    ca = t.closbgpd(a, closbgp.device_config("10.0.0.1", CLOS_AS, neighbors=[
-        closbgp.neighbor(LF.b4, FRR_AS, **{"tcp-ao": {
-            "send-id": 1, "recv-id": 2, "key": key_a}})], networks=[{"prefix": CLOS_NET}]))
-    cb = t.closbgpd(b, closbgp.device_config("10.0.0.2", FRR_AS, neighbors=[
-        closbgp.neighbor(LF.a4, CLOS_AS, **{"tcp-ao": {
-            "send-id": 2, "recv-id": 1, "key": key_b}})]))
-    return ca, cb
+    t.add_link(a, b, v4=LF.v4, v6=LF.v6)
+    conf_a, conf_b = ao_configs(family, **kw)
+    return t.closbgpd(a, conf_a), t.closbgpd(b, conf_b), a, b
 
 
 def test_tcp_ao_refused_without_kernel_support(topo_factory):
@@ -265,7 +301,8 @@ def test_tcp_ao_refused_without_kernel_support(topo_factory):
     ok, why = kernel_tcp_ao()
     if ok:
         pytest.skip("this kernel has TCP-AO: see test_tcp_ao_same_key")
-    ca, cb = ao_pair(topo_factory, "tcp-ao-none", "ao master key", "ao master key")
+    ca, cb, _, _ = ao_pair(topo_factory, "tcp-ao-none",
+                           key_a="ao master key", key_b="ao master key")
     for c, peer_addr in ((ca, LF.b4), (cb, LF.a4)):
         lines = wait_until(lambda: [l for l in c.log_text().splitlines()
                                     if " error peer: %s: refused" % peer_addr in l], 15,
@@ -281,30 +318,104 @@ def test_tcp_ao_refused_without_kernel_support(topo_factory):
         assert len([l for l in clean_log(c) if "refused" not in l]) == 0, clean_log(c)
 
 
-def test_tcp_ao_same_key(topo_factory):
+@pytest.mark.parametrize("family, algorithm", [
+    ("ipv4", None), ("ipv6", "aes-128-cmac-96")])
+def test_tcp_ao_same_key(topo_factory, family, algorithm):
+    """Established with routes both ways, and every segment signed: both
+    kernels count good MACs and no bad one, and an unsigned connect to
+    closbgpd's port is dropped by its kernel (TCPAORequired)."""
     if not closbgp.available():
         return
-    ok, why = kernel_tcp_ao()
-    if not ok:
-        pytest.skip("kernel without TCP-AO (%s): "
-                    "test_tcp_ao_refused_without_kernel_support checks the refusal" % why)
-    ca, cb = ao_pair(topo_factory, "tcp-ao", "ao master key", "ao master key")
-    ca.wait_established(LF.b4)
-    cb.wait_established(LF.a4)
-    wait_until(lambda: cb.routes_by_prefix(peer=LF.a4).get(CLOS_NET), 30,
+    need_tcp_ao()
+    ca, cb, a, b = ao_pair(topo_factory, "tcp-ao-" + family, family=family,
+                           key_a="ao master key", key_b="ao master key",
+                           algorithm=algorithm)
+    b_addr, a_addr = (LF.b4, LF.a4) if family == "ipv4" else (LF.b6, LF.a6)
+    prefix = CLOS_NET if family == "ipv4" else "2001:db8:c::/48"
+    ca.wait_established(b_addr)
+    cb.wait_established(a_addr)
+    wait_until(lambda: cb.routes_by_prefix(peer=a_addr).get(prefix), 30,
                "routes over the TCP-AO session")
+    wait_until(lambda: ca.routes_by_prefix(peer=b_addr).get(prefix), 30,
+               "routes both ways")
+    for ns in (a, b):
+        counters = tcp_ext(ns)
+        assert counters.get("TCPAOGood", 0) > 0, (ns.name, counters)
+        assert counters.get("TCPAOBad", 0) == 0 and counters.get("TCPAOKeyNotFound", 0) == 0
+    required = tcp_ext(a).get("TCPAORequired", 0)
+    family_const = "AF_INET" if family == "ipv4" else "AF_INET6"
+    res = b.run([sys.executable, "-c", (
+        "import socket,sys\n"
+        "s=socket.socket(socket.%s); s.settimeout(2)\n"
+        "try:\n s.connect(('%s',179)); sys.exit(3)\n"
+        "except socket.timeout: sys.exit(0)\n"
+        "except OSError as e: print(e); sys.exit(4)\n") % (family_const, a_addr)], check=False)
+    assert res.returncode == 0, "unsigned connect to closbgpd was not dropped: %s" % (
+        res.stdout + res.stderr)
+    assert tcp_ext(a).get("TCPAORequired", 0) > required
+    assert ca.peer(b_addr)["established_count"] == 1
     assert clean_log(ca) == [] and clean_log(cb) == []
 
 
-def test_tcp_ao_different_keys(topo_factory):
+@pytest.mark.parametrize("mismatch, counter", [
+    ("key", "TCPAOBad"), ("ids", "TCPAOKeyNotFound")])
+def test_tcp_ao_mismatch_never_established(topo_factory, mismatch, counter):
+    """A different master key (MACs fail) or KeyIDs the other side has no
+    key for: the kernels drop the segments, nothing reaches closbgpd."""
     if not closbgp.available():
         return
-    ok, why = kernel_tcp_ao()
-    if not ok:
-        pytest.skip("kernel without TCP-AO (%s): "
-                    "test_tcp_ao_refused_without_kernel_support checks the refusal" % why)
-    ca, cb = ao_pair(topo_factory, "tcp-ao-bad", "ao master key", "another key")
-    stays(lambda: not_established(ca, LF.b4) and not_established(cb, LF.a4), 15,
-          "never Established with different TCP-AO keys")
-    assert ca.peer(LF.b4)["messages_received"]["open"] == 0
+    need_tcp_ao()
+    kw = {"key_b": "another key"} if mismatch == "key" else {
+        "key_b": "ao master key", "ids_b": (7, 1)}
+    ca, cb, a, b = ao_pair(topo_factory, "tcp-ao-" + mismatch, key_a="ao master key", **kw)
+    wait_until(lambda: tcp_ext(a).get(counter, 0) + tcp_ext(b).get(counter, 0) > 0, 30,
+               "the kernels drop the other side's segments (%s)" % counter)
+    stays(lambda: not_established(ca, LF.b4) and not_established(cb, LF.a4), 12,
+          "never Established")
+    for c, peer_addr in ((ca, LF.b4), (cb, LF.a4)):
+        p = c.peer(peer_addr)
+        assert p["messages_received"]["open"] == 0 and p["established_count"] == 0
+    assert clean_log(ca) == [] and clean_log(cb) == []
+
+
+def test_tcp_ao_reload(topo_factory):
+    """Keys changed, then removed, by SIGHUP (A passive: its listening
+    sockets' keys are what is in play). The session resets, stays down while
+    B has the old key, comes back with the new one on both sides, and
+    comes back unauthenticated once both drop TCP-AO (the listening
+    sockets' key is deleted, not just left unused)."""
+    if not closbgp.available():
+        return
+    need_tcp_ao()
+    kw = {"family": "ipv4", "passive_a": True}
+    ca, cb, a, b = ao_pair(topo_factory, "tcp-ao-reload",
+                           key_a="first key", key_b="first key", **kw)
+    ca.wait_established(LF.b4)
+
+    bad = tcp_ext(a).get("TCPAOBad", 0)
+    ca.write_config(ao_configs(key_a="second key", key_b="first key", **kw)[0])
+    reload_and_wait(ca)
+    assert "configuration changed, resetting" in ca.log_text()
+    wait_until(lambda: tcp_ext(a).get("TCPAOBad", 0) > bad, 30,
+               "A's kernel drops B's segments signed with the old key")
+    stays(lambda: not_established(ca, LF.b4), 6, "not Established while B has the old key")
+
+    cb.write_config(ao_configs(key_a="second key", key_b="second key", **kw)[1])
+    reload_and_wait(cb)
+    wait_until(lambda: ca.peer(LF.b4).get("established_count") == 2, 40,
+               "Established again with the new key on both sides")
+
+    conf_a, conf_b = ao_configs(key_a=None, key_b=None, **kw)
+    ca.write_config(conf_a)
+    reload_and_wait(ca)
+    cb.write_config(conf_b)
+    reload_and_wait(cb)
+    wait_until(lambda: ca.peer(LF.b4).get("established_count") == 3, 40,
+               "Established again without TCP-AO")
+    cb.wait_established(LF.a4)
+    good = tcp_ext(a).get("TCPAOGood", 0)
+    keepalives = ca.peer(LF.b4)["messages_received"]["keepalive"]
+    wait_until(lambda: ca.peer(LF.b4)["messages_received"]["keepalive"] > keepalives, 10,
+               "a KEEPALIVE on the unauthenticated session")
+    assert tcp_ext(a).get("TCPAOGood", 0) == good, "segments still signed after removal"
     assert clean_log(ca) == [] and clean_log(cb) == []
