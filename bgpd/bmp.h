@@ -4,12 +4,15 @@
 #ifndef CLOS_BMP_H
 #define CLOS_BMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct bgpd;
 struct peer;
 struct bgp_update;
+struct bgp_prefix;
+struct rib_attrs;
 
 /* Start, stop and change collectors so that they match d->cfg->bmp; the
  * BGP sessions are not touched. A removed collector gets a Termination. */
@@ -32,5 +35,12 @@ void bmp_peer_free(struct peer *p);
 /* Route Monitoring of one UPDATE: body as received (pre-policy) and the
  * decoded u, once the Loc-RIB has it (post-policy). Only with d->bmp. */
 void bmp_route_in(struct peer *p, const uint8_t *body, size_t len, const struct bgp_update *u);
+/* A new import policy (route_reimport) changed p's path for pfx to now:
+ * the post-policy view gets it, or its withdrawal when now is filtered and
+ * the path was not. Batched until bmp_reimport_done(d), which sends them;
+ * now must stay in the Loc-RIB until then. Only with d->bmp. */
+void bmp_route_reimported(struct peer *p, const struct bgp_prefix *pfx, bool was_filtered,
+			  struct rib_attrs *now);
+void bmp_reimport_done(struct bgpd *d);
 
 #endif

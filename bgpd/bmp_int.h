@@ -25,6 +25,7 @@ enum bmp_state { BMP_IDLE = 0, BMP_CONNECTING, BMP_UP };
 enum bmp_view { BMP_VIEW_PRE, BMP_VIEW_POST, BMP_VIEW_PEER };
 
 struct bmp;
+struct bmp_rm;
 
 struct bmp_collector {
 	struct bmp_collector *next;
@@ -57,6 +58,7 @@ struct bmp_peer {
 	enum bmp_down_note note;
 	uint8_t *notif;			/* the NOTIFICATION, whole (note LOCAL/REMOTE) */
 	uint16_t notif_len;
+	struct bmp_rm *reimport;	/* post-policy changes of a reload, batched */
 };
 
 /* bmp.c: queue a whole message for c; false (and c dropped, to resync

@@ -240,6 +240,7 @@ void bmp_peer_free(struct peer *p)
 	free(bp->open_sent);
 	free(bp->open_recv);
 	free(bp->notif);
+	free(bp->reimport);
 	free(bp);
 	p->bmp = NULL;
 }
@@ -271,17 +272,20 @@ static void bmp_rm_init(struct bmp_rm *x, struct bmp *b, struct bmp_collector *o
 	x->pre.view = BMP_VIEW_PRE;
 	x->post.view = x->gone.view = BMP_VIEW_POST;
 	x->pre.n = x->post.n = x->gone.n = 0;
+	x->pre.ra = x->post.ra = x->gone.ra = NULL;
 }
 
 /* The batch as Route Monitoring messages, as many UPDATEs as it takes. */
 static void bmp_batch_flush(struct bmp_rm *x, struct bmp_batch *bt)
 {
-	const struct bgp_attrs *a = bt->ra ? rib_attrs_get(bt->ra) : NULL;
 	uint8_t *pdu = x->b->scratch + BMP_RM_HDR_LEN;
 	const struct bgp_prefix *v = bt->v;
 	size_t n = bt->n;
 	struct bmp_peer_hdr h;
 
+	if (!n)
+		return;
+	const struct bgp_attrs *a = bt->ra ? rib_attrs_get(bt->ra) : NULL;
 	bmp_peer_hdr_fill(x->p, bt->view == BMP_VIEW_POST ? BMP_PEER_FLAG_L : 0, x->ts, &h);
 	while (n) {
 		size_t done = 0, len;
@@ -372,25 +376,78 @@ static void bmp_pre_update(struct bmp_rm *x, const uint8_t *body, size_t len)
 	bmp_emit(x->b, NULL, x->p, BMP_VIEW_PRE, x->b->scratch, BMP_RM_HDR_LEN + total);
 }
 
-void bmp_route_in(struct peer *p, const uint8_t *body, size_t len, const struct bgp_update *u)
+/* Which views some connected collector that has p's Peer Up takes. */
+static void bmp_views_wanted(const struct peer *p, bool *pre, bool *post)
 {
-	struct bmp *b = p->d->bmp;
-	bool pre = false, post = false;
-	struct bmp_rm x;
-
-	if (!p->bmp || !p->bmp->up)
+	*pre = *post = false;
+	if (!p->d->bmp || !p->bmp || !p->bmp->up)
 		return;
-	for (struct bmp_collector *c = b->collectors; c; c = c->next) {
+	for (struct bmp_collector *c = p->d->bmp->collectors; c; c = c->next) {
 		if (c->state != BMP_UP || !(p->bmp->up & (1u << c->slot)))
 			continue;
-		pre |= c->cfg.pre_policy;
-		post |= c->cfg.post_policy;
+		*pre |= c->cfg.pre_policy;
+		*post |= c->cfg.post_policy;
 	}
-	bmp_rm_init(&x, b, NULL, p, ev_now(p->d->loop));
+}
+
+void bmp_route_in(struct peer *p, const uint8_t *body, size_t len, const struct bgp_update *u)
+{
+	bool pre, post;
+	struct bmp_rm x;
+
+	bmp_views_wanted(p, &pre, &post);
+	if (!pre && !post)
+		return;
+	bmp_rm_init(&x, p->d->bmp, NULL, p, ev_now(p->d->loop));
 	if (pre)
 		bmp_pre_update(&x, body, len);
 	if (post)
 		bmp_post_update(&x, u);
+}
+
+/* ---- import policy run again (reload) --------------------------------- */
+
+/* The walk of route_reimport meets the re-imported peers' paths prefix by
+ * prefix, interleaved: each peer batches its own changes until the end. */
+void bmp_route_reimported(struct peer *p, const struct bgp_prefix *pfx, bool was_filtered,
+			  struct rib_attrs *now)
+{
+	bool filtered = rib_attrs_flags(now) & RIB_ATTRS_FILTERED;
+	bool pre, post;
+	struct bmp_rm *x;
+
+	if (filtered && was_filtered)
+		return; /* rejected before and after: not in the view either time */
+	bmp_views_wanted(p, &pre, &post);
+	if (!post)
+		return;
+	if (!(x = p->bmp->reimport)) {
+		if (!(x = malloc(sizeof(*x)))) {
+			log_err("bmp", "%s: out of memory for the post-policy view of a new "
+				"import policy", peer_name(p));
+			return;
+		}
+		bmp_rm_init(x, p->d->bmp, NULL, p, ev_now(p->d->loop));
+		p->bmp->reimport = x;
+	}
+	/* The batches hold now unreferenced: the path keeps it until the
+	 * walk is over and bmp_reimport_done has sent them. */
+	if (filtered)
+		bmp_batch_add(x, &x->gone, NULL, pfx);
+	else
+		bmp_batch_add(x, &x->post, now, pfx);
+}
+
+void bmp_reimport_done(struct bgpd *d)
+{
+	for (struct peer *p = d->peers; p; p = p->next) {
+		struct bmp_rm *x = p->bmp ? p->bmp->reimport : NULL;
+		if (!x)
+			continue;
+		bmp_rm_flush(x);
+		free(x);
+		p->bmp->reimport = NULL;
+	}
 }
 
 /* ---- a collector's table dump ----------------------------------------- */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bgpd/bmp.h"
 #include "bgpd/log.h"
 #include "bgpd/session.h"
 #include "rib/agg.h"
@@ -220,6 +221,8 @@ static void reimport_path(struct reimport_ctx *c, struct rib_entry *e, const str
 	const struct bgp_attrs *a = rib_attrs_get(in);
 	/* A stale path stays stale: only the peer sending it again refreshes it. */
 	bool stale = rib_attrs_flags(path->attrs) & RIB_ATTRS_STALE;
+	bool was_filtered = rib_attrs_flags(path->attrs) & RIB_ATTRS_FILTERED;
+	const struct rib_attrs *before = path->attrs;
 
 	rib_entry_prefix(e, &pfx);
 	if (!(ra = route_import(c->d, p, &pfx, in, &acc))) {
@@ -235,7 +238,12 @@ static void reimport_path(struct reimport_ctx *c, struct rib_entry *e, const str
 		}
 	}
 	bool usable = acc && route_usable(c->d, a) && route_nexthop_ok(c->d, pfx.family, a);
+	/* Attributes are interned: the same pointer, the same post-policy path
+	 * (before is not used once set_entry may have released it). */
+	bool new_attrs = ra != before;
 	unsigned r = rib_loc_set_entry(c->d->loc, e, src, ra, usable);
+	if (c->d->bmp && r && new_attrs)
+		bmp_route_reimported(p, &pfx, was_filtered, ra);
 	rib_attrs_unref(ra);
 	route_count(p, pfx.family == AF_INET6, r, acc, stale);
 	c->paths++;
@@ -277,6 +285,8 @@ size_t route_reimport(struct bgpd *d)
 		rib_loc_walk(d->loc, 0, reimport_entry, &c);
 	for (struct peer *p = d->peers; p; p = p->next)
 		p->reimport = false;
+	if (d->bmp)
+		bmp_reimport_done(d);
 	if (npeers)
 		log_info("route", "import policy: %zu paths of %zu peers re-evaluated, %zu changed",
 			 c.paths, npeers, c.changed);

@@ -15,7 +15,8 @@ post-policy (the rejected prefix only pre-policy, the policy's attributes
 only post-policy), a withdrawal after FRR withdraws, Statistics Reports,
 a Peer Down with reason 3 (the peer's NOTIFICATION) when FRR shuts its
 session down, and a Termination when a reload removes the collector,
-with the BGP sessions untouched.
+with the BGP sessions untouched; a reload with a new import policy
+updates the post-policy view only.
 
 The tests of this module share one topology and run in file order.
 """
@@ -42,7 +43,9 @@ def collector(**extra):
     return c
 
 
-def clos_config(collectors=None):
+def clos_config(collectors=None, accept=TAG):
+    """closbgpd's import policy accepts what FRR tagged `accept` (LOCAL_PREF
+    150, ADDED community) and rejects the rest."""
     pol = {"import": ["from-frr"]}
     conf = closbgp.device_config("10.0.0.1", CLOS_AS, neighbors=[
         closbgp.neighbor(L.b4, FRR_AS, policy=pol),
@@ -50,7 +53,7 @@ def clos_config(collectors=None):
     bgp = conf["closbgp-device:bgp"]
     bgp.update({
         "local-preference": [{"name": "high", "value": 150}],
-        "defined-sets": {"community-set": [{"name": "tagged", "member": [TAG]}]},
+        "defined-sets": {"community-set": [{"name": "tagged", "member": [accept]}]},
         "policy": [{"name": "from-frr", "statement": [
             {"name": "tagged", "match": {"community": {"set": "tagged"}},
              "actions": {"result": "accept", "set-local-preference": "high",
@@ -248,6 +251,37 @@ def test_reload_removing_the_collector_terminates(net):
                         and m.get("peer_ip") == L.b4} == {ACCEPTED4[0]}, 15,
                "pmbmpd: the post-policy dump of %s holds %s alone" % (L.b4, ACCEPTED4[0]))
     assert c.peer(L.b6)["established_count"] == before
+
+
+def test_reload_new_import_policy_updates_post_policy(net):
+    """A reload that changes the import policy changes the post-policy view
+    as it changes the Loc-RIB: Route Monitoring for what is accepted now,
+    a withdrawal for what is rejected now, and nothing pre-policy (the
+    peer sent nothing new). The sessions stay up (soft reconfiguration)."""
+    c, b = net["clos"], net["bmp"]
+    wait_until(lambda: "collector pmacct: initial table sent" in c.log_text(), 10,
+               "closbgpd: the collector synced")
+    before = c.peer(L.b4)["established_count"]
+    n = len(b.messages())
+    c.write_config(clos_config(accept=OTHER))
+    c.reload()
+
+    def post_changes():
+        new = [m for m in b.messages()[n:] if m.get("bmp_msg_type") == "route_monitor"]
+        got = {(m["ip_prefix"], m.get("log_type")) for m in new if m.get("is_post")}
+        want = {(REJECTED4, "update"), (ACCEPTED4[0], "withdraw"), (ACCEPTED6, "withdraw")}
+        return (new, got) if want <= got else None
+
+    new, got = wait_until(post_changes, 15, "pmbmpd: %s announced and %s, %s withdrawn "
+                          "post-policy" % (REJECTED4, ACCEPTED4[0], ACCEPTED6))
+    assert not [m for m in new if not m.get("is_post")], "pre-policy messages on a reload"
+    assert len(got) == 3, got
+    rm = [m for m in new if m.get("ip_prefix") == REJECTED4][0]
+    assert rm["comms"].split() == sorted([OTHER, ADDED]) and rm["local_pref"] == 150, rm
+    assert c.peer(L.b4)["established_count"] == before
+    assert c.routes_by_prefix(peer=L.b4).get(REJECTED4)
+    report.note("reload with a new import policy: %d post-policy Route Monitoring messages"
+                % len(new))
 
 
 def test_shutdown_sends_peer_down_and_termination(net):
