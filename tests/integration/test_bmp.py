@@ -18,11 +18,19 @@ session down, and a Termination when a reload removes the collector,
 with the BGP sessions untouched; a reload with a new import policy
 updates the post-policy view only.
 
+test_overflow_drops_and_resyncs has its own topology: a collector that
+never reads is dropped once closbgpd's queue for it would pass its bound,
+the BGP session is untouched, and the collector gets everything again
+(Initiation, Peer Up, the whole table) when it is back.
+
 The tests of this module share one topology and run in file order.
 """
+import os
+import sys
+
 import pytest
 
-from lib import addr, closbgp, frr, pmacct, report
+from lib import addr, closbgp, frr, netns, pmacct, rawbgp as rb, report
 from lib.poll import wait_until
 
 pytestmark = pytest.mark.closbgp
@@ -300,3 +308,101 @@ def test_shutdown_sends_peer_down_and_termination(net):
     assert new[-1].get("bmp_msg_type") == "term" or [m.get("bmp_msg_type") for m in new
                                                       ].index("term") > 0
     assert "shutting down" in str([m for m in new if m.get("bmp_msg_type") == "term"][0])
+
+
+# -- a collector that stops reading ----------------------------------------
+
+STUCK = r"""
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # inherited, no autotuning
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept()
+print("accepted, not reading", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+class StuckCollector:
+    """Accepts one BMP connection and never reads from it; stopped by PID."""
+
+    def __init__(self, ns, workdir, ip, port, seconds=120):
+        self.ns, self.ip, self.port, self.seconds = ns, ip, port, seconds
+        self.log = os.path.join(workdir, "stuck-collector.log")
+        self.proc = None
+
+    def logs(self):
+        return [self.log]
+
+    def start(self):
+        self.proc = self.ns.popen([sys.executable, "-c", STUCK, self.ip, str(self.port),
+                                   str(self.seconds)], self.log)
+        wait_until(lambda: "listening" in open(self.log).read(), 10, "stuck collector listening")
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            netns.stop_process(self.proc)
+            self.proc = None
+
+    def accepted(self):
+        return "accepted" in open(self.log).read()
+
+
+FLOOD_PREFIXES = 15000
+FLOOD_COMMUNITIES = 250     # 1,000 octets of attributes: ~2.2 kB of BMP per UPDATE
+
+
+def flood_updates(n, nexthop):
+    comms = b"".join((65002 << 16 | i).to_bytes(4, "big") for i in range(FLOOD_COMMUNITIES))
+    attrs = rb.origin() + rb.as_path(FRR_AS) + rb.next_hop(nexthop) + rb.attr(0xC0, 8, comms)
+    return b"".join(rb.update(attrs=attrs, nlri_field=rb.nlri(
+        "100.%d.%d.0/24" % (64 + i // 256, i % 256))) for i in range(n))
+
+
+def test_overflow_drops_and_resyncs(topo_factory):
+    if not closbgp.available():
+        return
+    t = topo_factory("bmp-overflow")
+    c_ns, s_ns, b_ns = t.add_node("clos"), t.add_node("spk"), t.add_node("bmp")
+    t.add_link(c_ns, s_ns, v4=L.v4)
+    t.add_link(c_ns, b_ns, v4=LB.v4)
+    stuck = t._daemon(StuckCollector(b_ns, t.dir, LB.b4, BMP_PORT), True)
+    conf = closbgp.device_config("10.0.0.1", CLOS_AS, neighbors=[
+        closbgp.neighbor(L.b4, FRR_AS, passive=True, hold=30, keepalive=10)])
+    conf["closbgp-device:bgp"]["bmp"] = {"collector": [collector(**{"statistics-interval": 0})]}
+    c = t.closbgpd(c_ns, conf)
+    wait_until(stuck.accepted, 15, "closbgpd connected to the stuck collector")
+
+    p = rb.RawPeer(s_ns, L.b4, L.a4).connect()
+    try:
+        p.establish(rb.open_msg(FRR_AS, hold=30, router_id="10.0.0.2"), keepalive_every=10)
+        wait_until(lambda: c.peer_state(L.b4) == "Established", 15, "session Established")
+        p.send(flood_updates(FLOOD_PREFIXES, L.b4))
+        wait_until(lambda: "output queue over" in c.log_text(), 60,
+                   "closbgpd drops the collector that does not read")
+        wait_until(lambda: c.peer(L.b4).get("prefixes_received") == FLOOD_PREFIXES, 60,
+                   "closbgpd has all %d prefixes" % FLOOD_PREFIXES)
+        peer = c.peer(L.b4)
+        assert peer["state"] == "Established" and peer["established_count"] == 1
+        line = [l for l in c.log_text().splitlines() if "output queue over" in l][0]
+        assert "warning" in line and "dropping it" in line, line
+
+        # the collector is back: everything again, from the Loc-RIB
+        stuck.stop()
+        b = t._daemon(pmacct.Pmbmpd(b_ns, t.dir, LB.b4, BMP_PORT), True)
+
+        def resynced():
+            post = {m["ip_prefix"] for m in routes(b, True)}
+            return len(post) == FLOOD_PREFIXES and b.messages("init") and peer_ups(b)
+        wait_until(resynced, 90, "pmbmpd: Initiation, Peer Up and all %d prefixes post-policy"
+                   % FLOOD_PREFIXES, interval=1.0)
+        assert len({m["ip_prefix"] for m in routes(b, False)}) == FLOOD_PREFIXES
+        assert c.peer(L.b4)["established_count"] == 1
+        report.note("BMP overflow: collector dropped at the queue bound, resynced with %d "
+                    "prefixes in both views, BGP session untouched" % FLOOD_PREFIXES)
+    finally:
+        p.close()
