@@ -390,15 +390,32 @@ static void cfg_build_metrics(struct cfg_build *b, const struct lyd_node *bgp)
 
 /* ---- peer groups and neighbors ---- */
 
-/* The key of password or tcp-ao/key; YANG counts characters, the kernel
- * bytes (UTF-8), so a long one is remembered for cfg_auth_check. */
-static void cfg_auth_key(const struct lyd_node *n, struct cfg_opts *o)
+/* The key of password, tcp-ao or an accept-key into dst; YANG counts
+ * characters, the kernel bytes (UTF-8), so a long one is remembered for
+ * cfg_auth_check. */
+static void cfg_auth_key(const struct lyd_node *n, struct cfg_opts *o, char *dst)
 {
 	const char *v = lyd_get_value(n);
 
-	if (strlen(v) > CFG_AUTH_KEY_MAX)
+	if (strlen(v) > CFG_AUTH_KEY_MAX && !o->auth_long)
 		o->auth_long = n;
-	snprintf(o->auth.key, sizeof(o->auth.key), "%s", v);
+	snprintf(dst, CFG_AUTH_KEY_MAX + 1, "%s", v);
+}
+
+/* An MKT's IDs, key and algorithm: the tcp-ao container or an accept-key. */
+static void cfg_read_mkt(const struct lyd_node *m, struct cfg_opts *o, struct cfg_ao_mkt *k)
+{
+	const struct lyd_node *n;
+	const char *alg = cfg_str(m, "algorithm");
+
+	if ((n = cfg_child(m, "key")))
+		cfg_auth_key(n, o, k->key);
+	if ((n = cfg_child(m, "send-id")))
+		k->send_id = ((const struct lyd_node_term *)n)->value.uint8;
+	if ((n = cfg_child(m, "recv-id")))
+		k->recv_id = ((const struct lyd_node_term *)n)->value.uint8;
+	k->alg = alg && !strcmp(alg, "aes-128-cmac-96") ? CFG_AO_AES128_CMAC_96
+						      : CFG_AO_HMAC_SHA1_96;
 }
 
 /* password (TCP-MD5, RFC 2385) or tcp-ao (RFC 5925): one setting, so a
@@ -406,26 +423,60 @@ static void cfg_auth_key(const struct lyd_node *n, struct cfg_opts *o)
 static void cfg_read_auth(const struct lyd_node *entry, struct cfg_opts *o)
 {
 	const struct lyd_node *ao = cfg_child(entry, "tcp-ao"), *n;
-	const char *alg;
+	struct cfg_ao_mkt main_mkt = { 0 };
 
 	if ((n = cfg_child(entry, "password"))) {
 		o->has_auth = true;
 		o->auth.kind = CFG_AUTH_MD5;
-		cfg_auth_key(n, o);
+		cfg_auth_key(n, o, o->auth.key);
 	}
 	if (!ao)
 		return;
 	o->has_auth = true;
 	o->auth.kind = CFG_AUTH_AO;
-	if ((n = cfg_child(ao, "key")))
-		cfg_auth_key(n, o);
-	if ((n = cfg_child(ao, "send-id")))
-		o->auth.send_id = ((const struct lyd_node_term *)n)->value.uint8;
-	if ((n = cfg_child(ao, "recv-id")))
-		o->auth.recv_id = ((const struct lyd_node_term *)n)->value.uint8;
-	alg = cfg_str(ao, "algorithm");
-	o->auth.alg = alg && !strcmp(alg, "aes-128-cmac-96") ? CFG_AO_AES128_CMAC_96
-							      : CFG_AO_HMAC_SHA1_96;
+	cfg_read_mkt(ao, o, &main_mkt);
+	o->auth.send_id = main_mkt.send_id;
+	o->auth.recv_id = main_mkt.recv_id;
+	o->auth.alg = main_mkt.alg;
+	memcpy(o->auth.key, main_mkt.key, sizeof(o->auth.key));
+	LY_LIST_FOR(lyd_child(ao), n) {
+		if (!cfg_is(n, "accept-key") || o->auth.naccept == CFG_AO_MKT_MAX - 1)
+			continue; /* YANG: max-elements */
+		cfg_read_mkt(n, o, &o->auth.accept[o->auth.naccept++]);
+	}
+}
+
+size_t config_ao_mkts(const struct cfg_auth *a, struct cfg_ao_mkt out[CFG_AO_MKT_MAX])
+{
+	if (a->kind != CFG_AUTH_AO)
+		return 0;
+	out[0] = (struct cfg_ao_mkt){ .send_id = a->send_id, .recv_id = a->recv_id,
+				      .alg = a->alg };
+	memcpy(out[0].key, a->key, sizeof(out[0].key));
+	for (size_t i = 0; i < a->naccept; i++)
+		out[i + 1] = a->accept[i];
+	return 1 + (size_t)a->naccept;
+}
+
+static bool cfg_mkt_same(const struct cfg_ao_mkt *x, const struct cfg_ao_mkt *y)
+{
+	return x->send_id == y->send_id && x->recv_id == y->recv_id && x->alg == y->alg &&
+	       strcmp(x->key, y->key) == 0;
+}
+
+bool config_ao_rekeyable(const struct cfg_auth *a, const struct cfg_auth *b)
+{
+	struct cfg_ao_mkt ka[CFG_AO_MKT_MAX], kb[CFG_AO_MKT_MAX];
+	size_t na = config_ao_mkts(a, ka), nb = config_ao_mkts(b, kb);
+
+	if (!na || !nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if ((ka[i].send_id == kb[j].send_id || ka[i].recv_id == kb[j].recv_id) &&
+			    !cfg_mkt_same(&ka[i], &kb[j]))
+				return false;
+	return true;
 }
 
 /* A key the kernel would not take (TCP_MD5SIG_MAXKEYLEN, TCP_AO_MAXKEYLEN). */
@@ -1202,18 +1253,30 @@ static bool cfg_sockaddr_differs(const struct sockaddr_storage *a, const struct 
 	return false;
 }
 
-static bool cfg_auth_differs(const struct cfg_auth *a, const struct cfg_auth *b)
+bool config_auth_differs(const struct cfg_auth *a, const struct cfg_auth *b)
 {
-	return a->kind != b->kind || strcmp(a->key, b->key) != 0 ||
-	       (a->kind == CFG_AUTH_AO &&
-		(a->send_id != b->send_id || a->recv_id != b->recv_id || a->alg != b->alg));
+	struct cfg_ao_mkt ka[CFG_AO_MKT_MAX], kb[CFG_AO_MKT_MAX];
+	size_t na = config_ao_mkts(a, ka), nb = config_ao_mkts(b, kb);
+
+	if (a->kind != b->kind || na != nb)
+		return true;
+	if (a->kind != CFG_AUTH_AO)
+		return strcmp(a->key, b->key) != 0;
+	for (size_t i = 0; i < na; i++)
+		if (!cfg_mkt_same(&ka[i], &kb[i]))
+			return true;
+	return false;
 }
 
 /* Description, group name and connect-retry change nothing on the wire;
- * a new key does (the session's TCP connection carries the old one). */
+ * a new key does (the session's TCP connection carries the old one),
+ * except TCP-AO MKTs added, removed or made current (RFC 5925 7.3). */
 bool config_peer_needs_reset(const struct cfg_peer *a, const struct cfg_peer *b)
 {
-	return cfg_sockaddr_differs(&a->addr, &b->addr) || cfg_auth_differs(&a->auth, &b->auth) ||
+	bool auth = config_auth_differs(&a->auth, &b->auth) &&
+		    !config_ao_rekeyable(&a->auth, &b->auth);
+
+	return cfg_sockaddr_differs(&a->addr, &b->addr) || auth ||
 	       cfg_sockaddr_differs(&a->local_addr, &b->local_addr) ||
 	       a->remote_as != b->remote_as || a->passive != b->passive ||
 	       a->ttl_security != b->ttl_security || a->ipv4_unicast != b->ipv4_unicast ||

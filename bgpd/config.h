@@ -41,16 +41,36 @@ struct cfg_gr {
 };
 
 /* TCP authentication of a session: RFC 2385 TCP-MD5 (password) or
- * RFC 5925 TCP-AO (one master key tuple, RFC 5925 3.1). */
+ * RFC 5925 TCP-AO: the master key tuple (MKT, RFC 5925 3.1) in use and
+ * up to CFG_AO_MKT_MAX - 1 more accepted during a key change. */
 enum cfg_auth_kind { CFG_AUTH_NONE = 0, CFG_AUTH_MD5, CFG_AUTH_AO };
 enum cfg_ao_alg { CFG_AO_HMAC_SHA1_96 = 0, CFG_AO_AES128_CMAC_96 }; /* RFC 5926 */
 #define CFG_AUTH_KEY_MAX 80 /* bytes: TCP_MD5SIG_MAXKEYLEN, TCP_AO_MAXKEYLEN */
+#define CFG_AO_MKT_MAX 4    /* the MKT in use and 3 accept-keys (YANG max-elements) */
+struct cfg_ao_mkt {
+	uint8_t send_id, recv_id;
+	enum cfg_ao_alg alg;
+	char key[CFG_AUTH_KEY_MAX + 1];
+};
 struct cfg_auth {
 	enum cfg_auth_kind kind;
 	char key[CFG_AUTH_KEY_MAX + 1]; /* the password, or the TCP-AO master key */
 	uint8_t send_id, recv_id;	/* TCP-AO SendID and RecvID of the MKT */
 	enum cfg_ao_alg alg;		/* TCP-AO MAC */
+	struct cfg_ao_mkt accept[CFG_AO_MKT_MAX - 1]; /* tcp-ao/accept-key */
+	uint8_t naccept;
 };
+
+/* The TCP-AO MKTs of a, the one in use first; returns how many (0 when a
+ * is not TCP-AO). */
+size_t config_ao_mkts(const struct cfg_auth *a, struct cfg_ao_mkt out[CFG_AO_MKT_MAX]);
+/* a and b are both TCP-AO and a KeyID that both have names the same MKT
+ * in both (key, algorithm, the other ID): going from a to b adds and
+ * removes MKTs and moves the current one, with no reset (RFC 5925 7.3). */
+bool config_ao_rekeyable(const struct cfg_auth *a, const struct cfg_auth *b);
+/* Any difference in kind, key, or TCP-AO MKTs (their order too: the first
+ * is the one in use). */
+bool config_auth_differs(const struct cfg_auth *a, const struct cfg_auth *b);
 
 struct cfg_peer {
 	char name[64];		/* the address as configured (list key) */

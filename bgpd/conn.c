@@ -1,6 +1,7 @@
 /* One TCP connection of a peer: non-blocking connect, GTSM socket options,
- * TCP-MD5 / TCP-AO keys, splitting the byte stream into BGP messages, and a
- * bounded output queue that is drained whenever the socket is writable. */
+ * splitting the byte stream into BGP messages, and a bounded output queue
+ * that is drained whenever the socket is writable. Its TCP-MD5 / TCP-AO
+ * keys are tcp_auth.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -19,36 +20,6 @@
 #ifndef IPV6_MINHOPCOUNT
 #define IPV6_MINHOPCOUNT 73
 #endif
-
-/* TCP-AO (RFC 5925) socket options, Linux 6.7 uapi (linux/tcp.h). The ABI
- * is stable; it is declared here under our own names because the build
- * host's headers may predate it (Debian 12 ships 6.1's) and linux/tcp.h
- * does not mix with netinet/tcp.h. Whether the running kernel has it
- * (CONFIG_TCP_AO) is found out by trying: ENOPROTOOPT when it has not. */
-#define CONN_TCP_AO_ADD_KEY 38
-#define CONN_TCP_AO_DEL_KEY 39
-#define CONN_TCP_AO_MAXKEYLEN 80
-
-struct conn_tcp_ao_add { /* struct tcp_ao_add */
-	struct sockaddr_storage addr; /* the peer, port 0 */
-	char alg_name[64];
-	int32_t ifindex;	      /* VRF only */
-	uint32_t set_current : 1, set_rnext : 1, reserved : 30;
-	uint16_t reserved2;
-	uint8_t prefix, sndid, rcvid, maclen, keyflags, keylen;
-	uint8_t key[CONN_TCP_AO_MAXKEYLEN];
-} __attribute__((aligned(8)));
-
-struct conn_tcp_ao_del { /* struct tcp_ao_del */
-	struct sockaddr_storage addr;
-	int32_t ifindex;
-	uint32_t set_current : 1, set_rnext : 1, del_async : 1, reserved : 29;
-	uint16_t reserved2;
-	uint8_t prefix, sndid, rcvid, current_key, rnext, keyflags;
-} __attribute__((aligned(8)));
-
-_Static_assert(sizeof(struct conn_tcp_ao_add) == 288, "struct tcp_ao_add is 288 bytes");
-_Static_assert(sizeof(struct conn_tcp_ao_del) == 144, "struct tcp_ao_del is 144 bytes");
 
 #define CONN_OUT_CHUNK 16384
 
@@ -74,117 +45,6 @@ int conn_setsockopts(int fd, int family, const struct cfg_peer *cfg)
 			return -1;
 	}
 	return 0;
-}
-
-/* The peer's address as the kernel's key tables want it: port 0. */
-static struct sockaddr_storage conn_auth_addr(const struct cfg_peer *cfg)
-{
-	struct sockaddr_storage ss = cfg->addr;
-
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)&ss)->sin_port = 0;
-	else
-		((struct sockaddr_in6 *)&ss)->sin6_port = 0;
-	return ss;
-}
-
-/* RFC 2385: the key for segments to and from the peer's address; a key
- * length of 0 deletes it. */
-static int conn_md5_set(int fd, const struct cfg_peer *cfg, bool remove)
-{
-	struct tcp_md5sig m;
-	size_t len = strlen(cfg->auth.key);
-
-	memset(&m, 0, sizeof(m));
-	m.tcpm_addr = conn_auth_addr(cfg);
-	m.tcpm_keylen = remove ? 0 : (uint16_t)len;
-	memcpy(m.tcpm_key, cfg->auth.key, remove ? 0 : len);
-	return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &m, sizeof(m));
-}
-
-/* RFC 5925 3.1: one MKT for the peer's address (prefix of the whole
- * address), its SendID/RecvID, a 96-bit MAC (RFC 5926). The first MKT of
- * a connecting socket is its current key; a listening socket has none
- * (its children take the MKTs that match them). */
-static int conn_ao_set(int fd, const struct cfg_peer *cfg, bool listening, bool remove)
-{
-	uint8_t prefix = cfg->addr.ss_family == AF_INET ? 32 : 128;
-
-	if (remove) {
-		struct conn_tcp_ao_del d;
-		memset(&d, 0, sizeof(d));
-		d.addr = conn_auth_addr(cfg);
-		d.prefix = prefix;
-		d.sndid = cfg->auth.send_id;
-		d.rcvid = cfg->auth.recv_id;
-		d.del_async = listening;
-		return setsockopt(fd, IPPROTO_TCP, CONN_TCP_AO_DEL_KEY, &d, sizeof(d));
-	}
-	struct conn_tcp_ao_add a;
-	size_t len = strlen(cfg->auth.key);
-	memset(&a, 0, sizeof(a));
-	a.addr = conn_auth_addr(cfg);
-	/* cmac(aes128): the kernel derives the 16-byte key (RFC 5926 3.1.1.2) */
-	snprintf(a.alg_name, sizeof(a.alg_name), "%s",
-		 cfg->auth.alg == CFG_AO_AES128_CMAC_96 ? "cmac(aes128)" : "hmac(sha1)");
-	a.set_current = a.set_rnext = !listening;
-	a.prefix = prefix;
-	a.sndid = cfg->auth.send_id;
-	a.rcvid = cfg->auth.recv_id;
-	a.maclen = 12; /* 96 bits */
-	a.keylen = (uint8_t)len;
-	memcpy(a.key, cfg->auth.key, len);
-	return setsockopt(fd, IPPROTO_TCP, CONN_TCP_AO_ADD_KEY, &a, sizeof(a));
-}
-
-int conn_auth_set(int fd, const struct cfg_peer *cfg, bool listening, bool remove)
-{
-	switch (cfg->auth.kind) {
-	case CFG_AUTH_MD5:
-		return conn_md5_set(fd, cfg, remove);
-	case CFG_AUTH_AO:
-		if (!remove && listening) {
-			/* An MKT with the same IDs is refused (EEXIST): replace. */
-			conn_ao_set(fd, cfg, true, true);
-		}
-		return conn_ao_set(fd, cfg, listening, remove);
-	default:
-		return 0;
-	}
-}
-
-int conn_auth_probe(const struct cfg_peer *cfg, char *why, size_t len)
-{
-	const char *what = cfg->auth.kind == CFG_AUTH_AO ? "TCP-AO (RFC 5925)" : "TCP-MD5 (RFC 2385)";
-	int fd, err;
-
-	if (cfg->auth.kind == CFG_AUTH_NONE)
-		return 0;
-	fd = socket(cfg->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(why, len, "%s: socket: %s", what, strerror(errno));
-		return -1;
-	}
-	err = conn_auth_set(fd, cfg, false, false) < 0 ? errno : 0;
-	close(fd);
-	if (err == 0)
-		return 0;
-	if (err == ENOPROTOOPT && cfg->auth.kind == CFG_AUTH_AO)
-		snprintf(why, len,
-			 "%s not supported by this kernel: TCP_AO_ADD_KEY: %s (needs Linux >= 6.7 "
-			 "with CONFIG_TCP_AO)",
-			 what, strerror(err));
-	else if (err == ENOPROTOOPT)
-		snprintf(why, len,
-			 "%s not supported by this kernel: TCP_MD5SIG: %s (needs CONFIG_TCP_MD5SIG)",
-			 what, strerror(err));
-	else if (err == ENOENT && cfg->auth.kind == CFG_AUTH_AO)
-		snprintf(why, len, "%s: the kernel has no %s (%s; CONFIG_CRYPTO_%s)", what,
-			 cfg->auth.alg == CFG_AO_AES128_CMAC_96 ? "cmac(aes128)" : "hmac(sha1)",
-			 strerror(err), cfg->auth.alg == CFG_AO_AES128_CMAC_96 ? "CMAC" : "SHA1");
-	else
-		snprintf(why, len, "%s: the kernel refuses the key: %s", what, strerror(err));
-	return -1;
 }
 
 struct conn *conn_new(struct peer *p, int fd, bool outbound, bool connecting)

@@ -443,6 +443,30 @@ static void fill_peer_scalars(struct bgpd *d, const struct peer *p, Closbgp__Ctl
 	}
 }
 
+/* The TCP-AO state of p's connection, or NULL (none, or no pool memory:
+ * the field is optional either way). */
+static Closbgp__Ctl__TcpAo *make_tcp_ao(struct ctl_pool **pool, const struct peer *p)
+{
+	struct conn_ao_state st;
+	Closbgp__Ctl__TcpAo *m;
+
+	if (p->cfg.auth.kind != CFG_AUTH_AO || !p->conn || conn_ao_state(p->conn->fd, &st) < 0 ||
+	    !(m = pool_alloc(pool, sizeof(*m))))
+		return NULL;
+	closbgp__ctl__tcp_ao__init(m);
+	m->mkts = 1u + p->cfg.auth.naccept;
+	m->configured_send_id = p->cfg.auth.send_id;
+	m->has_current = st.has_current;
+	m->current_key = st.current_key;
+	m->has_rnext = st.has_rnext;
+	m->rnext_key = st.rnext_key;
+	m->good = st.good;
+	m->bad = st.bad;
+	m->key_not_found = st.key_not_found;
+	m->ao_required = st.ao_required;
+	return m;
+}
+
 static int fill_peer(struct bgpd *d, struct ctl_pool **pool, const struct peer *p,
 		     Closbgp__Ctl__Peer *m)
 {
@@ -470,6 +494,7 @@ static int fill_peer(struct bgpd *d, struct ctl_pool **pool, const struct peer *
 		return -1;
 	if (!(m->graceful_restart = make_gr(pool, p)))
 		return -1;
+	m->tcp_ao = make_tcp_ao(pool, p);
 	return m->address && m->description && m->group ? 0 : -1;
 }
 

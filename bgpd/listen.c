@@ -128,25 +128,48 @@ int listen_open(struct bgpd *d, char *err, size_t errlen)
 	return 0;
 }
 
+static bool listen_family_is(int fd, int family)
+{
+	int f = 0;
+	socklen_t flen = sizeof(f);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &f, &flen) == 0 && f == family;
+}
+
+static int listen_auth_failed(int fd, const char *what, char *why, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char a[INET6_ADDRSTRLEN] = "?";
+	int err = errno;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		inet_ntop(ss.ss_family, sockaddr_addr(&ss), a, sizeof(a));
+	snprintf(why, len, "%s on the listening socket %s: %s", what, a, strerror(err));
+	return -1;
+}
+
 int listen_auth(struct bgpd *d, const struct cfg_peer *cp, bool remove, char *why, size_t len)
 {
 	for (size_t i = 0; i < d->nlisten; i++) {
-		int family = 0;
-		socklen_t flen = sizeof(family);
-		if (getsockopt(d->listen_fds[i], SOL_SOCKET, SO_DOMAIN, &family, &flen) < 0 ||
-		    family != cp->addr.ss_family)
-			continue;
-		if (conn_auth_set(d->listen_fds[i], cp, true, remove) < 0 && !remove) {
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-			char a[INET6_ADDRSTRLEN] = "?";
-			if (getsockname(d->listen_fds[i], (struct sockaddr *)&ss, &sl) == 0)
-				inet_ntop(ss.ss_family, sockaddr_addr(&ss), a, sizeof(a));
-			snprintf(why, len, "%s key on the listening socket %s: %s",
-				 cp->auth.kind == CFG_AUTH_AO ? "TCP-AO" : "TCP-MD5", a,
-				 strerror(errno));
-			return -1;
-		}
+		int fd = d->listen_fds[i];
+		if (listen_family_is(fd, cp->addr.ss_family) &&
+		    conn_auth_set(fd, cp, true, remove) < 0 && !remove)
+			return listen_auth_failed(fd, cp->auth.kind == CFG_AUTH_AO ? "TCP-AO key"
+										  : "TCP-MD5 key",
+						  why, len);
+	}
+	return 0;
+}
+
+int listen_ao_rekey(struct bgpd *d, const struct cfg_peer *old, const struct cfg_peer *nw,
+		    char *why, size_t len)
+{
+	for (size_t i = 0; i < d->nlisten; i++) {
+		int fd = d->listen_fds[i];
+		if (listen_family_is(fd, nw->addr.ss_family) &&
+		    conn_ao_rekey(fd, old, nw, true) < 0)
+			return listen_auth_failed(fd, "TCP-AO key change", why, len);
 	}
 	return 0;
 }

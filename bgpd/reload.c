@@ -5,6 +5,8 @@
  * established session gets the difference in what we originate. A changed
  * policy needs no reset: stored paths are re-evaluated from what the peers
  * sent, and update groups re-export the difference. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +57,34 @@ static void reload_auth_off(struct bgpd *d, const struct cfg_peer *old, const st
 	listen_auth(d, old, true, why, sizeof(why));
 }
 
+/* TCP-AO MKTs added, removed or made current on the running session
+ * (RFC 5925 7.3): the listening sockets and the peer's connections go from
+ * p's MKTs to cp's. False, logged, when the kernel refuses a step: the
+ * session is then reset as for any other key change. */
+static bool reload_ao_rekey(struct bgpd *d, struct peer *p, const struct cfg_peer *cp)
+{
+	struct conn *conns[2] = { p->conn, p->collide };
+	char why[256] = "";
+
+	if (listen_ao_rekey(d, &p->cfg, cp, why, sizeof(why)) < 0)
+		goto fail;
+	for (size_t i = 0; i < 2; i++)
+		if (conns[i] && conn_ao_rekey(conns[i]->fd, &p->cfg, cp, false) < 0) {
+			snprintf(why, sizeof(why), "TCP-AO key change on the session's connection: %s",
+				 strerror(errno));
+			goto fail;
+		}
+	log_event_notice("config", "peer_rekeyed", peer_name(p),
+			 "TCP-AO keys changed on the running session: %u MKTs, sending with "
+			 "KeyID %u, asking for KeyID %u", 1u + cp->auth.naccept, cp->auth.send_id,
+			 cp->auth.recv_id);
+	return true;
+fail:
+	log_event_warn("config", "peer_rekey_failed", peer_name(p),
+		       "TCP-AO key change refused by the kernel, resetting: %s", why);
+	return false;
+}
+
 /* Apply the new peer list; returns the new linked list. */
 static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool global_change,
 			 bool redo_policy)
@@ -74,6 +104,8 @@ static void reload_peers(struct bgpd *d, const struct bgp_config *nc, bool globa
 			continue;
 		}
 		bool reset = global_change || config_peer_needs_reset(&p->cfg, cp);
+		if (!reset && config_auth_differs(&p->cfg.auth, &cp->auth))
+			reset = p->cfg.shutdown || p->auth_refused || !reload_ao_rekey(d, p, cp);
 		if (reset) {
 			log_event_notice("config", "peer_reset", peer_name(p),
 					 "configuration changed, resetting");

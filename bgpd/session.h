@@ -18,13 +18,26 @@ void conn_flush(struct conn *c);
 struct conn *conn_connect(struct peer *p);
 /* Socket options for a BGP session socket: GTSM (RFC 5082), no delay. */
 int conn_setsockopts(int fd, int family, const struct cfg_peer *cfg);
-/* TCP authentication for cfg's address on fd, a connecting or a listening
- * socket: its TCP-MD5 key (RFC 2385) or TCP-AO MKT (RFC 5925) set, or
- * removed; nothing without auth. -1 with errno. */
+/* tcp_auth.c: TCP authentication for cfg's address on fd, a connecting or
+ * a listening socket: its TCP-MD5 key (RFC 2385) or TCP-AO MKTs (RFC
+ * 5925) set, or removed; nothing without auth. -1 with errno. */
 int conn_auth_set(int fd, const struct cfg_peer *cfg, bool listening, bool remove);
 /* Can this kernel sign cfg's session as configured? Tried on a socket of
  * its own: 0, or -1 with the reason (ENOPROTOOPT: no TCP-AO/TCP-MD5). */
 int conn_auth_probe(const struct cfg_peer *cfg, char *why, size_t len);
+/* From old's TCP-AO MKTs to nw's on fd (config_ao_rekeyable): new ones
+ * added, then, on a connection, nw's first made current and RNext, then
+ * the ones nw lacks deleted. -1 with errno (the session must be reset). */
+int conn_ao_rekey(int fd, const struct cfg_peer *old, const struct cfg_peer *nw, bool listening);
+/* A connection's TCP-AO state (TCP_AO_INFO): the KeyIDs in use and its
+ * segment counters. -1 with errno (ENOENT: no TCP-AO on it). */
+struct conn_ao_state {
+	bool has_current, has_rnext;
+	uint8_t current_key;	/* SendID of the MKT we send with */
+	uint8_t rnext_key;	/* RecvID we ask the peer to send with */
+	uint64_t good, bad, key_not_found, ao_required;
+};
+int conn_ao_state(int fd, struct conn_ao_state *st);
 bool conn_writable_room(const struct conn *c);
 /* TCP has been retransmitting unacknowledged data on c: the peer does not
  * answer on it (e.g. it has no such connection any more and its RST, sent
@@ -129,9 +142,12 @@ int priv_drop(struct bgpd *d, const char *user, char *err, size_t errlen);
 /* listen.c */
 int listen_open(struct bgpd *d, char *err, size_t errlen);
 void listen_close(struct bgpd *d);
-/* cp's TCP-MD5 key or TCP-AO MKT on every listening socket of its family,
+/* cp's TCP-MD5 key or TCP-AO MKTs on every listening socket of its family,
  * or removed from them; -1 with the reason when one refuses. */
 int listen_auth(struct bgpd *d, const struct cfg_peer *cp, bool remove, char *why, size_t len);
+/* conn_ao_rekey on every listening socket of nw's family. */
+int listen_ao_rekey(struct bgpd *d, const struct cfg_peer *old, const struct cfg_peer *nw,
+		    char *why, size_t len);
 
 /* reload.c */
 int bgpd_reload(struct bgpd *d);

@@ -305,6 +305,49 @@ static void error_json(struct json_writer *w, const Closbgp__Ctl__PeerError *e)
 	json_obj_end(w);
 }
 
+static void tcp_ao_json(struct json_writer *w, const Closbgp__Ctl__TcpAo *a)
+{
+	json_key(w, "tcp_ao");
+	if (!a) {
+		json_null(w);
+		return;
+	}
+	json_obj_begin(w);
+	json_kv_uint(w, "mkts", a->mkts);
+	json_kv_uint(w, "configured_send_id", a->configured_send_id);
+	json_key(w, "current_key");
+	if (a->has_current)
+		json_uint(w, a->current_key);
+	else
+		json_null(w);
+	json_key(w, "rnext_key");
+	if (a->has_rnext)
+		json_uint(w, a->rnext_key);
+	else
+		json_null(w);
+	json_kv_uint(w, "good", a->good);
+	json_kv_uint(w, "bad", a->bad);
+	json_kv_uint(w, "key_not_found", a->key_not_found);
+	json_kv_uint(w, "ao_required", a->ao_required);
+	json_obj_end(w);
+}
+
+static void tcp_ao_text(FILE *f, const Closbgp__Ctl__TcpAo *a)
+{
+	if (!a)
+		return;
+	fprintf(f, "  TCP-AO: %u MKT%s, sending with KeyID ", a->mkts, a->mkts == 1 ? "" : "s");
+	if (a->has_current)
+		fprintf(f, "%u%s", a->current_key,
+			a->current_key == a->configured_send_id ? "" : " (the peer asked for it)");
+	else
+		fputs("none", f);
+	if (a->has_rnext)
+		fprintf(f, ", asking for KeyID %u", a->rnext_key);
+	fprintf(f, "; segments: good %" PRIu64 ", bad MAC %" PRIu64 ", unknown KeyID %" PRIu64
+		", unsigned %" PRIu64 "\n", a->good, a->bad, a->key_not_found, a->ao_required);
+}
+
 static void peer_json(struct json_writer *w, const Closbgp__Ctl__Peer *p)
 {
 	json_obj_begin(w);
@@ -328,6 +371,7 @@ static void peer_json(struct json_writer *w, const Closbgp__Ctl__Peer *p)
 	json_kv_uint(w, "update_group_messages", p->update_group_messages);
 	caps_json(w, p->capabilities);
 	gr_json(w, p->graceful_restart);
+	tcp_ao_json(w, p->tcp_ao);
 	error_json(w, p->last_error);
 	json_obj_end(w);
 }
@@ -416,6 +460,7 @@ static void peer_text(FILE *f, const Closbgp__Ctl__Peer *p)
 	fprintf(f, "  Hold time %u s, keepalive %u s\n", p->hold_time, p->keepalive);
 	caps_text(f, p->capabilities);
 	gr_text(f, p->graceful_restart);
+	tcp_ao_text(f, p->tcp_ao);
 	fprintf(f, "  Prefixes: received %" PRIu64 ", sent %" PRIu64 "\n", p->prefixes_received,
 		p->prefixes_sent);
 	counters_text(f, p);

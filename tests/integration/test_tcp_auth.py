@@ -419,3 +419,80 @@ def test_tcp_ao_reload(topo_factory):
                "a KEEPALIVE on the unauthenticated session")
     assert tcp_ext(a).get("TCPAOGood", 0) == good, "segments still signed after removal"
     assert clean_log(ca) == [] and clean_log(cb) == []
+
+
+def mkt_config(rid, asn, peer, peer_as, mkts):
+    """One neighbour with TCP-AO: mkts[0] in use, the rest accept-keys;
+    each (send-id, recv-id, key)."""
+    (sid, rid_, key), rest = mkts[0], mkts[1:]
+    ao = ao_key(key, sid, rid_)
+    if rest:
+        ao["accept-key"] = [ao_key(k, s, r) for s, r, k in rest]
+    return closbgp.device_config(rid, asn, neighbors=[
+        closbgp.neighbor(peer, peer_as, **{"tcp-ao": ao})], networks=[{"prefix": CLOS_NET}])
+
+
+def test_tcp_ao_key_change_without_reset(topo_factory):
+    """RFC 5925 7.3: keys changed by reload, the session never reset.
+    1. both sides add key 2 as an accept-key; 2. A makes it the key in use:
+    A sends with it and asks B for it (RNextKeyID), and B's kernel switches
+    to it before B's configuration does (closctl shows it); 3. B makes it
+    its key in use; 4. both drop key 1. After every step: Established
+    once, no bad MAC or unknown KeyID, KEEPALIVEs still arriving."""
+    if not closbgp.available():
+        return
+    need_tcp_ao()
+    t = topo_factory("tcp-ao-rekey")
+    a, b = t.add_node("clos-a"), t.add_node("clos-b")
+    t.add_link(a, b, v4=LF.v4)
+    k1a, k1b = (1, 2, "key one"), (2, 1, "key one")
+    k2a, k2b = (3, 4, "key two"), (4, 3, "key two")
+    ca = t.closbgpd(a, mkt_config("10.0.0.1", CLOS_AS, LF.b4, FRR_AS, [k1a]))
+    cb = t.closbgpd(b, mkt_config("10.0.0.2", FRR_AS, LF.a4, CLOS_AS, [k1b]))
+    ca.wait_established(LF.b4)
+    cb.wait_established(LF.a4)
+
+    def ao_state(c, peer_addr):
+        return c.peer(peer_addr)["tcp_ao"]
+
+    def step(c, mkts, peer_addr, asn, peer_as, rid):
+        c.write_config(mkt_config(rid, asn, peer_addr, peer_as, mkts))
+        n = c.log_text().count("TCP-AO keys changed on the running session")
+        reload_and_wait(c)
+        assert c.log_text().count("TCP-AO keys changed on the running session") == n + 1
+        assert "configuration changed, resetting" not in c.log_text()
+
+    def healthy(what):
+        for c, peer_addr in ((ca, LF.b4), (cb, LF.a4)):
+            ka = c.peer(peer_addr)["messages_received"]["keepalive"]
+            wait_until(lambda: c.peer(peer_addr)["messages_received"]["keepalive"] > ka, 10,
+                       "%s: a KEEPALIVE after %s" % (c.name, what))
+            p = c.peer(peer_addr)
+            assert p["state"] == "Established" and p["established_count"] == 1, (what, p)
+            ao = p["tcp_ao"]
+            assert ao["good"] > 0 and ao["bad"] == 0 and ao["key_not_found"] == 0, (what, ao)
+
+    assert ao_state(ca, LF.b4)["current_key"] == 1 and ao_state(cb, LF.a4)["current_key"] == 2
+    step(ca, [k1a, k2a], LF.b4, CLOS_AS, FRR_AS, "10.0.0.1")
+    step(cb, [k1b, k2b], LF.a4, FRR_AS, CLOS_AS, "10.0.0.2")
+    healthy("key 2 added on both sides")
+    assert ao_state(ca, LF.b4)["mkts"] == 2
+    assert ao_state(ca, LF.b4)["current_key"] == 1, "still sending with key 1"
+
+    step(ca, [k2a, k1a], LF.b4, CLOS_AS, FRR_AS, "10.0.0.1")
+    st = ao_state(ca, LF.b4)
+    assert (st["current_key"], st["rnext_key"]) == (3, 4), st
+    wait_until(lambda: ao_state(cb, LF.a4)["current_key"] == 4, 10,
+               "B's kernel sends with key 2 because A asked for it")
+    assert ao_state(cb, LF.a4)["configured_send_id"] == 2
+    healthy("A switched to key 2")
+
+    step(cb, [k2b, k1b], LF.a4, FRR_AS, CLOS_AS, "10.0.0.2")
+    step(ca, [k2a], LF.b4, CLOS_AS, FRR_AS, "10.0.0.1")
+    step(cb, [k2b], LF.a4, FRR_AS, CLOS_AS, "10.0.0.2")
+    healthy("key 1 removed on both sides")
+    for c, peer_addr, sid in ((ca, LF.b4, 3), (cb, LF.a4, 4)):
+        st = ao_state(c, peer_addr)
+        assert st["mkts"] == 1 and st["current_key"] == sid, st
+    assert tcp_ext(a).get("TCPAOBad", 0) == 0 and tcp_ext(b).get("TCPAOBad", 0) == 0
+    assert clean_log(ca) == [] and clean_log(cb) == []

@@ -290,19 +290,30 @@ static void test_tcp_auth(void **state)
 	assert_int_equal(p->auth.send_id, 5);
 	assert_int_equal(p->auth.recv_id, 6);
 	assert_int_equal(p->auth.alg, CFG_AO_AES128_CMAC_96);
+	assert_int_equal(p->auth.naccept, 1); /* and its accept-key */
+	assert_int_equal(p->auth.accept[0].send_id, 7);
+	assert_int_equal(p->auth.accept[0].recv_id, 8);
+	assert_string_equal(p->auth.accept[0].key, "next rack key");
+	assert_int_equal(p->auth.accept[0].alg, CFG_AO_HMAC_SHA1_96); /* its own default */
+	assert_int_equal(peer(c, "10.0.1.4")->auth.naccept, 0);
 	p = peer(c, "10.1.1.3"); /* its own password instead of the group's tcp-ao */
 	assert_int_equal(p->auth.kind, CFG_AUTH_MD5);
 	assert_string_equal(p->auth.key, "md5 instead");
 	p = peer(c, "fd00::1");
 	assert_int_equal(p->auth.kind, CFG_AUTH_NONE);
 
-	/* Any change of key, kind or MKT resets the session. */
+	/* A change of key, kind, or an MKT's key, algorithm or ID pairing
+	 * resets the session. */
 	struct cfg_peer a = *peer(c, "10.1.1.1"), b = a;
 	assert_false(config_peer_needs_reset(&a, &b));
+	assert_false(config_auth_differs(&a.auth, &b.auth));
 	b.auth.recv_id++;
 	assert_true(config_peer_needs_reset(&a, &b));
 	b = a;
 	b.auth.alg = CFG_AO_HMAC_SHA1_96;
+	assert_true(config_peer_needs_reset(&a, &b));
+	b = a;
+	snprintf(b.auth.accept[0].key, sizeof(b.auth.accept[0].key), "another");
 	assert_true(config_peer_needs_reset(&a, &b));
 	b = a;
 	b.auth.kind = CFG_AUTH_MD5;
@@ -314,6 +325,90 @@ static void test_tcp_auth(void **state)
 	b.auth.kind = CFG_AUTH_NONE;
 	b.auth.key[0] = '\0';
 	assert_true(config_peer_needs_reset(&a, &b));
+	config_free(c);
+}
+
+/* TCP-AO MKTs added, removed or swapped with the one in use: a change
+ * (config_auth_differs) made on the running session, no reset. */
+static void test_tcp_ao_rekeyable(void **state)
+{
+	struct bgp_config *c = load("tcp-auth.json");
+	struct cfg_peer a = *peer(c, "10.1.1.1"), b = a;
+	struct cfg_ao_mkt k[CFG_AO_MKT_MAX];
+
+	(void)state;
+	assert_int_equal(config_ao_mkts(&a.auth, k), 2);
+	assert_int_equal(k[0].send_id, 5); /* the one in use first */
+	assert_string_equal(k[0].key, "rack key");
+	assert_int_equal(k[1].send_id, 7);
+	assert_int_equal(config_ao_mkts(&peer(c, "10.0.1.0")->auth, k), 0); /* MD5 */
+
+	b.auth.naccept = 0; /* the accept-key removed */
+	assert_true(config_auth_differs(&a.auth, &b.auth));
+	assert_true(config_ao_rekeyable(&a.auth, &b.auth));
+	assert_false(config_peer_needs_reset(&a, &b));
+	assert_false(config_peer_needs_reset(&b, &a)); /* and added */
+
+	/* the accept-key made the one in use, the old one kept to accept */
+	b = a;
+	b.auth.send_id = 7;
+	b.auth.recv_id = 8;
+	b.auth.alg = CFG_AO_HMAC_SHA1_96;
+	snprintf(b.auth.key, sizeof(b.auth.key), "next rack key");
+	b.auth.accept[0] = (struct cfg_ao_mkt){ .send_id = 5, .recv_id = 6,
+						.alg = CFG_AO_AES128_CMAC_96 };
+	snprintf(b.auth.accept[0].key, sizeof(b.auth.accept[0].key), "rack key");
+	assert_true(config_auth_differs(&a.auth, &b.auth));
+	assert_false(config_peer_needs_reset(&a, &b));
+
+	/* a KeyID both have, paired with another ID: reset */
+	b.auth.accept[0].recv_id = 9;
+	assert_false(config_ao_rekeyable(&a.auth, &b.auth));
+	assert_true(config_peer_needs_reset(&a, &b));
+	/* to or from TCP-MD5 or none: reset */
+	assert_false(config_ao_rekeyable(&a.auth, &peer(c, "10.0.1.0")->auth));
+	assert_false(config_ao_rekeyable(&peer(c, "fd00::1")->auth, &a.auth));
+	config_free(c);
+}
+
+/* accept-key: its own IDs, unique RecvIDs, at most three. */
+static void test_tcp_ao_accept_key_errors(void **state)
+{
+	char err[1024];
+	const char *head = "{\"closbgp-device:bgp\":{\"router-id\":\"192.0.2.1\",\"local-as\":65001,"
+			   "\"neighbor\":[{\"address\":\"192.0.2.2\",\"remote-as\":65002,"
+			   "\"tcp-ao\":{\"send-id\":1,\"recv-id\":2,\"key\":\"k\",\"accept-key\":[";
+	struct {
+		const char *keys, *want;
+	} bad[] = {
+		{ "{\"send-id\":1,\"recv-id\":9,\"key\":\"x\"}",
+		  "an accept-key needs its own send-id and recv-id, not the tcp-ao's" },
+		{ "{\"send-id\":3,\"recv-id\":2,\"key\":\"x\"}",
+		  "an accept-key needs its own send-id and recv-id, not the tcp-ao's" },
+		{ "{\"send-id\":3,\"recv-id\":4,\"key\":\"x\"},{\"send-id\":5,\"recv-id\":4,"
+		  "\"key\":\"y\"}",
+		  "recv-id" },
+		{ "{\"send-id\":3,\"recv-id\":4,\"key\":\"x\"},{\"send-id\":5,\"recv-id\":6,"
+		  "\"key\":\"x\"},{\"send-id\":7,\"recv-id\":8,\"key\":\"x\"},"
+		  "{\"send-id\":9,\"recv-id\":10,\"key\":\"x\"}",
+		  "accept-key" },
+		{ "{\"send-id\":3,\"recv-id\":4}", "/tcp-ao/accept-key/key: Mandatory node \"key\"" },
+	};
+	char json[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(json, sizeof(json), "%s%s]}}]}}", head, bad[i].keys);
+		assert_null(config_parse(json, "a.json", err, sizeof(err)));
+		if (!strstr(err, bad[i].want))
+			fail_msg("case %zu: %s", i, err);
+		assert_non_null(strstr(err, "a.json: "));
+	}
+	snprintf(json, sizeof(json), "%s%s]}}]}}", head,
+		 "{\"send-id\":3,\"recv-id\":4,\"key\":\"x\"}");
+	struct bgp_config *c = config_parse(json, "ok.json", err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
 	config_free(c);
 }
 
@@ -586,6 +681,8 @@ int main(void)
 		cmocka_unit_test(test_graceful_restart),
 		cmocka_unit_test(test_tcp_auth),
 		cmocka_unit_test(test_tcp_auth_errors),
+		cmocka_unit_test(test_tcp_ao_rekeyable),
+		cmocka_unit_test(test_tcp_ao_accept_key_errors),
 		cmocka_unit_test(test_bmp),
 		cmocka_unit_test(test_all_good),
 		cmocka_unit_test(test_all_bad),

@@ -195,6 +195,7 @@ static void test_peers_json(void **state)
 	Closbgp__Ctl__Capabilities caps = CLOSBGP__CTL__CAPABILITIES__INIT;
 	Closbgp__Ctl__PeerError e = CLOSBGP__CTL__PEER_ERROR__INIT;
 	Closbgp__Ctl__GracefulRestart gr = CLOSBGP__CTL__GRACEFUL_RESTART__INIT;
+	Closbgp__Ctl__TcpAo ao = CLOSBGP__CTL__TCP_AO__INIT;
 	char *fams[] = { "ipv4-unicast", "ipv6-unicast" };
 
 	p.address = "10.0.0.2";
@@ -227,6 +228,13 @@ static void test_peers_json(void **state)
 	gr.timer_left = 118;
 	gr.restarts = 1;
 	p.graceful_restart = &gr;
+	ao.mkts = 2;
+	ao.configured_send_id = 7;
+	ao.has_current = true;
+	ao.current_key = 8;
+	ao.good = 12;
+	ao.bad = 1;
+	p.tcp_ao = &ao;
 	pl.peers = pp;
 	pl.n_peers = 1;
 	pl.last = true;
@@ -245,14 +253,22 @@ static void test_peers_json(void **state)
 		"\"helper\":true,\"stale_time\":360,\"peer_capable\":true,\"restart_time\":120,"
 		"\"families\":[\"ipv4-unicast\",\"ipv6-unicast\"],\"forwarding\":[\"ipv4-unicast\"],"
 		"\"state\":\"restarting\",\"stale_paths\":5,\"timer_left\":118,\"restarts\":1},"
+		"\"tcp_ao\":{\"mkts\":2,\"configured_send_id\":7,\"current_key\":8,"
+		"\"rnext_key\":null,\"good\":12,\"bad\":1,\"key_not_found\":0,\"ao_required\":0},"
 		"\"last_error\":{\"direction\":\"received\",\"code\":2,\"subcode\":2,\"name\":\"OPEN Message Error/Bad Peer AS\","
 		"\"text\":\"peer AS 65009\",\"age\":5}}]}\n");
 	free(got);
+	got = render1(&r, false);
+	assert_non_null(strstr(got, "  TCP-AO: 2 MKTs, sending with KeyID 8 (the peer asked for "
+				    "it); segments: good 12, bad MAC 1, unknown KeyID 0, unsigned 0\n"));
+	free(got);
 	p.last_error = NULL;
+	p.tcp_ao = NULL;
 	got = render1(&r, true);
-	assert_non_null(strstr(got, "\"last_error\":null}]}"));
+	assert_non_null(strstr(got, "\"tcp_ao\":null,\"last_error\":null}]}"));
 	free(got);
 	got = render1(&r, false);
+	assert_null(strstr(got, "TCP-AO"));
 	assert_non_null(strstr(got, "  Graceful restart: helper, stale-time 360 s; its restart "
 				    "time 120 s (ipv4-unicast F, ipv6-unicast); restarting: 5 stale "
 				    "paths, 118 s left; 1 restart helped\n"));
