@@ -38,35 +38,63 @@ static void agg_attrs(const struct bgpd *d, const struct cfg_aggregate *ca, stru
 	a->aggregator_id = d->cfg->router_id;
 }
 
-/* Originate (ca non-NULL) or withdraw p. */
-static void agg_set(struct bgpd *d, const struct bgp_prefix *p, const struct cfg_aggregate *ca)
+/* p's aggregate goes, if we originated it. */
+static void agg_withdraw(struct bgpd *d, const struct bgp_prefix *p)
 {
 	char buf[64];
 
+	if (rib_adj_withdraw(d->aggregated, p)) {
+		rib_loc_withdraw(d->loc, p, &d->agg_src);
+		log_info("route", "aggregate %s withdrawn", bgp_prefix_str(p, buf, sizeof(buf)));
+	}
+}
+
+/* The aggregate's interned path, made once per configuration: rib/agg.c
+ * keeps it for us, so an aggregate that comes and goes with its
+ * contributors is not interned again each time. *own: a reference the
+ * caller must drop (the definition was not one rib/agg.c keeps it for). */
+static struct rib_attrs *agg_path(struct bgpd *d, const struct rib_agg_def *def,
+				  const struct cfg_aggregate *ca, struct rib_attrs **own)
+{
+	struct rib_attrs *ra = rib_agg_attrs(d->agg, def);
+	struct bgp_attrs a;
+
+	*own = NULL;
+	if (ra)
+		return ra;
+	agg_attrs(d, ca, &a);
+	if ((ra = rib_attrs_intern(d->attr_cache, &a)) && !rib_agg_keep_attrs(d->agg, def, ra))
+		*own = ra;
+	return ra;
+}
+
+/* Originate def's aggregate (its configuration entry ca), or withdraw it
+ * (ca NULL). */
+static void agg_set(struct bgpd *d, const struct rib_agg_def *def, const struct cfg_aggregate *ca)
+{
+	const struct bgp_prefix *p = &def->prefix;
+	struct rib_attrs *ra, *own;
+	char buf[64];
+
 	if (!ca) {
-		if (rib_adj_withdraw(d->aggregated, p)) {
-			rib_loc_withdraw(d->loc, p, &d->agg_src);
-			log_info("route", "aggregate %s withdrawn",
-				 bgp_prefix_str(p, buf, sizeof(buf)));
-		}
+		agg_withdraw(d, p);
 		return;
 	}
-	struct bgp_attrs a;
-	bool was = rib_adj_get(d->aggregated, p) != NULL;
-
-	agg_attrs(d, ca, &a);
-	if (!rib_adj_update(d->aggregated, p, &a))
-		return; /* unchanged */
-	rib_loc_update(d->loc, p, &d->agg_src, (struct rib_attrs *)rib_adj_get(d->aggregated, p));
-	if (!was)
+	if (!(ra = agg_path(d, def, ca, &own)))
+		return; /* out of memory */
+	/* Unchanged (the same set is there already): nothing to do. */
+	if (rib_adj_set(d->aggregated, p, ra) &&
+	    (rib_loc_set(d->loc, p, &d->agg_src, ra, true) & RIB_LOC_NEW))
 		log_info("route", "aggregate %s originated", bgp_prefix_str(p, buf, sizeof(buf)));
+	if (own)
+		rib_attrs_unref(own);
 }
 
 static void agg_flip(const struct rib_agg_def *def, bool active, void *arg)
 {
 	struct bgpd *d = arg;
 
-	agg_set(d, &def->prefix, active ? agg_cfg(d, def) : NULL);
+	agg_set(d, def, active ? agg_cfg(d, def) : NULL);
 }
 
 void route_agg_apply(struct bgpd *d)
@@ -103,13 +131,13 @@ int route_agg_configure(struct bgpd *d)
 	/* Gone from the configuration: withdrawn. */
 	ngone = route_unlisted(d, d->aggregated, agg_listed, &gone);
 	for (size_t i = 0; i < ngone; i++)
-		agg_set(d, &gone[i], NULL);
+		agg_withdraw(d, &gone[i]);
 	free(gone);
 	/* Flips first, then the active ones again: their communities may
 	 * have changed (agg_set sends nothing when they did not). */
 	route_agg_apply(d);
 	for (size_t i = 0; rib_agg_get(d->agg, i, &info); i++)
 		if (info.active)
-			agg_set(d, &info.def->prefix, agg_cfg(d, info.def));
+			agg_set(d, info.def, agg_cfg(d, info.def));
 	return 0;
 }

@@ -11,8 +11,14 @@
  * prefix was counted in is kept: a per-family table of 64-bit masks, bit k
  * for the aggregate at depth k of the prefix's covering chain (shortest
  * first). A change only counts the difference between the old and the new
- * mask, so a repeated or meaningless change costs one lookup. */
+ * mask, so a repeated or meaningless change costs one lookup.
+ *
+ * Most changes fall in the chain the change before found (one UPDATE's
+ * prefixes): its per-change fields sit at the head of struct rib_agg,
+ * where the inline part of rib_agg_entry (agg.h) counts an IPv4 change
+ * there without a call; everything else comes to rib_agg_entry_chain. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +36,7 @@ struct agg {
 	uint32_t count;		/* contributors now */
 	bool active;
 	bool reported;		/* the state last handed to rib_agg_report's callback */
+	struct rib_attrs *attrs; /* the caller's, kept (rib_agg_keep_attrs): a reference, or NULL */
 };
 
 /* An aggregate's place among its family's aggregates. */
@@ -47,34 +54,27 @@ struct agg_fam {
 	/* The last chain found whose longest aggregate has no aggregate inside
 	 * it: every prefix strictly inside that one has the same chain, and
 	 * consecutive changes (one UPDATE's NLRI) mostly fall there. Only a
-	 * chain whose mask fits the entries' state bits. */
-	uint8_t last_len;	   /* its longest aggregate's length; LAST_NONE: none */
-	uint8_t last_all;	   /* the mask of all its aggregates */
+	 * chain whose mask fits the entries' state bits. What the per-change
+	 * path reads (its prefix, its wants, the run not counted yet) is in
+	 * rib_agg.hot.last[family], where rib_agg_entry's inline part finds
+	 * it; its aggregates are here. */
 	unsigned last_n;	   /* how many: at most RIB_E_AGG_BITS */
-	uint64_t last_key[2];	   /* its longest aggregate's address, big-endian */
-	uint64_t last_bits[2];	   /* and the mask of its length */
-	uint8_t last_need;	   /* NEED_*: the route types its aggregates want */
-	uint32_t last_comm;	   /* NEED_ONE: that community */
-	/* Contributors that joined (negative: left) every aggregate of the
-	 * last chain and are not in their counts yet: a change there costs
-	 * one add; fam_flush counts them before the chain changes, before
-	 * any other change is counted and before a report. */
-	int64_t run;
 	struct agg *last_chain[AGG_MAX_DEPTH];
 };
 
-/* last_len without a last chain: longer than any prefix, so no prefix
- * lies strictly inside. */
-#define LAST_NONE 255
+/* rib_agg_last.len without a last chain: longer than any prefix, so no
+ * prefix lies strictly inside. */
+#define LAST_NONE RIB_AGG_LAST_NONE
 
 /* What the aggregates of a chain want of a contributor: nothing, all the
  * same community (route type), or different ones. */
-enum { NEED_NONE, NEED_ONE, NEED_MIXED };
+enum { NEED_NONE = RIB_AGG_NEED_NONE, NEED_ONE = RIB_AGG_NEED_ONE, NEED_MIXED = RIB_AGG_NEED_MIXED };
 
 struct rib_agg {
+	struct rib_agg_hot hot; /* first: rib_agg_entry's inline part reads it (agg.h) */
 	struct agg *v;	/* configuration order */
 	size_t n;
-	size_t ncontrib; /* prefixes counted in at least one aggregate */
+	size_t ncontrib; /* prefixes counted in at least one aggregate, but the runs */
 	size_t pending; /* aggregates whose active != reported */
 	size_t first;	/* none of them before v[first] */
 	struct agg_fam fam[2]; /* AF_INET, AF_INET6; no table while a family has none */
@@ -214,37 +214,34 @@ static bool fam_leaf(const struct agg_fam *f, int32_t i)
  * lies strictly inside its longest aggregate and that one has none inside
  * it: most changes, as one UPDATE's prefixes mostly fall there. A masked
  * compare of one or two words. */
-__attribute__((noinline)) static bool fam_last_covers6(const struct agg_fam *f,
-							const uint8_t *addr)
+static inline uint64_t word8(const uint8_t *b)
 {
-	return ((addr_be64(addr, 0) ^ f->last_key[0]) & f->last_bits[0]) == 0 &&
-	       ((addr_be64(addr, 8) ^ f->last_key[1]) & f->last_bits[1]) == 0;
+	uint64_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
 }
 
-static inline bool fam_last_covers(const struct agg_fam *f, bool v6, const uint8_t *addr,
-				   uint8_t len)
+static bool last_covers(const struct rib_agg_last *l, bool v6, const uint8_t *addr, uint8_t len)
 {
-	if (len <= f->last_len) /* LAST_NONE: no last chain */
+	if (len <= l->len) /* LAST_NONE: no last chain */
 		return false;
 	if (!v6)
-		return ((addr_be32(addr) ^ f->last_key[0]) & f->last_bits[0]) == 0;
-	return fam_last_covers6(f, addr);
+		return ((rib_agg_word4(addr) ^ rib_agg_word4(l->key)) & rib_agg_word4(l->bits)) == 0;
+	return ((word8(addr) ^ word8(l->key)) & word8(l->bits)) == 0 &&
+	       ((word8(addr + 8) ^ word8(l->key + 8)) & word8(l->bits + 8)) == 0;
 }
 
-/* key and bits for fam_last_covers: p's address and the mask of its
- * length, IPv4 in the low 32 bits of the first word. */
-static void last_key_of(const struct bgp_prefix *p, uint64_t key[2], uint64_t bits[2])
+/* key and bits for last_covers: p's (masked) address bytes and the mask
+ * of its length, byte for byte. */
+static void last_key_of(const struct bgp_prefix *p, uint8_t key[16], uint8_t bits[16])
 {
-	if (p->family == AF_INET) {
-		key[0] = addr_be32(p->addr);
-		bits[0] = p->len ? (uint32_t)(0xffffffffu << (32 - p->len)) : 0;
-		key[1] = bits[1] = 0;
-		return;
-	}
-	key[0] = addr_be64(p->addr, 0);
-	key[1] = addr_be64(p->addr, 8);
-	bits[0] = p->len == 0 ? 0 : p->len >= 64 ? ~(uint64_t)0 : ~(uint64_t)0 << (64 - p->len);
-	bits[1] = p->len <= 64 ? 0 : p->len == 128 ? ~(uint64_t)0 : ~(uint64_t)0 << (128 - p->len);
+	memset(key, 0, 16);
+	memset(bits, 0, 16);
+	memcpy(key, p->addr, p->family == AF_INET ? 4 : 16);
+	memset(bits, 0xff, p->len / 8u);
+	if (p->len % 8)
+		bits[p->len / 8] = (uint8_t)(0xff00 >> (p->len % 8));
 }
 
 /* What the n aggregates of chain want of a contributor (NEED_*). */
@@ -264,33 +261,42 @@ static void chain_need(struct agg *const *chain, unsigned n, uint8_t *need, uint
 	}
 }
 
-/* fam_chain_search into buf, remembered as the last chain when its
- * longest aggregate has none inside it. */
-static unsigned fam_chain(struct agg_fam *f, struct agg *v, const struct bgp_prefix *p,
-			  struct agg *buf[AGG_MAX_DEPTH])
+/* l's attribute set known to carry what its aggregates want: ra (NULL:
+ * none), holding a reference. */
+static void last_keep_attrs(struct rib_agg_last *l, struct rib_attrs *ra)
+{
+	if (l->ra == ra)
+		return;
+	if (ra)
+		rib_attrs_ref(ra);
+	if (l->ra)
+		rib_attrs_unref(l->ra);
+	l->ra = ra;
+}
+
+/* fam_chain_search into buf, remembered as the last chain (f's, and l
+ * its per-change part; *last set) when its longest aggregate has none
+ * inside it. The caller flushed l's run. */
+static unsigned fam_chain(struct agg_fam *f, struct rib_agg_last *l, struct agg *v,
+			  const struct bgp_prefix *p, struct agg *buf[AGG_MAX_DEPTH], bool *last)
 {
 	int32_t leaf;
 	unsigned n = fam_chain_search(f, v, p, buf, &leaf);
-	if (n && n <= RIB_E_AGG_BITS && fam_leaf(f, leaf)) {
-		f->last_len = f->node[leaf].p.len;
-		f->last_all = (uint8_t)((1u << n) - 1);
+
+	*last = n && n <= RIB_E_AGG_BITS && fam_leaf(f, leaf);
+	if (*last) {
+		last_keep_attrs(l, NULL); /* until a contributor shows one */
+		l->len = f->node[leaf].p.len;
+		l->all = (uint8_t)(((1u << n) - 1) << RIB_E_AGG_SHIFT);
 		f->last_n = n;
-		last_key_of(&f->node[leaf].p, f->last_key, f->last_bits);
+		last_key_of(&f->node[leaf].p, l->key, l->bits);
 		memcpy(f->last_chain, buf, n * sizeof(buf[0]));
-		chain_need(buf, n, &f->last_need, &f->last_comm);
+		chain_need(buf, n, &l->need, &l->comm);
 	}
 	return n;
 }
 
 /* ---- counting -------------------------------------------------------------- */
-
-static bool has_community(const struct bgp_attrs *at, uint32_t c)
-{
-	for (uint16_t i = 0; i < at->ncommunities; i++)
-		if (at->communities[i] == c)
-			return true;
-	return false;
-}
 
 /* Which aggregates of the chain e contributes to now: bit k for chain[k]. */
 static uint64_t entry_mask(struct agg *const *chain, unsigned n, const struct rib_entry *e)
@@ -302,7 +308,7 @@ static uint64_t entry_mask(struct agg *const *chain, unsigned n, const struct ri
 	const struct bgp_attrs *at = rib_attrs_bgp(e->head.attrs);
 	for (unsigned k = 0; k < n; k++) {
 		const struct rib_agg_def *d = &chain[k]->def;
-		if (!d->need_community || has_community(at, d->community))
+		if (!d->need_community || rib_agg_has_community(at, d->community))
 			m |= (uint64_t)1 << k;
 	}
 	return m;
@@ -341,20 +347,6 @@ static void chain_apply(struct rib_agg *a, struct agg *const *chain, uint64_t ol
 	}
 }
 
-#define AGG_INLINE_MASK ((1u << RIB_E_AGG_BITS) - 1)
-
-/* What e is counted in, kept in its state bits (a chain of at most
- * RIB_E_AGG_BITS aggregates), and setting it. */
-static inline uint64_t entry_bits(const struct rib_entry *e)
-{
-	return (e->state >> RIB_E_AGG_SHIFT) & AGG_INLINE_MASK;
-}
-
-static inline void entry_set_bits(struct rib_entry *e, uint64_t m)
-{
-	e->state = (uint8_t)((e->state & ((1u << RIB_E_AGG_SHIFT) - 1)) | (m << RIB_E_AGG_SHIFT));
-}
-
 /* What e was counted in, and now is: in its state bits for a chain of up
  * to RIB_E_AGG_BITS aggregates (no memory, no lookup), else in a record
  * (find-or-add when it contributes, find-and-remove when not). -1 when out
@@ -367,8 +359,8 @@ static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, unsigned n, uin
 	bool added;
 
 	if (n <= RIB_E_AGG_BITS) {
-		*old = entry_bits(e);
-		entry_set_bits(e, now);
+		*old = rib_agg_entry_bits(e);
+		rib_agg_entry_set_bits(e, (unsigned)now);
 		return 0;
 	}
 	*old = 0;
@@ -386,22 +378,28 @@ static int agg_swap_mask(struct agg_fam *f, struct rib_entry *e, unsigned n, uin
 	return 0;
 }
 
-/* The run into the counts of the last chain's aggregates. */
-static void fam_flush(struct rib_agg *a, struct agg_fam *f)
+/* Family i's run into the counts of its last chain's aggregates (and
+ * into ncontrib: a step of the run is a prefix counted in all of them
+ * or in none). */
+static void fam_flush(struct rib_agg *a, unsigned i)
 {
-	if (!f->run)
+	struct agg_fam *f = &a->fam[i];
+	struct rib_agg_last *l = &a->hot.last[i];
+
+	if (!l->run)
 		return;
 	for (unsigned k = 0; k < f->last_n; k++) {
 		struct agg *g = f->last_chain[k];
-		agg_set_count(a, g, (uint32_t)((int64_t)g->count + f->run));
+		agg_set_count(a, g, (uint32_t)((int64_t)g->count + l->run));
 	}
-	f->run = 0;
+	a->ncontrib = (size_t)((int64_t)a->ncontrib + l->run);
+	l->run = 0;
 }
 
 static void agg_flush(struct rib_agg *a)
 {
-	fam_flush(a, &a->fam[0]);
-	fam_flush(a, &a->fam[1]);
+	fam_flush(a, 0);
+	fam_flush(a, 1);
 }
 
 /* g's contributors with the runs not flushed yet. */
@@ -409,10 +407,12 @@ static uint32_t agg_count_now(const struct rib_agg *a, const struct agg *g)
 {
 	int64_t c = g->count;
 
-	for (unsigned i = 0; i < 2; i++)
-		for (unsigned k = 0; a->fam[i].run && k < a->fam[i].last_n; k++)
+	for (unsigned i = 0; i < 2; i++) {
+		int64_t run = a->hot.last[i].run;
+		for (unsigned k = 0; run && k < a->fam[i].last_n; k++)
 			if (a->fam[i].last_chain[k] == g)
-				c += a->fam[i].run;
+				c += run;
+	}
 	return (uint32_t)c;
 }
 
@@ -428,108 +428,106 @@ static void count_change(struct rib_agg *a, struct agg *const *chain, uint64_t o
 
 /* Bring e's contributions up to date: one chain search, then the
  * difference between what it was counted in and what it contributes to.
- * Out of line, as the one below: rib_agg_entry's own path makes no call
- * and needs no frame. Out of memory for a record: the prefix stays
- * uncounted until it changes again or the aggregates are reconfigured;
- * counts never go wrong the other way (a withdrawal of an uncounted prefix
- * finds no record). */
-__attribute__((noinline)) static void agg_update(struct rib_agg *a, struct agg_fam *f,
-						  struct rib_entry *e)
+ * Out of memory for a record: the prefix stays uncounted until it changes
+ * again or the aggregates are reconfigured; counts never go wrong the
+ * other way (a withdrawal of an uncounted prefix finds no record). */
+static void agg_update(struct rib_agg *a, unsigned i, struct rib_entry *e)
 {
 	struct agg *buf[AGG_MAX_DEPTH];
+	struct agg_fam *f = &a->fam[i];
+	struct rib_agg_last *l = &a->hot.last[i];
 	struct bgp_prefix p;
 	uint64_t old, now;
 	unsigned n;
+	bool last;
 
-	fam_flush(a, f); /* the last chain may change, and counts are direct here */
+	fam_flush(a, i); /* the last chain may change, and counts are direct here */
 	rib_entry_prefix(e, &p);
-	if (!(n = fam_chain(f, a->v, &p, buf)))
+	if (!(n = fam_chain(f, l, a->v, &p, buf, &last)))
 		return;
 	now = entry_mask(buf, n, e);
+	/* The first contributor of a new last chain: the prefixes after it
+	 * mostly carry the same set (one UPDATE's NLRI). */
+	if (last && l->need != NEED_MIXED && now == ((uint64_t)1 << n) - 1)
+		last_keep_attrs(l, e->head.attrs);
 	if (agg_swap_mask(f, e, n, now, &old) < 0)
 		return;
 	count_change(a, buf, old, now);
 }
 
-/* What e contributes to in the last chain (fam_last_covers). */
-static inline uint64_t last_mask(const struct agg_fam *f, const struct rib_entry *e)
+/* A change in family i's last chain (last_covers): what e contributes to
+ * there, then the run's step or, for a change that joins some of its
+ * aggregates and not others (different route types) or leaves some,
+ * direct counts. */
+static void agg_update_last(struct rib_agg *a, unsigned i, struct rib_entry *e)
 {
-	if (!e->npaths || !e->nmulti) /* no usable best path */
-		return 0;
-	switch (f->last_need) {
-	case NEED_NONE:
-		return f->last_all;
-	case NEED_ONE:
-		return has_community(rib_attrs_bgp(e->head.attrs), f->last_comm) ? f->last_all : 0;
-	default:
-		return entry_mask(f->last_chain, f->last_n, e);
-	}
-}
+	struct agg_fam *f = &a->fam[i];
+	struct rib_agg_last *l = &a->hot.last[i];
+	uint64_t all = (uint64_t)l->all >> RIB_E_AGG_SHIFT;
+	int wants = rib_agg_last_wants(l, e);
+	uint64_t old = rib_agg_entry_bits(e);
+	uint64_t now = wants < 0 ? entry_mask(f->last_chain, f->last_n, e) : wants ? all : 0;
 
-/* A change in the last chain that joins some of its aggregates and not
- * others (different route types), or leaves some. */
-__attribute__((noinline)) static void agg_update_part(struct rib_agg *a, struct agg_fam *f,
-						       struct rib_entry *e, uint64_t old,
-						       uint64_t now)
-{
-	entry_set_bits(e, now);
-	fam_flush(a, f);
+	if (old == now)
+		return;
+	rib_agg_entry_set_bits(e, (unsigned)now);
+	if ((old == 0 && now == all) || (old == all && now == 0)) {
+		l->run += now ? 1 : -1;
+		return;
+	}
+	fam_flush(a, i);
 	count_change(a, f->last_chain, old, now);
 }
 
-void rib_agg_entry(struct rib_agg *a, struct rib_entry *e)
+void rib_agg_entry_chain(struct rib_agg *a, struct rib_entry *e)
 {
+	unsigned i = (e->state & RIB_E_V6) != 0;
 	const uint8_t *addr;
-	uint64_t old, now, all;
 	uint8_t len;
 
-	if (!a->n) /* before anything: most daemons have no aggregates */
+	if (!a->fam[i].n)
 		return;
-	bool v6 = e->state & RIB_E_V6;
-	struct agg_fam *f = &a->fam[v6];
-	if (!f->n)
-		return;
-	/* Most changes: inside the last chain, counted in the state bits as
-	 * a join or leave of all its aggregates. */
-	addr = rib_value_addr(v6 ? AF_INET6 : AF_INET, e, &len);
-	if (!fam_last_covers(f, v6, addr, len)) {
-		agg_update(a, f, e);
-		return;
-	}
-	old = entry_bits(e);
-	now = last_mask(f, e);
-	if (old == now)
-		return;
-	all = f->last_all;
-	if (!old && now == all) {
-		a->ncontrib++;
-		f->run++;
-	} else if (old == all && !now) {
-		a->ncontrib--;
-		f->run--;
-	} else {
-		agg_update_part(a, f, e, old, now);
-		return;
-	}
-	entry_set_bits(e, now);
+	addr = rib_value_addr(i ? AF_INET6 : AF_INET, e, &len);
+	if (last_covers(&a->hot.last[i], i, addr, len))
+		agg_update_last(a, i, e);
+	else
+		agg_update(a, i, e);
 }
 
 /* ---- configuration --------------------------------------------------------- */
 
+/* The attribute sets kept for the caller go (a configure invalidates
+ * them, as the configuration they were made from changed). */
+static void agg_drop_attrs(struct rib_agg *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].attrs) {
+			rib_attrs_unref(a->v[i].attrs);
+			a->v[i].attrs = NULL;
+		}
+}
+
 static void agg_release(struct rib_agg *a)
 {
+	agg_drop_attrs(a);
 	for (unsigned i = 0; i < 2; i++) {
+		last_keep_attrs(&a->hot.last[i], NULL);
 		free(a->fam[i].node);
 		rib_table_free(a->fam[i].contrib, NULL, NULL);
 	}
 	free(a->v);
 	free(a->retired);
 	memset(a, 0, sizeof(*a));
+	a->hot.last[0].len = a->hot.last[1].len = LAST_NONE;
 }
 
 struct rib_agg *rib_agg_new(void)
 {
-	return calloc(1, sizeof(struct rib_agg));
+	struct rib_agg *a = calloc(1, sizeof(struct rib_agg));
+
+	if (a)
+		a->hot.last[0].len = a->hot.last[1].len = LAST_NONE;
+	return a;
 }
 
 void rib_agg_free(struct rib_agg *a)
@@ -612,7 +610,6 @@ static int fam_build(struct agg_fam *f, uint8_t family)
 {
 	int err = fam_link(f);
 
-	f->last_len = LAST_NONE;
 	if (err)
 		return err;
 	f->contrib = rib_table_new_inline(family, sizeof(uint64_t));
@@ -752,7 +749,7 @@ static int recount_one(const struct rib_entry *ce, void *arg)
 	/* The walk hands out const entries; the agg bits are ours. */
 	struct rib_entry *e = (struct rib_entry *)ce;
 
-	entry_set_bits(e, 0);
+	rib_agg_entry_set_bits(e, 0);
 	rib_agg_entry(arg, e);
 	return 0;
 }
@@ -777,15 +774,18 @@ int rib_agg_configure(struct rib_agg *a, const struct rib_agg_def *defs, size_t 
 	int err;
 
 	memset(&nx, 0, sizeof(nx));
+	nx.hot.last[0].len = nx.hot.last[1].len = LAST_NONE;
 	err = agg_build(&nx, defs, n);
 	if (!err)
 		err = agg_carry(&nx, a);
 	if (err) {
 		agg_release(&nx);
+		agg_drop_attrs(a); /* made from the configuration before */
 		errno = err;
 		return -1;
 	}
 	/* Last, as it cannot fail: it rewrites the entries' bits. */
+	nx.hot.on = nx.n > 0;
 	agg_recount(&nx, loc);
 	agg_release(a);
 	*a = nx;
@@ -839,7 +839,7 @@ bool rib_agg_get(const struct rib_agg *a, size_t i, struct rib_agg_info *info)
 
 size_t rib_agg_contributors(const struct rib_agg *a)
 {
-	return a->ncontrib;
+	return (size_t)((int64_t)a->ncontrib + a->hot.last[0].run + a->hot.last[1].run);
 }
 
 size_t rib_agg_bytes(const struct rib_agg *a)
@@ -852,4 +852,35 @@ size_t rib_agg_bytes(const struct rib_agg *a)
 			b += rib_table_bytes(a->fam[i].contrib);
 	}
 	return b;
+}
+
+/* The aggregate of a definition pointer handed out (rib_agg_get, the
+ * report callback), NULL for any other (a retired one). */
+static struct agg *agg_of_def(const struct rib_agg *a, const struct rib_agg_def *def)
+{
+	uintptr_t p = (uintptr_t)def, lo = (uintptr_t)a->v;
+
+	if (!a->n || p < lo || p >= lo + a->n * sizeof(*a->v) ||
+	    (p - lo) % sizeof(*a->v) != offsetof(struct agg, def))
+		return NULL;
+	return &a->v[(p - lo) / sizeof(*a->v)];
+}
+
+struct rib_attrs *rib_agg_attrs(const struct rib_agg *a, const struct rib_agg_def *def)
+{
+	const struct agg *g = agg_of_def(a, def);
+
+	return g ? g->attrs : NULL;
+}
+
+bool rib_agg_keep_attrs(struct rib_agg *a, const struct rib_agg_def *def, struct rib_attrs *ra)
+{
+	struct agg *g = agg_of_def(a, def);
+
+	if (!g)
+		return false;
+	if (g->attrs)
+		rib_attrs_unref(g->attrs);
+	g->attrs = ra;
+	return true;
 }

@@ -1,7 +1,9 @@
 /* rib/ private interface: calls between trie.c, attr.c and adj.c that can
  * report allocation failure, node counters for tests and benchmarks, and
- * the trie node and attribute set layouts for inline readers (agg.c).
- * Not for use outside rib/ (and its unit tests). */
+ * the trie node and attribute set layouts for inline readers (agg.c, and
+ * the inline part of rib_agg_entry in agg.h, which the daemon's drain
+ * callback compiles in). Not for use outside rib/ (its unit tests and
+ * such inline parts of rib/ headers). */
 #ifndef CLOS_RIB_INT_H
 #define CLOS_RIB_INT_H
 
@@ -27,7 +29,8 @@ struct rib_table_nodes {
 void rib_table_nodes(const struct rib_table *t, struct rib_table_nodes *n);
 
 /* ---- layouts shared inside rib/ ----------------------------------------
- * For readers on a per-change path (rib/agg.c) that must not pay a call:
+ * For readers on a per-change path (rib/agg.c, agg.h) that must not pay a
+ * call:
  * the table's node (trie.c) and the interned attribute set (attr.c). */
 
 /* A trie node (trie.c). */

@@ -85,15 +85,17 @@ static void pfx_str(const struct bgp_prefix *p, char *out, size_t n)
 	snprintf(out, n, "%s/%u", a, p->len);
 }
 
-static struct rib_attrs *intern(struct rib_attr_cache *c, unsigned k)
+/* A set with ncomm communities comm and an AS_PATH of pathlen (1..3). */
+static struct rib_attrs *intern_set(struct rib_attr_cache *c, const uint32_t *comm,
+				    uint16_t ncomm, uint8_t pathlen)
 {
 	uint8_t ap[2 + 4 * 3];
 	struct bgp_attrs a;
 
 	memset(&a, 0, sizeof(a));
 	ap[0] = AS_SEQUENCE;
-	ap[1] = at_table[k].pathlen;
-	for (unsigned i = 0; i < at_table[k].pathlen; i++) {
+	ap[1] = pathlen;
+	for (unsigned i = 0; i < pathlen; i++) {
 		uint32_t asn = 65100 + i;
 		ap[2 + 4 * i] = (uint8_t)(asn >> 24);
 		ap[3 + 4 * i] = (uint8_t)(asn >> 16);
@@ -103,14 +105,19 @@ static struct rib_attrs *intern(struct rib_attr_cache *c, unsigned k)
 	a.seen = BGP_ATTR_BIT(BGP_ATTR_ORIGIN) | BGP_ATTR_BIT(BGP_ATTR_AS_PATH) |
 		 BGP_ATTR_BIT(BGP_ATTR_NEXT_HOP);
 	a.aspath = ap;
-	a.aspath_len = (uint16_t)(2 + 4 * at_table[k].pathlen);
+	a.aspath_len = (uint16_t)(2 + 4 * pathlen);
 	a.nexthop.s_addr = htonl(0x0a000001);
-	if (at_table[k].ncomm) {
+	if (ncomm) {
 		a.seen |= BGP_ATTR_BIT(BGP_ATTR_COMMUNITIES);
-		a.communities = at_table[k].comm;
-		a.ncommunities = at_table[k].ncomm;
+		a.communities = comm;
+		a.ncommunities = ncomm;
 	}
 	return rib_attrs_intern(c, &a);
+}
+
+static struct rib_attrs *intern(struct rib_attr_cache *c, unsigned k)
+{
+	return intern_set(c, at_table[k].comm, at_table[k].ncomm, at_table[k].pathlen);
 }
 
 static int setup(void **state)
@@ -871,6 +878,202 @@ static void test_random_churn(void **state)
 	assert_true(c->flips > 50);  /* the minimums were crossed, both ways */
 }
 
+/* ---- the last chain (rib_agg_entry's inline part) ---------------------------- */
+
+/* Prefixes of one length inside base, numbered: the n-th is base's
+ * address plus n in the bits just above the length. */
+static struct bgp_prefix nth_inside(const char *base, unsigned len, uint32_t n)
+{
+	struct bgp_prefix p = pfx(base);
+
+	for (int bit = (int)len - 1, b = 0; b < 16 && bit >= p.len; bit--, b++)
+		if (n >> b & 1)
+			p.addr[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+	p.len = (uint8_t)len;
+	return p;
+}
+
+/* Runs of changes inside one block (as one UPDATE's NLRI), each block a
+ * different chain: one route type, none, different ones, 6 levels deep
+ * (the most the state bits hold) and 7 (a record), IPv4 and IPv6. Random
+ * attribute sets (with the route type first, not first, absent), unusable
+ * paths, several sources, withdrawals of a few and of a whole run, drained
+ * after random batches: most changes go by the last chain, and each drain
+ * is checked against the reference. */
+static void test_last_chain_runs(void **state)
+{
+	static const struct tdef sets[][MAXDEF] = {
+		{ { "10.0.0.0/8", 1, COMM_A }, { "10.1.0.0/16", 90, COMM_A },
+		  { "10.2.0.0/16", 0, COMM_A }, { "2001:db8::/32", 3, COMM_A } },
+		{ { "10.0.0.0/8", 1, 0 }, { "10.1.0.0/16", 90, 0 },
+		  { "10.2.0.0/16", 2, 0 }, { "2001:db8::/32", 3, 0 } },
+		{ { "10.0.0.0/8", 1, COMM_B }, { "10.1.0.0/16", 90, COMM_A },
+		  { "10.2.0.0/16", 2, 0 }, { "2001:db8::/32", 3, COMM_A },
+		  { "2001:db8::/40", 3, COMM_B } },
+		{ { "10.0.0.0/8", 1, COMM_A }, { "10.1.0.0/16", 1, COMM_A },
+		  { "10.1.0.0/17", 1, COMM_A }, { "10.1.0.0/18", 1, COMM_A },
+		  { "10.1.0.0/19", 1, COMM_A }, { "10.1.0.0/20", 80, COMM_A },
+		  { "10.2.0.0/16", 0, 0 }, { "2001:db8::/40", 3, 0 } },
+		{ { "10.0.0.0/8", 1, 0 }, { "10.1.0.0/16", 1, 0 }, { "10.1.0.0/17", 1, 0 },
+		  { "10.1.0.0/18", 1, 0 }, { "10.1.0.0/19", 1, 0 }, { "10.1.0.0/20", 1, 0 },
+		  { "10.1.0.0/21", 70, 0 }, { "2001:db8::/32", 3, COMM_A } },
+	};
+	static const struct {
+		const char *base;
+		unsigned len;
+	} blocks[] = {
+		{ "10.1.0.0/21", 24 }, { "10.2.0.0/16", 24 }, { "10.3.0.0/16", 24 },
+		{ "10.1.0.0/21", 28 }, { "2001:db8::/40", 48 }, { "2001:db8:100::/40", 64 },
+	};
+	struct fx *fx = *state;
+	uint32_t r = 0x9e3779b9;
+
+	for (size_t set = 0; set < sizeof(sets) / sizeof(sets[0]); set++) {
+		assert_int_equal(configure(fx, sets[set]), 0);
+		for (unsigned run = 0; run < 60; run++) {
+			size_t b = rnd(&r) % (sizeof(blocks) / sizeof(blocks[0]));
+			unsigned n = 1 + rnd(&r) % 200, at = rnd(&r) % AT_N;
+			bool withdraw = rnd(&r) % 3 == 0;
+			for (unsigned i = 0; i < n; i++) {
+				struct bgp_prefix p = nth_inside(blocks[b].base, blocks[b].len, i);
+				const struct rib_src *src = &fx->src[rnd(&r) % 4 == 0 ? 1 : 0];
+				if (withdraw)
+					rib_loc_unset(fx->loc, &p, src);
+				else if (rnd(&r) % 8 == 0) /* now and then another set */
+					rib_loc_set(fx->loc, &p, src, fx->at[rnd(&r) % AT_N],
+						    rnd(&r) % 6 != 0);
+				else
+					rib_loc_set(fx->loc, &p, src, fx->at[at], true);
+				if (rnd(&r) % 50 == 0) {
+					drain(fx);
+					check_ref(fx, NULL);
+				}
+			}
+			drain(fx);
+			check_ref(fx, NULL);
+			if (rnd(&r) % 4 == 0) {
+				struct flips f;
+				report(fx, &f);
+			}
+		}
+		rib_loc_unset_src(fx->loc, &fx->src[0]);
+		rib_loc_unset_src(fx->loc, &fx->src[1]);
+		drain(fx);
+		check_ref(fx, NULL);
+		assert_int_equal(rib_agg_contributors(fx->agg), 0);
+	}
+}
+
+static size_t live_sets(const struct fx *fx)
+{
+	struct rib_attr_stats st;
+
+	rib_attr_cache_stats(fx->cache, &st);
+	return st.attrs;
+}
+
+/* The set the last chain knows to carry the route type outlives its
+ * paths (a reference): a set interned after it is gone never passes for
+ * it, even at its address. A configure lets it go. */
+static void test_last_chain_set_lifetime(void **state)
+{
+	static const struct tdef set[MAXDEF] = { { "10.0.0.0/8", 1, COMM_A } };
+	const uint32_t a = COMM_A;
+	struct fx *fx = *state;
+	struct bgp_prefix p[3] = { pfx("10.1.0.0/24"), pfx("10.1.1.0/24"), pfx("10.1.2.0/24") };
+	struct rib_attrs *t, *u;
+	struct rib_agg_info info;
+
+	assert_int_equal(configure(fx, set), 0);
+	assert_non_null(t = intern_set(fx->cache, &a, 1, 1));
+	assert_true(rib_loc_update(fx->loc, &p[0], &fx->src[0], t));
+	assert_true(rib_loc_update(fx->loc, &p[1], &fx->src[0], t));
+	drain(fx);
+	check_ref(fx, NULL);
+	assert_true(rib_loc_withdraw(fx->loc, &p[0], &fx->src[0]));
+	assert_true(rib_loc_withdraw(fx->loc, &p[1], &fx->src[0]));
+	rib_attrs_unref(t);
+	drain(fx);
+	check_ref(fx, NULL);
+	assert_int_equal(live_sets(fx), AT_N + 1); /* t, kept */
+	assert_non_null(u = intern_set(fx->cache, NULL, 0, 1)); /* no route type */
+	assert_true(rib_loc_update(fx->loc, &p[2], &fx->src[0], u));
+	drain(fx);
+	check_ref(fx, NULL);
+	assert_true(rib_agg_get(fx->agg, 0, &info));
+	assert_int_equal(info.count, 0);
+	assert_int_equal(configure(fx, set), 0);
+	assert_int_equal(live_sets(fx), AT_N + 1); /* t is gone, u stays */
+	rib_attrs_unref(u);
+}
+
+/* A retired definition (rib_agg_report's callback) keeps nothing. */
+static void on_retired(const struct rib_agg_def *d, bool active, void *arg)
+{
+	struct fx *fx = arg;
+	struct rib_attrs *ra = intern(fx->cache, AT_A);
+
+	assert_false(active);
+	assert_null(rib_agg_attrs(fx->agg, d));
+	assert_false(rib_agg_keep_attrs(fx->agg, d, ra));
+	rib_attrs_unref(ra);
+}
+
+/* The caller's attribute sets kept per aggregate: lent back until the next
+ * configure (also a failed one) or a replacement, refused for a retired
+ * definition and for a pointer that is no definition. */
+static void test_kept_attrs(void **state)
+{
+	static const struct tdef sets[][MAXDEF] = {
+		{ { "10.0.0.0/8", 1, 0 }, { "11.0.0.0/8", 0, 0 } },
+		{ { "11.0.0.0/8", 0, 0 } },
+	};
+	const uint32_t a = COMM_A, b = COMM_B;
+	struct fx *fx = *state;
+	struct rib_attrs *x, *y, *z;
+	struct rib_agg_info info;
+	struct rib_agg_def copy, bad[2];
+	struct flips f;
+	struct bgp_prefix p = pfx("10.1.0.0/24");
+
+	assert_int_equal(configure(fx, sets[0]), 0);
+	assert_true(rib_agg_get(fx->agg, 0, &info));
+	assert_null(rib_agg_attrs(fx->agg, info.def));
+	assert_non_null(x = intern_set(fx->cache, &a, 1, 1));
+	assert_non_null(y = intern_set(fx->cache, &b, 1, 1));
+	assert_true(rib_agg_keep_attrs(fx->agg, info.def, x)); /* ours no more */
+	assert_ptr_equal(rib_agg_attrs(fx->agg, info.def), x);
+	assert_true(rib_agg_get(fx->agg, 1, &info));
+	assert_null(rib_agg_attrs(fx->agg, info.def));
+	copy = *info.def;
+	assert_false(rib_agg_keep_attrs(fx->agg, &copy, y));
+	assert_null(rib_agg_attrs(fx->agg, &copy));
+	assert_true(rib_agg_get(fx->agg, 0, &info));
+	assert_true(rib_agg_keep_attrs(fx->agg, info.def, y)); /* x let go */
+	assert_ptr_equal(rib_agg_attrs(fx->agg, info.def), y);
+	assert_int_equal(live_sets(fx), AT_N + 1);
+	/* A failed configure drops them too: the configuration changed. */
+	memset(bad, 0, sizeof(bad));
+	bad[0].prefix = pfx("10.0.0.0/8");
+	bad[1].prefix = (struct bgp_prefix){ AF_INET, 33, { 10 } };
+	assert_int_equal(rib_agg_configure(fx->agg, bad, 2, fx->loc), -1);
+	assert_int_equal(rib_agg_count(fx->agg), 2);
+	assert_null(rib_agg_attrs(fx->agg, info.def));
+	assert_int_equal(live_sets(fx), AT_N);
+	/* Kept again, then a configure that retires its aggregate. */
+	assert_true(rib_loc_update(fx->loc, &p, &fx->src[0], fx->at[AT_PLAIN]));
+	drain(fx);
+	report(fx, &f);
+	assert_string_equal(f.s, "+10.0.0.0/8 +11.0.0.0/8");
+	assert_non_null(z = intern_set(fx->cache, &a, 1, 2));
+	assert_true(rib_agg_keep_attrs(fx->agg, info.def, z));
+	assert_int_equal(configure(fx, sets[1]), 0);
+	assert_int_equal(live_sets(fx), AT_N);
+	assert_true(rib_agg_get(fx->agg, 0, &info));
+	assert_null(rib_agg_attrs(fx->agg, info.def));
+	assert_int_equal(rib_agg_report(fx->agg, on_retired, fx), 1);
+}
+
 /* ---- timing (printed, not asserted) --------------------------------------- */
 
 struct held {
@@ -987,6 +1190,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reconfigure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_configure_rejects, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_order_and_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_chain_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_last_chain_set_lifetime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kept_attrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_churn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
