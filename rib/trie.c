@@ -543,6 +543,10 @@ void *rib_table_insert(struct rib_table *t, const struct bgp_prefix *p, void *va
  * search: along the path, covering p is monotone) or from the root, and
  * record the path as the new finger. Returns the depth of the node that
  * holds exactly p with a value, or -1. */
+/* How many of the finger's last nodes are tried one by one before a
+ * binary search of the rest. */
+#define FINGER_NEAR 4
+
 static int finger_find(struct rib_table *t, const struct bgp_prefix *p)
 {
 	struct rt_finger *f = &t->finger;
@@ -552,15 +556,17 @@ static int finger_find(struct rib_table *t, const struct bgp_prefix *p)
 	if (f->ver == t->ver && f->depth) {
 		int lo = 0, hi = (int)f->depth - 1;
 		/* The next prefix of an UPDATE mostly shares all but the last
-		 * node or two of the path to the one before: look there first. */
-		for (int k = hi; k >= 0 && k >= hi - 1; k--)
+		 * few nodes of the path to the one before (neighbours: the
+		 * common ancestor is k levels up with odds 2^-k): look there
+		 * first, bottom up. */
+		for (int k = hi; k >= 0 && k >= hi - (FINGER_NEAR - 1); k--)
 			if (prefix_covers(node(t, f->path[k]), p)) {
 				from = k;
 				lo = hi + 1; /* found: no search */
 				break;
 			}
 		if (from < 0)
-			hi -= 2;
+			hi -= FINGER_NEAR;
 		while (lo <= hi) {
 			int mid = (lo + hi) / 2;
 			if (prefix_covers(node(t, f->path[mid]), p)) {
