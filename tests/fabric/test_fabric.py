@@ -532,6 +532,10 @@ def test_closbgpd_graceful_restart_under_flows(demo):
     assert kernel1 == kernel0, (sorted(kernel0 - kernel1), sorted(kernel1 - kernel0))
     assert adopted and int(adopted[0][0]) > 0, log[-2000:]
     assert gri and all(r is True and f and all(f) for r, f in gri.values()), gri
-    assert not [e for e in events if "Deleted" in e], events
+    deleted = [e for e in events if "Deleted" in e]
+    if deleted:  # what the daemon did meanwhile, for the report
+        print("closbgpd.log of %s since the restart (last 12000 bytes):\n%s" % (fsw, log[-12000:]))
+        print("kernel route changes on %s:\n  %s" % (fsw, "\n  ".join(events)))
+    assert not deleted, events
     assert kernel2 == kernel0
     assert sent - recv == 0, fablib.lost_windows(result)
